@@ -1,0 +1,5 @@
+"""Chat-model backends for the agents' LLM policy; one file per backend."""
+
+from agents.chat_models.base import ChatModel, ChatModelError, Message, load_chat_model
+
+__all__ = ["ChatModel", "ChatModelError", "Message", "load_chat_model"]

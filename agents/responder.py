@@ -1,0 +1,120 @@
+"""Responder: the empathetic reply. The embedded policy composes it from the strategy bank:
+validate the feeling, reflect the specific cause, then a move that fits the emotion and goal."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+
+from agents.catalogue import find_scenario
+from agents.chat_models import ChatModel
+from agents.dialogue import Dialogue
+from agents.llm_policy import AgentResult, run_llm_policy
+from agents.safety import is_safe_reply
+from agents.schema import EmotionReading, ResponseText, SceneReading
+from agents.strategies import group_of, strategy_bank
+from agents.taxonomy import FEELING_PHRASES
+from agents.emotion_lexicon import is_feeling_word
+from agents.wording import STOPWORDS, content_words, reflect
+
+NOT_ENGLISH_REPLY = (
+    "Thank you for writing to me. I can only understand English well for now, so I may miss what "
+    "you mean - could you tell me again in English? I'd really like to hear what's on your mind."
+)
+_SUBJECT = re.compile(
+    r"^((?:the|your|a|an|this|that|his|her|their) (?:\w+ ){0,2}?\w+)"
+    r" (?:is|was|are|were|has|had|got|keeps|kept|won't|wouldn't|can't|didn't|doesn't|broke|died|passed)\b",
+    re.IGNORECASE,
+)
+
+
+def topic_of(cause: str) -> str:
+    """A short noun phrase for the situation: the subject of the cause clause, else 'this'."""
+    match = _SUBJECT.match(cause)
+    return match.group(1) if match else "this"
+
+
+def _seeded(dialogue: Dialogue) -> random.Random:
+    """Varied wording across messages, yet the same message in the same place reads the same."""
+    key = f"{len(dialogue.history)}|{dialogue.message}".encode()
+    return random.Random(int.from_bytes(hashlib.sha256(key).digest()[:8], "big"))
+
+
+def _last_reply_asked(dialogue: Dialogue) -> bool:
+    replies = [u.text for u in dialogue.history if u.role == "assistant"]
+    return bool(replies) and replies[-1].rstrip().endswith("?")
+
+
+def _fresh(templates: list[str], said: str) -> list[str]:
+    """Templates whose fixed wording the session has not heard yet (all of them if none is left)."""
+    unused = [t for t in templates if not any(part.strip() in said for part in _FIXED.split(t) if len(part.strip()) > 12)]
+    return unused or templates
+
+
+_FIXED = re.compile(r"\{\w+\}")
+
+
+def _sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def compose_reply(dialogue: Dialogue, emotion: EmotionReading) -> tuple[str, dict]:
+    bank = strategy_bank()
+    group_name = group_of(emotion.label)
+    group = bank["groups"][group_name]
+    rng = _seeded(dialogue)
+    said = " ".join(u.text for u in dialogue.history if u.role == "assistant")
+
+    def pick(templates: list[str]) -> str:
+        return rng.choice(_fresh(templates, said))
+
+    feeling = FEELING_PHRASES[emotion.label]
+    # A cause worth mirroring says something concrete beyond the feeling itself.
+    cause = reflect(emotion.cause.rstrip(" .!?"))
+    if cause.split(" ", 1)[0].lower() in STOPWORDS:  # keep names capitalised, nothing else
+        cause = cause[:1].lower() + cause[1:]
+    specific = any(not is_feeling_word(w) for w in content_words(cause))
+
+    parts = []
+    if dialogue.history and rng.random() < 0.5:
+        parts.append(pick(bank["followup"]))
+    if specific:
+        parts.append(pick(group["validate"]).format(feeling=feeling))
+        parts.append(pick(group["reflect"]).format(cause=cause))
+    else:
+        parts.append(pick(group["validate_no_cause"]).format(feeling=feeling))
+    moves = list(group["moves"])
+    if _last_reply_asked(dialogue):  # don't answer every message with another question
+        moves = [m for m in moves if "question" not in m] or moves
+    move = rng.choice(moves)
+    parts.append(pick(group["moves"][move]).format(topic=topic_of(cause)))
+    reply = " ".join(_sentence_case(p) for p in parts)
+    return reply, {"group": group_name, "move": move, "reflected_cause": cause if specific else None}
+
+
+class Responder:
+    def __init__(self, chat_model: ChatModel | None = None):
+        self._chat_model = chat_model
+
+    def run(
+        self, dialogue: Dialogue, emotion: EmotionReading, scene: SceneReading, english: bool = True
+    ) -> AgentResult[ResponseText]:
+        embedded = self.embedded(dialogue, emotion, english)
+        if self._chat_model is None:
+            return embedded
+        scenario = find_scenario(scene.scenario)
+        variables = {
+            "dialogue": dialogue.transcript(),
+            "emotion": emotion.model_dump_json(),
+            "scene": scene.model_dump_json(),
+            "scenario": f"{scenario.name}: {scenario.description}" if scenario else scene.scenario,
+        }
+        # An LLM's reply reaches the user only if it passes the same safety check as every reply.
+        return run_llm_policy(self._chat_model, "response", variables, embedded, {"response": is_safe_reply})
+
+    def embedded(self, dialogue: Dialogue, emotion: EmotionReading, english: bool = True) -> AgentResult[ResponseText]:
+        if not english:
+            return AgentResult(ResponseText(response=NOT_ENGLISH_REPLY), details={"strategy": "not_english"})
+        reply, details = compose_reply(dialogue, emotion)
+        return AgentResult(ResponseText(response=reply), details=details)

@@ -1,0 +1,97 @@
+"""Small text operations the embedded policies share: sentences, clauses, pronoun reflection."""
+
+from __future__ import annotations
+
+import re
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_CLAUSE = re.compile(
+    r"\s*[,;:]\s*|\s+(?=(?:and|but|because|since|when|after|though|although|while|cause|'cause)\b)",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[A-Za-z']+")
+
+# Words that introduce the reason for a feeling; the clause after them is the likely cause.
+CAUSAL_OPENERS = ("because", "since", "after", "when", "as", "cause", "'cause")
+_LEADING_FILLER = re.compile(
+    r"^(?:(?:and|but|so|because|since|after|when|as|though|although|while|cause|'cause|well|"
+    r"oh|ok|okay|yeah|honestly|actually|today|tonight|yesterday|lately|recently|now|then|just|"
+    r"this (?:morning|afternoon|evening|week|weekend|year)|last (?:night|week|month|year|weekend)|"
+    r"the other day|a (?:few|couple of) (?:days|weeks|months|years) ago)\b[\s,]*)+",
+    re.IGNORECASE,
+)
+
+STOPWORDS = frozenset(
+    """a an the i me my myself we our us you your he him his she her it its they them their
+    this that these those am is are was were be been being have has had do does did will would
+    shall should can could may might must to of in on at by for with about from up down out
+    over under again then once here there all any both each few more most other some such no
+    nor not only own same so than too very just and but if or because as until while really
+    feel feeling felt so much lot got get""".split()
+)
+
+_REFLECT = {
+    "i": "you", "me": "you", "my": "your", "mine": "yours", "myself": "yourself",
+    "i'm": "you're", "im": "you're", "i've": "you've", "i'll": "you'll", "i'd": "you'd",
+    "we": "you", "us": "you", "our": "your", "ours": "yours", "ourselves": "yourselves",
+    "we're": "you're", "we've": "you've", "we'll": "you'll",
+}  # fmt: skip
+_AFTER_I = {"am": "are", "was": "were"}
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+
+
+def clauses(sentence: str) -> list[str]:
+    return [c.strip(" .!?\"") for c in _CLAUSE.split(sentence) if c and c.strip(" .!?\"")]
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def content_words(text: str) -> list[str]:
+    return [w for w in words(text) if w not in STOPWORDS and len(w) > 1]
+
+
+def strip_leading_filler(clause: str) -> str:
+    return _LEADING_FILLER.sub("", clause).strip()
+
+
+def clip_words(text: str, limit: int) -> str:
+    tokens = text.split()
+    return " ".join(tokens[:limit])
+
+
+def reflect(text: str) -> str:
+    """First person to second person, so a user's clause can be mirrored back to them."""
+    out: list[str] = []
+    previous = ""
+    for token in re.findall(r"[A-Za-z']+|[^A-Za-z']+", text):
+        lower = token.lower()
+        if lower in _REFLECT:
+            token = _REFLECT[lower]
+        elif lower in _AFTER_I and previous in ("i", "we"):
+            token = _AFTER_I[lower]
+        if token.strip():
+            previous = lower if token[0].isalpha() else previous
+        out.append(token)
+    return "".join(out)
+
+
+# English function words; a message of several words with none of them is likely not English.
+_ENGLISH_MARKERS = frozenset(
+    "the a an i you he she it we they is are was were am be to of and in on my me your that "
+    "this what how why so not but have has had do did can just feel with for at".split()
+)
+
+
+def looks_english(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return True  # digits or emoji only: nothing to judge, let the agents cope
+    if sum(ch.isascii() for ch in letters) / len(letters) < 0.7:
+        return False
+    tokens = words(text)
+    return len(tokens) < 4 or any(t in _ENGLISH_MARKERS for t in tokens)

@@ -1,0 +1,50 @@
+"""The turn as a LangGraph state machine (see the README's drawing)."""
+
+from __future__ import annotations
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+
+from graph.nodes import TurnNodes
+from graph.state import TurnState
+
+NODE_ORDER = (
+    "intake", "perceive", "emotion", "safety", "scene", "responder", "profile",
+    "retrieve_voice", "synthesize_speech", "retrieve_face", "animate_face", "remember",
+)  # fmt: skip
+
+
+def after_intake(state: TurnState) -> str:
+    return "perceive" if state.get("audio_path") or state.get("video_path") else "emotion"
+
+
+def after_emotion(state: TurnState) -> str:
+    return "safety" if state.get("crisis") else "scene"
+
+
+def after_profile(state: TurnState) -> str:
+    return "retrieve_voice" if state.get("want_speech", True) else "remember"
+
+
+def after_speech(state: TurnState) -> str:
+    return "retrieve_face" if state.get("want_video", True) else "remember"
+
+
+def build_graph(nodes: TurnNodes, checkpointer: BaseCheckpointSaver | None = None):
+    graph = StateGraph(TurnState)
+    for name in NODE_ORDER:
+        graph.add_node(name, nodes.traced(name, getattr(nodes, name)))
+    graph.add_edge(START, "intake")
+    graph.add_conditional_edges("intake", after_intake, ["perceive", "emotion"])
+    graph.add_edge("perceive", "emotion")
+    graph.add_conditional_edges("emotion", after_emotion, ["safety", "scene"])
+    graph.add_edge("scene", "responder")
+    graph.add_edge("responder", "profile")
+    graph.add_edge("safety", "profile")
+    graph.add_conditional_edges("profile", after_profile, ["retrieve_voice", "remember"])
+    graph.add_edge("retrieve_voice", "synthesize_speech")
+    graph.add_conditional_edges("synthesize_speech", after_speech, ["retrieve_face", "remember"])
+    graph.add_edge("retrieve_face", "animate_face")
+    graph.add_edge("animate_face", "remember")
+    graph.add_edge("remember", END)
+    return graph.compile(checkpointer=checkpointer)

@@ -1,0 +1,65 @@
+"""Configuration: one environment variable per setting, read once into a typed object."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MAX_TEXT_CHARS = 4000  # longer messages are cut at a sentence boundary, with a warning
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path = field(
+        default_factory=lambda: Path(_env("EMPATHYEAR_HOME") or "~/.empathyear").expanduser(),
+        metadata={"env": "EMPATHYEAR_HOME", "help": "data directory: database, index, media"},
+    )
+    llm: str = field(
+        default_factory=lambda: _env("EMPATHYEAR_LLM", "embedded").lower(),
+        metadata={"env": "EMPATHYEAR_LLM", "help": "embedded | openai | transformers"},
+    )
+    llm_base_url: str = field(
+        default_factory=lambda: _env("EMPATHYEAR_LLM_BASE_URL", "http://127.0.0.1:8000/v1"),
+        metadata={"env": "EMPATHYEAR_LLM_BASE_URL", "help": "OpenAI-compatible server, up to /v1"},
+    )
+    llm_model: str = field(
+        default_factory=lambda: _env("EMPATHYEAR_LLM_MODEL", "default"),
+        metadata={"env": "EMPATHYEAR_LLM_MODEL", "help": "model name the server knows"},
+    )
+    llm_api_key: str = field(
+        default_factory=lambda: _env("EMPATHYEAR_LLM_API_KEY"),
+        metadata={"env": "EMPATHYEAR_LLM_API_KEY", "help": "bearer token for the server, if any"},
+    )
+    llm_path: str = field(
+        default_factory=lambda: _env("EMPATHYEAR_LLM_PATH"),
+        metadata={"env": "EMPATHYEAR_LLM_PATH", "help": "local model folder for transformers"},
+    )
+    llm_timeout_s: float = field(
+        default_factory=lambda: float(_env("EMPATHYEAR_LLM_TIMEOUT_S", "60")),
+        metadata={"env": "EMPATHYEAR_LLM_TIMEOUT_S", "help": "seconds before a chat call fails"},
+    )
+    history_turns: int = field(
+        default_factory=lambda: int(_env("EMPATHYEAR_HISTORY_TURNS", "6")),
+        metadata={"env": "EMPATHYEAR_HISTORY_TURNS", "help": "earlier turns the agents read"},
+    )
+    crisis_resources: Path | None = field(
+        default_factory=lambda: Path(p) if (p := _env("EMPATHYEAR_CRISIS_RESOURCES")) else None,
+        metadata={"env": "EMPATHYEAR_CRISIS_RESOURCES", "help": "JSON file of help resources"},
+    )
+
+    @property
+    def database(self) -> Path:
+        return self.home / "empathyear.sqlite"
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.home / "checkpoints.sqlite"
+
+    @property
+    def media(self) -> Path:
+        return self.home / "media"

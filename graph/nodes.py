@@ -1,0 +1,230 @@
+"""The graph's nodes. Each returns a NodeOutcome; `traced` turns it into a state update and a
+trace event (timing, inputs, outputs, prompt and raw LLM output, fallbacks) stored at once."""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from agents.dialogue import Dialogue, Utterance
+from agents.emotion import EmotionAgent
+from agents.llm_policy import AgentResult
+from agents.profile import ProfilePlanner
+from agents.responder import Responder
+from agents.safety import CrisisSignal, crisis_resources, detect_crisis, safety_reply
+from agents.scene import SceneAgent
+from agents.schema import EmotionReading, SceneReading
+from agents.wording import looks_english
+from graph.config import MAX_TEXT_CHARS, Settings
+from graph.state import TurnState
+from memory.store import Store
+from tools.registry import ToolRegistry
+
+SAFETY_FAMILIES = {"suicide": "crisis intervention", "self_harm": "crisis intervention",
+                   "abuse": "domestic violence support"}  # fmt: skip
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass
+class NodeOutcome:
+    update: dict[str, Any]
+    inputs: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Agents:
+    emotion: EmotionAgent
+    scene: SceneAgent
+    responder: Responder
+    profile: ProfilePlanner
+
+
+def agent_details(result: AgentResult, agent: str) -> tuple[dict[str, Any], list[str]]:
+    """Trace details of an agent run and the warnings its fallbacks raise."""
+    details = {"policy": result.policy, **result.details}
+    if result.prompt is not None:
+        details |= {"prompt": result.prompt, "raw_output": result.raw_output, "fallbacks": result.fallbacks}
+    warnings = []
+    if result.fallbacks:
+        fields = ", ".join(f.split(":", 1)[0] for f in result.fallbacks)
+        warnings.append(f"{agent}: LLM output unusable for {fields}; used the embedded policy")
+    return details, warnings
+
+
+def truncate_message(text: str, limit: int = MAX_TEXT_CHARS) -> str:
+    """Cut at the last sentence end before the limit, else at the last space."""
+    head = text[:limit]
+    cut = max(head.rfind(". "), head.rfind("! "), head.rfind("? "))
+    if cut < limit // 2:
+        cut = head.rfind(" ")
+    return head[: cut + 1].strip() if cut > 0 else head
+
+
+class TurnNodes:
+    def __init__(self, settings: Settings, store: Store, agents: Agents, tools: ToolRegistry):
+        self.settings = settings
+        self.store = store
+        self.agents = agents
+        self.tools = tools
+
+    # -- wrapping ---------------------------------------------------------------------------
+    def traced(self, name: str, node: Callable[[TurnState], NodeOutcome]) -> Callable[[TurnState], dict]:
+        def run(state: TurnState) -> dict[str, Any]:
+            started_at = datetime.now(timezone.utc).isoformat()
+            started = time.perf_counter()
+            outcome = node(state)
+            duration_ms = round((time.perf_counter() - started) * 1000, 2)
+            outputs = {k: v for k, v in outcome.update.items() if k != "warnings"}
+            event = {
+                "node": name, "started_at": started_at, "duration_ms": duration_ms,
+                "inputs": outcome.inputs, "outputs": outputs, **outcome.details,
+            }  # fmt: skip
+            if outcome.update.get("warnings"):
+                event["warnings"] = outcome.update["warnings"]
+            self.store.add_trace_event(state["turn_id"], event)
+            return {**outcome.update, "trace": [{"node": name, "duration_ms": duration_ms}]}
+
+        run.__name__ = name
+        return run
+
+    @staticmethod
+    def dialogue(state: TurnState) -> Dialogue:
+        history = tuple(Utterance(u["role"], u["text"]) for u in state.get("history", []))
+        return Dialogue(state["message"], history)
+
+    # -- nodes ------------------------------------------------------------------------------
+    def intake(self, state: TurnState) -> NodeOutcome:
+        # The user's words are stored before any step that can fail.
+        self.store.begin_turn(
+            state["turn_id"], state["session_id"], state["text"],
+            state.get("audio_path"), state.get("video_path"),
+        )  # fmt: skip
+        text = _CONTROL.sub("", unicodedata.normalize("NFC", state["text"]))
+        text = re.sub(r"[ \t]+", " ", text).strip()
+        warnings = []
+        if len(text) > MAX_TEXT_CHARS:
+            text = truncate_message(text)
+            warnings.append(
+                f"message is longer than {MAX_TEXT_CHARS} characters: the agents read its first "
+                f"{len(text)}; the whole message is stored"
+            )
+        english = looks_english(text)
+        if not english:
+            warnings.append("message does not look like English; the reply asks for English")
+        inputs = {"chars": len(state["text"]), "audio": state.get("audio_path"), "video": state.get("video_path")}
+        return NodeOutcome({"message": text, "english": english, "warnings": warnings}, inputs)
+
+    def perceive(self, state: TurnState) -> NodeOutcome:
+        tool = self.tools.get("perception")
+        inputs = {"audio": state.get("audio_path"), "video": state.get("video_path")}
+        if tool is None:
+            warning = "voice and video perception is not installed; the reply uses the text only"
+            return NodeOutcome({"perception": None, "warnings": [warning]}, inputs)
+        try:
+            perceived = tool.invoke(inputs)
+        except Exception as exc:  # a failed perception step must not lose the text
+            return NodeOutcome({"perception": None, "warnings": [f"perception failed: {exc}"]}, inputs)
+        transcript = perceived.get("transcript")
+        message = " ".join(p for p in (state.get("message"), transcript) if p)
+        return NodeOutcome(
+            {"perception": perceived, "transcript": transcript, "message": message}, inputs,
+            {"tool": tool.name},
+        )  # fmt: skip
+
+    def emotion(self, state: TurnState) -> NodeOutcome:
+        dialogue = self.dialogue(state)
+        result = self.agents.emotion.run(dialogue)
+        details, warnings = agent_details(result, "emotion agent")
+        signal = detect_crisis(dialogue.message)
+        crisis = {"kind": signal.kind, "evidence": signal.evidence} if signal else None
+        update = {"emotion": result.output.model_dump(), "crisis": crisis, "warnings": warnings}
+        return NodeOutcome(update, {"message": dialogue.message, "history_turns": len(dialogue.history)}, details)
+
+    def safety(self, state: TurnState) -> NodeOutcome:
+        dialogue = self.dialogue(state)
+        emotion = EmotionReading(**state["emotion"])
+        kind = state["crisis"]["kind"]
+        # The scene comes from the crisis families only, and the reply never from an LLM.
+        scene = self.agents.scene.embedded(dialogue, emotion, {SAFETY_FAMILIES[kind]}).output
+        resources = crisis_resources(self.settings.crisis_resources)
+        reply = safety_reply(CrisisSignal(**state["crisis"]), resources)
+        update = {"scene": scene.model_dump(), "response": reply}
+        return NodeOutcome(update, {"crisis": state["crisis"]}, {"policy": "safety", "resources": resources})
+
+    def scene(self, state: TurnState) -> NodeOutcome:
+        emotion = EmotionReading(**state["emotion"])
+        result = self.agents.scene.run(self.dialogue(state), emotion)
+        details, warnings = agent_details(result, "scene agent")
+        return NodeOutcome({"scene": result.output.model_dump(), "warnings": warnings}, {"emotion": emotion.label}, details)
+
+    def responder(self, state: TurnState) -> NodeOutcome:
+        emotion = EmotionReading(**state["emotion"])
+        scene = SceneReading(**state["scene"])
+        result = self.agents.responder.run(self.dialogue(state), emotion, scene, state.get("english", True))
+        details, warnings = agent_details(result, "responder")
+        inputs = {"emotion": emotion.label, "scenario": scene.scenario}
+        return NodeOutcome({"response": result.output.response, "warnings": warnings}, inputs, details)
+
+    def profile(self, state: TurnState) -> NodeOutcome:
+        emotion = EmotionReading(**state["emotion"])
+        scene = SceneReading(**state["scene"])
+        preferences = state.get("preferences") or {}
+        result = self.agents.profile.run(self.dialogue(state), emotion, scene, preferences)
+        details, warnings = agent_details(result, "profile planner")
+        inputs = {"emotion": emotion.label, "scenario": scene.scenario, "preferences": preferences}
+        return NodeOutcome({"profile": result.output.model_dump(), "warnings": warnings}, inputs, details)
+
+    def _tool_step(self, role: str, key: str, args: dict[str, Any], label: str) -> NodeOutcome:
+        """Run the role's tool; a missing or failing tool leaves the turn's text intact."""
+        tool = self.tools.get(role)
+        if tool is None:
+            return NodeOutcome({key: None, "warnings": [f"{label} is not installed; skipped"]}, args)
+        try:
+            produced = tool.invoke(args)
+        except Exception as exc:
+            return NodeOutcome({key: None, "warnings": [f"{label} failed ({exc}); the reply is text only"]}, args)
+        return NodeOutcome({key: produced.get(key)}, args, {"tool": tool.name, "result": produced})
+
+    def retrieve_voice(self, state: TurnState) -> NodeOutcome:
+        args = {"session_id": state["session_id"], "profile": state["profile"], "emotion": state["emotion"]["label"]}
+        return self._tool_step("voice_retrieval", "voice", args, "voice retrieval")
+
+    def synthesize_speech(self, state: TurnState) -> NodeOutcome:
+        args = {
+            "text": state["response"], "voice": state.get("voice"), "emotion": state["emotion"],
+            "out_dir": state["media_dir"],
+        }  # fmt: skip
+        return self._tool_step("speech", "speech", args, "speech synthesis")
+
+    def retrieve_face(self, state: TurnState) -> NodeOutcome:
+        args = {"session_id": state["session_id"], "profile": state["profile"], "emotion": state["emotion"]["label"]}
+        return self._tool_step("face_retrieval", "face", args, "face retrieval")
+
+    def animate_face(self, state: TurnState) -> NodeOutcome:
+        if not state.get("speech"):
+            return NodeOutcome({"video": None, "warnings": ["no speech to animate; the avatar video is skipped"]})
+        args = {
+            "speech": state["speech"], "face": state.get("face"), "emotion": state["emotion"],
+            "out_dir": state["media_dir"],
+        }  # fmt: skip
+        return self._tool_step("talking_face", "video", args, "talking-face animation")
+
+    def remember(self, state: TurnState) -> NodeOutcome:
+        meta = {
+            "emotion": state["emotion"], "scene": state["scene"],
+            "response": state["response"], "profile": state["profile"],
+        }  # fmt: skip
+        timings = {t["node"]: t["duration_ms"] for t in state.get("trace", [])}
+        self.store.complete_turn(
+            state["turn_id"], reply=state["response"], meta=meta, transcript=state.get("transcript"),
+            speech=state.get("speech"), video=state.get("video"), timings=timings,
+            warnings=state.get("warnings", []),
+        )  # fmt: skip
+        return NodeOutcome({}, {"media_dir": str(Path(state["media_dir"]))})

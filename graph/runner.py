@@ -1,0 +1,156 @@
+"""Runs turns through the compiled graph, streaming one event per node as it finishes."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from agents.chat_models import ChatModel, load_chat_model
+from agents.emotion import EmotionAgent
+from agents.profile import ProfilePlanner
+from agents.responder import Responder
+from agents.scene import SceneAgent, SceneIndex
+from agents.taxonomy import AgeGroup, Gender, Timbre
+from graph.builder import build_graph
+from graph.config import Settings
+from graph.nodes import Agents, TurnNodes
+from memory.checkpoints import delete_turn_checkpoints, open_checkpointer
+from memory.store import Store
+from tools.registry import MediaTool, ToolRegistry
+
+SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+class InputError(ValueError):
+    """Input the user can fix; the CLI exits with status 2, the API answers 4xx."""
+
+
+class TurnFailed(RuntimeError):
+    """A step failed unexpectedly; the user's turn is stored with status 'failed'."""
+
+
+class Preferences(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    gender: Gender | None = None
+    age: AgeGroup | None = None
+    timbre: Timbre | None = None
+
+
+class TurnRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = ""
+    session_id: str | None = Field(default=None, pattern=SESSION_ID_PATTERN)
+    audio_path: str | None = None
+    video_path: str | None = None
+    want_speech: bool = True
+    want_video: bool = True
+    out_dir: Path | None = None
+    preferences: Preferences = Field(default_factory=Preferences)
+
+    @model_validator(mode="after")
+    def _has_something_to_say(self) -> TurnRequest:
+        if not self.text.strip() and not (self.audio_path or self.video_path):
+            raise ValueError("the message is empty: type something to say")
+        return self
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+class TurnRunner:
+    def __init__(
+        self, settings: Settings | None = None, chat_model: ChatModel | None | str = "configured",
+        tools: list[MediaTool] | None = None,
+    ):  # fmt: skip
+        """`chat_model` overrides the configured backend (None: embedded); `tools` overrides discovery."""
+        self.settings = settings or Settings()
+        self.store = Store(self.settings.database)
+        self.checkpointer = open_checkpointer(self.settings.checkpoints)
+        if chat_model == "configured":
+            chat_model = load_chat_model(self.settings)
+        self.agents = Agents(
+            EmotionAgent(chat_model), SceneAgent(chat_model, SceneIndex(self.settings.home / "cache")), Responder(chat_model), ProfilePlanner(chat_model)
+        )
+        self.nodes = TurnNodes(self.settings, self.store, self.agents, ToolRegistry(self.settings, tools))
+        self.graph = build_graph(self.nodes, self.checkpointer)
+
+    @staticmethod
+    def request(**fields: Any) -> TurnRequest:
+        """A validated request, or an InputError saying what to fix."""
+        from pydantic import ValidationError
+
+        try:
+            return TurnRequest(**fields)
+        except ValidationError as exc:
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'input'}: {e['msg'].removeprefix('Value error, ')}"
+                for e in exc.errors()
+            )
+            raise InputError(problems) from exc
+
+    def stream(self, request: TurnRequest) -> Iterator[dict[str, Any]]:
+        """Events `{"event": "node", ...}` as nodes finish, then `{"event": "result", "result": ...}`."""
+        session_id = request.session_id or new_id()
+        turn_id = new_id()
+        media_dir = request.out_dir or self.settings.media / session_id / turn_id
+        history = self.store.recent_dialogue(session_id, self.settings.history_turns)
+        initial = {
+            "session_id": session_id, "turn_id": turn_id, "text": request.text,
+            "audio_path": request.audio_path, "video_path": request.video_path,
+            "want_speech": request.want_speech, "want_video": request.want_video,
+            "media_dir": str(media_dir), "preferences": request.preferences.model_dump(exclude_none=True),
+            "history": [{"role": u.role, "text": u.text} for u in history],
+            "warnings": [], "trace": [],
+        }  # fmt: skip
+        config = {"configurable": {"thread_id": turn_id}}
+        started = time.perf_counter()
+        try:
+            for update in self.graph.stream(initial, config, stream_mode="updates"):
+                for node, values in update.items():
+                    timing = (values.get("trace") or [{}])[0].get("duration_ms")
+                    public = {k: v for k, v in values.items() if k != "trace"}
+                    yield {"event": "node", "node": node, "duration_ms": timing, "update": public}
+        except Exception as exc:
+            self.store.fail_turn(turn_id, f"{type(exc).__name__}: {exc}")
+            raise TurnFailed(f"the turn failed in the graph ({type(exc).__name__}); your message is saved") from exc
+        state = self.graph.get_state(config).values
+        timings = {t["node"]: t["duration_ms"] for t in state["trace"]}
+        timings["total"] = round((time.perf_counter() - started) * 1000, 2)
+        self.store.complete_turn(turn_id, timings=timings)
+        yield {"event": "result", "result": self._result(state, timings)}
+
+    def run(self, request: TurnRequest) -> dict[str, Any]:
+        *_, last = self.stream(request)
+        return last["result"]
+
+    @staticmethod
+    def _result(state: dict[str, Any], timings: dict[str, float]) -> dict[str, Any]:
+        """The JSON contract of `empathyear chat --json`."""
+        return {
+            "session": state["session_id"],
+            "turn": state["turn_id"],
+            "input": {"text": state["text"], "transcript": state.get("transcript")},
+            "meta": {
+                "emotion": state["emotion"], "scene": state["scene"],
+                "response": state["response"], "profile": state["profile"],
+            },  # fmt: skip
+            "speech": state.get("speech"),
+            "video": state.get("video"),
+            "timings_ms": timings,
+            "warnings": state.get("warnings", []),
+        }
+
+    def delete_session(self, session_id: str) -> int:
+        """Erase a session: turns, traces, checkpoints and media. Returns the number of turns."""
+        import shutil
+
+        turn_ids = self.store.delete_session(session_id)
+        delete_turn_checkpoints(self.checkpointer, turn_ids)
+        shutil.rmtree(self.settings.media / session_id, ignore_errors=True)
+        return len(turn_ids)

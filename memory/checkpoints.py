@@ -1,0 +1,21 @@
+"""LangGraph's SQLite checkpointer: every turn's graph state, one thread per turn, so a turn can
+be inspected (and later replayed) on its own."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from langgraph.checkpoint.sqlite import SqliteSaver
+
+
+def open_checkpointer(path: Path) -> SqliteSaver:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    saver = SqliteSaver(sqlite3.connect(path, check_same_thread=False))
+    saver.setup()
+    return saver
+
+
+def delete_turn_checkpoints(saver: SqliteSaver, turn_ids: list[str]) -> None:
+    for turn_id in turn_ids:
+        saver.delete_thread(turn_id)

@@ -1,0 +1,144 @@
+"""The conversation store: sessions, turns with their meta-responses, and a trace per turn, in
+one SQLite file. The user's words are written before anything else of the turn happens."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from agents.dialogue import Utterance
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS turns (
+    id TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    status TEXT NOT NULL,            -- pending | done | failed
+    user_text TEXT NOT NULL,
+    audio_path TEXT,
+    video_input_path TEXT,
+    transcript TEXT,
+    reply TEXT,
+    meta TEXT,                       -- the meta-response, JSON
+    speech TEXT,
+    video TEXT,
+    timings TEXT,                    -- JSON {node: ms}
+    warnings TEXT,                   -- JSON [str]
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS turns_by_session ON turns(session_id, seq);
+CREATE TABLE IF NOT EXISTS trace_events (
+    turn_id TEXT NOT NULL REFERENCES turns(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    event TEXT NOT NULL,             -- JSON: node, started_at, duration_ms, inputs, outputs, ...
+    PRIMARY KEY (turn_id, seq)
+);
+"""
+_JSON_COLUMNS = ("meta", "timings", "warnings")
+
+
+class Store:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+
+    def _write(self, sql: str, args: tuple = ()) -> None:
+        with self._lock:
+            self._db.execute(sql, args)
+
+    def session_exists(self, session_id: str) -> bool:
+        return self._db.execute("SELECT 1 FROM sessions WHERE id=?", (session_id,)).fetchone() is not None
+
+    def begin_turn(
+        self, turn_id: str, session_id: str, text: str,
+        audio_path: str | None = None, video_path: str | None = None,
+    ) -> None:  # fmt: skip
+        with self._lock, self._db:
+            self._db.execute("BEGIN")
+            self._db.execute(
+                "INSERT OR IGNORE INTO sessions(id, created_at) VALUES (?, ?)", (session_id, time.time())
+            )
+            (seq,) = self._db.execute(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE session_id=?", (session_id,)
+            ).fetchone()
+            self._db.execute(
+                "INSERT INTO turns(id, session_id, seq, created_at, status, user_text, audio_path, video_input_path)"
+                " VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)",
+                (turn_id, session_id, seq, time.time(), text, audio_path, video_path),
+            )
+
+    def complete_turn(self, turn_id: str, **fields: Any) -> None:
+        """Record what the turn produced: reply, meta, transcript, speech, video, timings, warnings."""
+        columns = {k: json.dumps(v) if k in _JSON_COLUMNS else v for k, v in fields.items()}
+        assignments = ", ".join(f"{k}=?" for k in columns)
+        self._write(f"UPDATE turns SET status='done', {assignments} WHERE id=?", (*columns.values(), turn_id))
+
+    def fail_turn(self, turn_id: str, error: str) -> None:
+        self._write("UPDATE turns SET status='failed', error=? WHERE id=?", (error, turn_id))
+
+    def add_trace_event(self, turn_id: str, event: dict[str, Any]) -> None:
+        with self._lock:
+            (seq,) = self._db.execute(
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM trace_events WHERE turn_id=?", (turn_id,)
+            ).fetchone()
+            self._db.execute(
+                "INSERT INTO trace_events(turn_id, seq, event) VALUES (?, ?, ?)",
+                (turn_id, seq, json.dumps(event, default=str)),
+            )
+
+    def recent_dialogue(self, session_id: str, turns: int) -> list[Utterance]:
+        """The last completed turns of a session as alternating user/assistant utterances."""
+        rows = self._db.execute(
+            "SELECT user_text, transcript, reply FROM turns WHERE session_id=? AND status='done'"
+            " ORDER BY seq DESC LIMIT ?",
+            (session_id, turns),
+        ).fetchall()
+        dialogue: list[Utterance] = []
+        for row in reversed(rows):
+            said = " ".join(p for p in (row["transcript"], row["user_text"]) if p)
+            dialogue += [Utterance("user", said), Utterance("assistant", row["reply"])]
+        return dialogue
+
+    def _turn_dict(self, row: sqlite3.Row) -> dict[str, Any]:
+        turn = dict(row)
+        for key in _JSON_COLUMNS:
+            turn[key] = json.loads(turn[key]) if turn[key] else None
+        return turn
+
+    def turn(self, turn_id: str) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT * FROM turns WHERE id=?", (turn_id,)).fetchone()
+        return self._turn_dict(row) if row else None
+
+    def turns(self, session_id: str) -> list[dict[str, Any]]:
+        rows = self._db.execute("SELECT * FROM turns WHERE session_id=? ORDER BY seq", (session_id,))
+        return [self._turn_dict(r) for r in rows]
+
+    def trace(self, turn_id: str) -> list[dict[str, Any]]:
+        rows = self._db.execute("SELECT event FROM trace_events WHERE turn_id=? ORDER BY seq", (turn_id,))
+        return [json.loads(r["event"]) for r in rows]
+
+    def delete_session(self, session_id: str) -> list[str]:
+        """Erase a session with its turns and traces; returns the deleted turn ids."""
+        with self._lock, self._db:
+            self._db.execute("BEGIN")
+            ids = [r[0] for r in self._db.execute("SELECT id FROM turns WHERE session_id=?", (session_id,))]
+            self._db.execute("DELETE FROM sessions WHERE id=?", (session_id,))
+        return ids
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,196 @@
+"""The `empathyear` command line: chat, history, trace, delete."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+NOTICE = (
+    "EmpathyEar is an AI companion, not a substitute for professional care. "
+    "If you are in danger or thinking of harming yourself, contact local emergency services."
+)
+
+
+def _runner():
+    from graph.runner import TurnRunner
+
+    return TurnRunner()
+
+
+def _print_reply(result: dict[str, Any]) -> None:
+    meta = result["meta"]
+    emotion, scene, profile = meta["emotion"], meta["scene"], meta["profile"]
+    print(f"\nEmpathyEar: {meta['response']}\n")
+    print(
+        f"  [why] feeling {emotion['label']} ({emotion['type']}, {emotion['confidence']:.0%}) "
+        f"because \"{emotion['cause']}\"; scene: {scene['scenario']}; goal: {scene['goal']}"
+    )
+    print(f"  [avatar] {profile['timbre']} {profile['gender']} voice, {profile['age']}")
+    for warning in result["warnings"]:
+        print(f"  [note] {warning}")
+    print(f"  [session {result['session']} · turn {result['turn']}]")
+
+
+def _chat_once(runner, args: argparse.Namespace, text: str, session: str | None) -> dict[str, Any]:
+    preferences = {k: v for k, v in (("gender", args.gender), ("age", args.age), ("timbre", args.timbre)) if v}
+    request = runner.request(
+        text=text, session_id=session, out_dir=args.out, want_speech=not args.no_speech,
+        want_video=not args.no_video, preferences=preferences,
+    )  # fmt: skip
+    return runner.run(request)
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from graph.runner import InputError, TurnFailed
+
+    if args.message is not None:
+        if not args.message.strip():
+            print("error: the message is empty: type something to say", file=sys.stderr)
+            return 2
+        try:
+            result = _chat_once(_runner(), args, args.message, args.session)
+        except InputError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except TurnFailed as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False))
+        else:
+            _print_reply(result)
+        return 0
+    return _interactive(args)
+
+
+def _interactive(args: argparse.Namespace) -> int:
+    from graph.runner import InputError, TurnFailed
+
+    print(f"EmpathyEar - {NOTICE}\nLoading... (type a message and press Enter; Ctrl-D or 'quit' to leave)")
+    runner = _runner()
+    session = args.session
+    while True:
+        try:
+            text = input("\nYou: ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if text.strip().lower() in {"quit", "exit"}:
+            return 0
+        if not text.strip():
+            continue
+        try:
+            result = _chat_once(runner, args, text, session)
+        except (InputError, TurnFailed) as exc:
+            print(f"error: {exc}")
+            continue
+        session = result["session"]
+        _print_reply(result)
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from memory.store import Store
+
+    from graph.config import Settings
+
+    store = Store(Settings().database)
+    turns = store.turns(args.session)
+    if not turns:
+        print(f"error: no session {args.session!r}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(turns, ensure_ascii=False, default=str))
+        return 0
+    for turn in turns:
+        print(f"#{turn['seq']} turn {turn['id']} [{turn['status']}]")
+        print(f"  You: {turn['user_text']}")
+        if turn["reply"]:
+            emotion = (turn["meta"] or {}).get("emotion", {})
+            print(f"  EmpathyEar: {turn['reply']}")
+            print(f"  (feeling {emotion.get('label')}; scene {(turn['meta'] or {}).get('scene', {}).get('scenario')})")
+    return 0
+
+
+def cmd_trace(args: argparse.Namespace) -> int:
+    from memory.store import Store
+
+    from graph.config import Settings
+
+    store = Store(Settings().database)
+    turn = store.turn(args.turn)
+    if turn is None:
+        print(f"error: no turn {args.turn!r}", file=sys.stderr)
+        return 2
+    events = store.trace(args.turn)
+    if args.json:
+        print(json.dumps({"turn": args.turn, "session": turn["session_id"], "timings_ms": turn["timings"],
+                          "events": events}, ensure_ascii=False, default=str))  # fmt: skip
+        return 0
+    print(f"turn {args.turn} of session {turn['session_id']} [{turn['status']}]")
+    for event in events:
+        print(f"- {event['node']:<18} {event['duration_ms']:>9.1f} ms  policy={event.get('policy', '-')}")
+        for key in ("inputs", "outputs"):
+            print(f"    {key}: {json.dumps(event.get(key), ensure_ascii=False, default=str)[:300]}")
+        for key in ("fallbacks", "warnings"):
+            if event.get(key):
+                print(f"    {key}: {event[key]}")
+        if event.get("prompt"):
+            print(f"    prompt: {len(event['prompt'])} chars; raw output: {str(event.get('raw_output'))[:300]!r}")
+    if turn["timings"]:
+        print(f"total {turn['timings'].get('total', 0):.1f} ms")
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    deleted = _runner().delete_session(args.session)
+    print(f"deleted session {args.session}: {deleted} turn(s) with their traces, checkpoints and media")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="empathyear", description=f"An empathetic companion. {NOTICE}")
+    commands = root.add_subparsers(dest="command", required=True)
+
+    chat = commands.add_parser("chat", help="say something (no message: interactive chat)")
+    chat.add_argument("message", nargs="?", help="what you want to say")
+    chat.add_argument("--session", help="continue this session (created if new)")
+    chat.add_argument("--out", type=Path, help="folder for the reply's speech and video")
+    chat.add_argument("--no-speech", action="store_true", help="text only (no speech, no video)")
+    chat.add_argument("--no-video", action="store_true", help="no avatar video")
+    chat.add_argument("--json", action="store_true", help="print the turn as one JSON object")
+    chat.add_argument("--gender", choices=["male", "female"], help="avatar gender you prefer")
+    chat.add_argument("--age", help="avatar age group you prefer, e.g. 'young adults'")
+    chat.add_argument("--timbre", help="voice timbre you prefer, e.g. soft")
+    chat.set_defaults(run=cmd_chat)
+
+    history = commands.add_parser("history", help="the turns of a session")
+    history.add_argument("--session", required=True)
+    history.add_argument("--json", action="store_true")
+    history.set_defaults(run=cmd_history)
+
+    trace = commands.add_parser("trace", help="every node of one turn, with timings")
+    trace.add_argument("turn")
+    trace.add_argument("--json", action="store_true")
+    trace.set_defaults(run=cmd_trace)
+
+    delete = commands.add_parser("delete", help="erase a session and everything derived from it")
+    delete.add_argument("--session", required=True)
+    delete.set_defaults(run=cmd_delete)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
