@@ -10,9 +10,10 @@ import numpy as np
 
 from agents.chat_models import ChatModel
 from agents.dialogue import Dialogue
-from agents.emotion_lexicon import is_feeling_word, named_feelings
+from agents.emotion_lexicon import is_feeling_word, named_feelings, strip_feeling_statement
 from agents.llm_policy import AgentResult, run_llm_policy
 from agents.schema import EmotionReading
+from agents.strategies import group_of
 from agents.taxonomy import EMOTIONS
 from agents.wording import (
     CAUSAL_OPENERS, clauses, clip_words, content_words, sentences, strip_leading_filler,
@@ -79,7 +80,7 @@ def find_cause(message: str) -> str:
     best, best_score = "", float("-inf")
     for sentence in sentences(message):
         for clause in clauses(sentence):
-            core = strip_leading_filler(clause)
+            core = strip_feeling_statement(strip_leading_filler(clause))
             substance = [w for w in content_words(core) if not is_feeling_word(w)]
             if not substance:
                 continue
@@ -89,6 +90,17 @@ def find_cause(message: str) -> str:
     if not best:
         best = strip_leading_filler(message.strip(" .!?")) or message.strip()
     return clip_words(best, MAX_CAUSE_WORDS)
+
+
+def cause_clause(message: str, cause: str) -> str:
+    """The whole clause around a cause, which reads as a sentence even when the cause itself is a
+    bare noun phrase ("the thunderstorm tonight" -> "I am so scared of the thunderstorm tonight")."""
+    for sentence in sentences(message):
+        for clause in clauses(sentence):
+            core = strip_leading_filler(clause)
+            if cause.lower() in core.lower():
+                return clip_words(core, MAX_CAUSE_WORDS + 5)
+    return cause
 
 
 def _is_users_words(dialogue: Dialogue):
@@ -120,9 +132,11 @@ class EmotionAgent:
         ranked = self._classifier.predict([dialogue.ed_context()])[0]
         label, confidence = ranked[0]
         named = named_feelings(dialogue.message)
+        # A named feeling of the same family counts: "scared" names terrified, "mad" furious.
+        explicit = any(group_of(n) == group_of(label) for n in named)
         reading = EmotionReading(
             label=label,
-            type="explicit" if label in named else "implicit",
+            type="explicit" if explicit else "implicit",
             cause=find_cause(dialogue.message),
             confidence=round(confidence, 4),
         )

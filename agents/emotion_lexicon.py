@@ -35,3 +35,20 @@ def _any_feeling() -> re.Pattern[str]:
 
 def is_feeling_word(word: str) -> bool:
     return bool(_any_feeling().fullmatch(word))
+
+
+@functools.lru_cache(maxsize=1)
+def _feeling_statement() -> re.Pattern[str]:
+    return re.compile(
+        r"^(?:i|we)(?:'m|'ve been| am| was| were| feel| felt| get| got| have been| had been)?\s+"
+        r"(?:(?:so|really|very|pretty|quite|a bit|kind of|kinda|super|extremely|absolutely|just)\s+)*"
+        r"(?:" + _any_feeling().pattern + r")"
+        r"(?:\s+(?:of|about|that|because|when|by|with|for|at|over|to see|to hear|to find out))?\s+",
+        re.IGNORECASE,
+    )
+
+
+def strip_feeling_statement(clause: str) -> str:
+    """'I am so scared of the storm tonight' -> 'the storm tonight': the trigger, not the feeling."""
+    rest = _feeling_statement().sub("", clause, count=1)
+    return rest if rest and rest != clause and len(rest.split()) >= 2 else clause

@@ -10,6 +10,7 @@ import re
 from agents.catalogue import find_scenario
 from agents.chat_models import ChatModel
 from agents.dialogue import Dialogue
+from agents.emotion import cause_clause
 from agents.llm_policy import AgentResult, run_llm_policy
 from agents.safety import is_safe_reply
 from agents.schema import EmotionReading, ResponseText, SceneReading
@@ -22,6 +23,8 @@ NOT_ENGLISH_REPLY = (
     "Thank you for writing to me. I can only understand English well for now, so I may miss what "
     "you mean - could you tell me again in English? I'd really like to hear what's on your mind."
 )
+# The user's own laughter would read as mockery when mirrored back.
+_LAUGHTER = re.compile(r"\s*\b(?:ha(?:ha)+h?|he(?:he)+|lol|lmao|rofl|xd)\b", re.IGNORECASE)
 _SUBJECT = re.compile(
     r"^((?:the|your|a|an|this|that|his|her|their) (?:\w+ ){0,2}?\w+)"
     r" (?:is|was|are|were|has|had|got|keeps|kept|won't|wouldn't|can't|didn't|doesn't|broke|died|passed)\b",
@@ -59,7 +62,7 @@ def _sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def compose_reply(dialogue: Dialogue, emotion: EmotionReading) -> tuple[str, dict]:
+def compose_reply(dialogue: Dialogue, emotion: EmotionReading, mirror: bool = True) -> tuple[str, dict]:
     bank = strategy_bank()
     group_name = group_of(emotion.label)
     group = bank["groups"][group_name]
@@ -71,10 +74,10 @@ def compose_reply(dialogue: Dialogue, emotion: EmotionReading) -> tuple[str, dic
 
     feeling = FEELING_PHRASES[emotion.label]
     # A cause worth mirroring says something concrete beyond the feeling itself.
-    cause = reflect(emotion.cause.rstrip(" .!?"))
+    cause = _LAUGHTER.sub("", reflect(cause_clause(dialogue.message, emotion.cause))).strip(" ,.!?")
     if cause.split(" ", 1)[0].lower() in STOPWORDS:  # keep names capitalised, nothing else
         cause = cause[:1].lower() + cause[1:]
-    specific = any(not is_feeling_word(w) for w in content_words(cause))
+    specific = mirror and any(not is_feeling_word(w) for w in content_words(cause))
 
     parts = []
     if dialogue.history and rng.random() < 0.5:
@@ -117,4 +120,6 @@ class Responder:
         if not english:
             return AgentResult(ResponseText(response=NOT_ENGLISH_REPLY), details={"strategy": "not_english"})
         reply, details = compose_reply(dialogue, emotion)
+        if not is_safe_reply(reply):  # the user's words, mirrored, can carry what a reply must not
+            reply, details = compose_reply(dialogue, emotion, mirror=False)
         return AgentResult(ResponseText(response=reply), details=details)

@@ -1,0 +1,30 @@
+# The two commands of the README: `make demo` and `make test`. Both set everything up first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export GRADIO_ANALYTICS_ENABLED := False
+
+.PHONY: setup demo test train-emotion
+
+setup: $(VENV)/.installed
+
+# torch comes first, from its local CPU wheel, so nothing pulls a CUDA build.
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+demo: setup
+	$(BIN)/empathyear chat
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+# Retrains the embedded emotion classifier's head (agents/artifacts/emotion_head.npz).
+ED_DATA ?= ../shared/data/empathetic_dialogues
+train-emotion: setup
+	$(BIN)/python -m agents.emotion_training --data $(ED_DATA)

@@ -1,0 +1,27 @@
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+ROOT = Path(__file__).resolve().parent.parent
+ED_DATA = ROOT.parent / "shared" / "data" / "empathetic_dialogues"
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    """A fresh data directory; every test that writes state gets its own."""
+    monkeypatch.setenv("EMPATHYEAR_HOME", str(tmp_path / "home"))
+    for name in ("EMPATHYEAR_LLM", "EMPATHYEAR_LLM_BASE_URL", "EMPATHYEAR_LLM_PATH", "EMPATHYEAR_CRISIS_RESOURCES"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def runner(home):
+    from graph.config import Settings
+    from graph.runner import TurnRunner
+
+    return TurnRunner(Settings(), chat_model=None)

@@ -1,0 +1,132 @@
+import json
+
+import pytest
+
+from agents.dialogue import Dialogue, Utterance
+from agents.emotion import EmotionAgent, find_cause
+from agents.profile import ProfilePlanner
+from agents.responder import Responder
+from agents.safety import is_safe_reply
+from agents.scene import SceneAgent
+from agents.schema import SceneReading
+from tests.conftest import ED_DATA
+
+
+@pytest.fixture(scope="module")
+def emotion_agent():
+    return EmotionAgent()
+
+
+@pytest.fixture(scope="module")
+def scene_agent():
+    return SceneAgent()
+
+
+@pytest.mark.parametrize(
+    "message, cause",
+    [
+        ("Today traffic was horrible and was so frustrating!", "traffic was horrible"),
+        ("I'm so angry because my boss yelled at me in front of everyone.", "my boss yelled at me in front of everyone"),
+        ("My dog died yesterday. I miss him so much.", "My dog died yesterday"),
+    ],
+)
+def test_cause_is_the_triggering_part_of_the_users_words(message, cause):
+    found = find_cause(message)
+    assert found == cause
+    assert found.lower() in message.lower()
+
+
+def test_cause_is_clipped_to_fifteen_words():
+    message = "because " + " ".join(f"word{i}" for i in range(40))
+    assert len(find_cause(message).split()) <= 15
+
+
+@pytest.mark.parametrize(
+    "message, expected_type, labels",
+    [
+        ("I am so scared of the thunderstorm tonight, I can't sleep.", "explicit", {"afraid", "terrified", "anxious"}),
+        ("I just got the job I have wanted for years!", "implicit", {"excited", "joyful", "proud", "grateful", "surprised", "hopeful", "confident"}),
+        ("My grandmother passed away last night.", "implicit", {"sad", "devastated", "lonely", "sentimental", "nostalgic"}),
+    ],
+)
+def test_emotion_reads_clear_cases(emotion_agent, message, expected_type, labels):
+    result = emotion_agent.run(Dialogue(message))
+    assert result.output.label in labels
+    assert result.output.type == expected_type
+    assert 0 < result.output.confidence <= 1
+    assert len(result.details["alternatives"]) == 3
+
+
+def test_scene_matches_the_situation_and_reads_context(emotion_agent, scene_agent):
+    first = Dialogue("Today traffic was horrible and was so frustrating!")
+    emotion = emotion_agent.run(first).output
+    assert scene_agent.run(first, emotion).output.scenario == "stuck-in-traffic"
+    follow_up = Dialogue("It happened again this morning.", (Utterance("user", first.message), Utterance("assistant", "Ugh.")))
+    assert scene_agent.run(follow_up, emotion).output.scenario == "stuck-in-traffic"
+
+
+def test_reply_is_specific_to_what_the_user_said(emotion_agent, scene_agent):
+    dialogue = Dialogue("I'm furious because my neighbour blasted music until 3am again.")
+    emotion = emotion_agent.run(dialogue).output
+    scene = scene_agent.run(dialogue, emotion).output
+    reply = Responder().run(dialogue, emotion, scene).output.response
+    assert "your neighbour blasted music" in reply
+    assert is_safe_reply(reply)
+
+
+def test_reply_wording_varies_and_does_not_repeat_within_a_session(emotion_agent, scene_agent):
+    history: list[Utterance] = []
+    replies = []
+    for message in ["My cat is sick and the vet is worried.", "She stopped eating today.", "I keep crying about it."]:
+        dialogue = Dialogue(message, tuple(history))
+        emotion = emotion_agent.run(dialogue).output
+        reply = Responder().run(dialogue, emotion, scene_agent.run(dialogue, emotion).output).output.response
+        replies.append(reply)
+        history += [Utterance("user", message), Utterance("assistant", reply)]
+    sentences = [s for r in replies for s in r.split(". ")]
+    assert len(set(sentences)) == len(sentences)
+
+
+@pytest.mark.skipif(not (ED_DATA / "dialogues_dev.jsonl").exists(), reason="ED data not beside the repo")
+def test_replies_to_real_contexts_are_never_unkind_and_mostly_specific(emotion_agent, scene_agent):
+    lines = (ED_DATA / "dialogues_dev.jsonl").read_text().splitlines()[:120:3]
+    specific = 0
+    for line in lines:
+        context = json.loads(line)["context"]
+        history = tuple(Utterance("user" if i % 2 == 0 else "assistant", t) for i, t in enumerate(context[:-1]))
+        dialogue = Dialogue(context[-1], history)
+        emotion = emotion_agent.run(dialogue).output
+        result = Responder().run(dialogue, emotion, scene_agent.run(dialogue, emotion).output)
+        assert is_safe_reply(result.output.response), result.output.response
+        specific += result.details["reflected_cause"] is not None
+    assert specific / len(lines) >= 0.8
+
+
+def _scene(scenario_id: str) -> SceneReading:
+    return SceneReading(scenario=scenario_id, rationale="r", goal="g")
+
+
+def test_profile_fits_the_user_and_the_moment(emotion_agent):
+    planner = ProfilePlanner()
+    child = Dialogue("I'm 9 and my mom is working in another city, I miss her.")
+    emotion = emotion_agent.run(child).output
+    assert planner.run(child, emotion, _scene("stuck-in-traffic")).output.age == "teenagers"
+
+    elder = Dialogue("Since my wife died the house is so quiet, nobody visits me.")
+    elder_scene = next(s for s in __import__("agents.catalogue").catalogue.scenarios() if s.family == "elder people company")
+    profile = planner.run(elder, emotion_agent.run(elder).output, _scene(elder_scene.id)).output
+    assert profile.age == "elderly" and profile.timbre in {"deep", "low-pitched", "soft"}
+
+    joy = Dialogue("We won the championship tonight!")
+    joy_emotion = emotion_agent.run(joy).output.model_copy(update={"label": "joyful"})
+    assert planner.run(joy, joy_emotion, _scene("stuck-in-traffic")).output.timbre in {"clear", "melodious"}
+
+
+def test_explicit_preference_wins(emotion_agent):
+    planner = ProfilePlanner()
+    dialogue = Dialogue("I'm 9 and scared of the dark.")
+    emotion = emotion_agent.run(dialogue).output
+    profile = planner.run(dialogue, emotion, _scene("stuck-in-traffic"), {"gender": "male", "age": "elderly"}).output
+    assert (profile.gender, profile.age) == ("male", "elderly")
+    spoken = Dialogue("Could you talk to me in a male voice? I failed my exam.")
+    assert planner.run(spoken, emotion, _scene("stuck-in-traffic")).output.gender == "male"
