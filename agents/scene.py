@@ -36,6 +36,10 @@ GROUP_GOALS = {
 }
 
 
+# Catalogue vectors already computed in this process, by catalogue digest.
+_EMBEDDED: dict[str, np.ndarray] = {}
+
+
 class SceneIndex:
     """Scenario embeddings, computed once on first use and cached on disk under a hash of the
     catalogue, so an edited catalogue is re-embedded and a new process starts fast."""
@@ -57,13 +61,16 @@ class SceneIndex:
                 texts = [s.search_text for s in self.catalogue]
                 digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
                 cached = self._cache_dir / f"scene-vectors-{digest}.npy" if self._cache_dir else None
-                if cached and cached.exists():
+                if digest in _EMBEDDED:
+                    self._matrix = _EMBEDDED[digest]
+                elif cached and cached.exists():
                     self._matrix = np.load(cached)
                 else:
                     self._matrix = embed(texts)
                     if cached:
                         cached.parent.mkdir(parents=True, exist_ok=True)
                         np.save(cached, self._matrix)
+                _EMBEDDED[digest] = self._matrix
         return self._matrix
 
     def rank(self, text: str, emotion: str, families: set[str] | None = None) -> list[tuple[Scenario, float]]:

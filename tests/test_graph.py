@@ -1,0 +1,214 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from agents.schema import MetaResponse
+from graph.config import Settings
+from graph.runner import InputError, TurnFailed, TurnRunner
+from tests.conftest import ROOT
+
+SNAPSHOT = ROOT / "tests" / "snapshots" / "turn_graph.mmd"
+
+
+def test_graph_drawing_matches_the_snapshot(runner):
+    drawing = runner.graph.get_graph().draw_mermaid()
+    if os.environ.get("UPDATE_SNAPSHOTS"):
+        SNAPSHOT.write_text(drawing)
+    assert drawing == SNAPSHOT.read_text(), "routing changed: review it, then UPDATE_SNAPSHOTS=1"
+
+
+def test_a_text_turn_visits_the_text_route_and_returns_the_contract(runner):
+    events = list(runner.stream(runner.request(text="I passed my driving test today!")))
+    nodes = [e["node"] for e in events if e["event"] == "node"]
+    assert nodes == [
+        "intake", "emotion", "scene", "responder", "profile",
+        "retrieve_voice", "synthesize_speech", "retrieve_face", "animate_face", "remember",
+    ]  # fmt: skip
+    result = events[-1]["result"]
+    MetaResponse.model_validate(result["meta"])
+    assert set(result) == {"session", "turn", "input", "meta", "speech", "video", "timings_ms", "warnings"}
+    assert result["input"] == {"text": "I passed my driving test today!", "transcript": None}
+    assert set(result["timings_ms"]) >= set(nodes) | {"total"}
+    assert any("speech synthesis is not installed" in w for w in result["warnings"])
+
+
+def test_no_speech_skips_every_media_step(runner):
+    result = runner.run(runner.request(text="My sister got engaged!", want_speech=False))
+    assert "retrieve_voice" not in result["timings_ms"]
+    assert result["speech"] is None and result["video"] is None and result["warnings"] == []
+
+
+class FakeTool:
+    """Stands behind the media-tool interface the real backends implement."""
+
+    def __init__(self, role, produce, name="fake"):
+        self.role, self.name, self.produce, self.calls = role, name, produce, []
+
+    def invoke(self, args):
+        self.calls.append(args)
+        return self.produce(args)
+
+
+def _write(name):
+    def produce(args):
+        path = Path(args["out_dir"]) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"media")
+        return {"speech" if name.endswith(".wav") else "video": str(path)}
+
+    return produce
+
+
+def _fake_tools():
+    return [
+        FakeTool("voice_retrieval", lambda a: {"voice": {"id": "v1", "why": "soft female"}}),
+        FakeTool("speech", _write("reply.wav")),
+        FakeTool("face_retrieval", lambda a: {"face": {"id": "f1"}}),
+        FakeTool("talking_face", _write("reply.mp4")),
+    ]
+
+
+def test_tool_nodes_call_the_installed_backends(home, tmp_path):
+    tools = _fake_tools()
+    runner = TurnRunner(Settings(), chat_model=None, tools=tools)
+    result = runner.run(runner.request(text="I miss my dad so much.", out_dir=tmp_path / "out", want_video=True))
+    assert result["speech"] == str(tmp_path / "out" / "reply.wav")
+    assert result["video"] == str(tmp_path / "out" / "reply.mp4")
+    assert tools[1].calls[0]["voice"] == {"id": "v1", "why": "soft female"}
+    assert tools[1].calls[0]["text"] == result["meta"]["response"]
+    assert result["warnings"] == []
+
+
+def test_no_video_stops_after_speech(home, tmp_path):
+    runner = TurnRunner(Settings(), chat_model=None, tools=_fake_tools())
+    result = runner.run(runner.request(text="I miss my dad so much.", out_dir=tmp_path, want_video=False))
+    assert result["speech"] and result["video"] is None
+    assert "retrieve_face" not in result["timings_ms"]
+
+
+def test_a_failing_speech_step_still_returns_the_text(home, tmp_path):
+    def explode(args):
+        raise RuntimeError("synthesizer crashed")
+
+    tools = _fake_tools()
+    tools[1] = FakeTool("speech", explode)
+    runner = TurnRunner(Settings(), chat_model=None, tools=tools)
+    result = runner.run(runner.request(text="I lost my keys again.", out_dir=tmp_path))
+    assert result["meta"]["response"] and result["speech"] is None and result["video"] is None
+    assert any("speech synthesis failed (synthesizer crashed)" in w for w in result["warnings"])
+
+
+def test_second_turn_reads_the_first(runner):
+    first = runner.run(runner.request(text="Today traffic was horrible and was so frustrating!", session_id="S1", want_speech=False))
+    second = runner.run(runner.request(text="It happened again this morning.", session_id="S1", want_speech=False))
+    assert second["session"] == first["session"] == "S1"
+    assert second["meta"]["scene"]["scenario"] == "stuck-in-traffic"
+    emotion_event = next(e for e in runner.store.trace(second["turn"]) if e["node"] == "emotion")
+    assert emotion_event["inputs"]["history_turns"] == 2
+    assert [t["seq"] for t in runner.store.turns("S1")] == [1, 2]
+
+
+def test_trace_has_every_node_with_timings(runner):
+    result = runner.run(runner.request(text="I finally finished my thesis!", want_speech=False))
+    trace = runner.store.trace(result["turn"])
+    assert [e["node"] for e in trace] == ["intake", "emotion", "scene", "responder", "profile", "remember"]
+    for event in trace:
+        assert event["duration_ms"] >= 0 and event["started_at"]
+    assert trace[1]["alternatives"][0]["label"] == result["meta"]["emotion"]["label"]
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("I want to kill myself, I can't take it anymore.", "suicide"),
+        ("I don't want to live anymore.", "suicide"),
+        ("I've been cutting myself again.", "self_harm"),
+        ("My husband hits me when he drinks and I'm scared to go home.", "abuse"),
+    ],
+)
+def test_crisis_routes_to_the_safety_responder(runner, text, kind):
+    events = list(runner.stream(runner.request(text=text, want_speech=False)))
+    nodes = [e["node"] for e in events if e["event"] == "node"]
+    assert "safety" in nodes and "scene" not in nodes and "responder" not in nodes
+    result = events[-1]["result"]
+    reply = result["meta"]["response"]
+    assert "988" in reply and "116 123" in reply and "not a substitute" in reply
+    family = "domestic violence support" if kind == "abuse" else "crisis intervention"
+    from agents.catalogue import find_scenario
+
+    assert find_scenario(result["meta"]["scene"]["scenario"]).family == family
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "This exam is killing me.",
+        "I could die of embarrassment after that meeting.",
+        "I'm dying to see the new Marvel movie!",
+        "My boss will kill me if I'm late again.",
+        "I killed it at my presentation today!",
+    ],
+)
+def test_figures_of_speech_are_not_a_crisis(runner, text):
+    nodes = [e["node"] for e in runner.stream(runner.request(text=text, want_speech=False)) if e["event"] == "node"]
+    assert "safety" not in nodes and "responder" in nodes
+
+
+def test_crisis_resources_are_configurable(home, tmp_path, monkeypatch):
+    resources = tmp_path / "help.json"
+    resources.write_text('{"intro": "Please call:", "resources": [{"name": "Local line", "contact": "555-0100", "region": "here"}]}')
+    monkeypatch.setenv("EMPATHYEAR_CRISIS_RESOURCES", str(resources))
+    runner = TurnRunner(Settings(), chat_model=None)
+    result = runner.run(runner.request(text="I want to end my life.", want_speech=False))
+    assert "Local line (here): 555-0100" in result["meta"]["response"]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t "])
+def test_empty_messages_are_refused_before_anything_is_stored(runner, text):
+    with pytest.raises(InputError, match="empty"):
+        runner.request(text=text)
+
+
+def test_bad_session_ids_are_refused(runner):
+    with pytest.raises(InputError, match="session_id"):
+        runner.request(text="hi", session_id="../../etc")
+
+
+def test_very_long_messages_are_cut_with_a_warning_and_stored_whole(runner):
+    text = "I had a long and tiring day at work. " * 200
+    result = runner.run(runner.request(text=text, want_speech=False))
+    assert any("longer than 4000 characters" in w for w in result["warnings"])
+    assert runner.store.turn(result["turn"])["user_text"] == text
+    event = next(e for e in runner.store.trace(result["turn"]) if e["node"] == "emotion")
+    assert len(event["inputs"]["message"]) <= 4000
+
+
+def test_non_english_gets_a_graceful_reply(runner):
+    result = runner.run(runner.request(text="Hoy el tráfico fue horrible y estoy muy frustrado", want_speech=False))
+    assert "English" in result["meta"]["response"]
+    assert any("English" in w for w in result["warnings"])
+
+
+def test_the_users_turn_is_stored_before_a_step_fails(runner):
+    def broken(*args, **kwargs):
+        raise RuntimeError("scene model crashed")
+
+    runner.agents.scene.run = broken
+    with pytest.raises(TurnFailed, match="your message is saved"):
+        runner.run(runner.request(text="My car broke down on the highway.", session_id="S2", want_speech=False))
+    (turn,) = runner.store.turns("S2")
+    assert turn["user_text"] == "My car broke down on the highway." and turn["status"] == "failed"
+
+
+def test_deleting_a_session_erases_everything_derived_from_it(home, tmp_path):
+    runner = TurnRunner(Settings(), chat_model=None, tools=_fake_tools())
+    result = runner.run(runner.request(text="My hamster died.", session_id="gone"))
+    other = runner.run(runner.request(text="I got a puppy!", session_id="kept", want_speech=False))
+    assert Path(result["speech"]).exists()
+    assert runner.delete_session("gone") == 1
+    assert runner.store.turns("gone") == [] and runner.store.trace(result["turn"]) == []
+    assert not (home / "media" / "gone").exists()
+    assert runner.checkpointer.get_tuple({"configurable": {"thread_id": result["turn"]}}) is None
+    assert runner.checkpointer.get_tuple({"configurable": {"thread_id": other["turn"]}}) is not None
+    assert len(runner.store.turns("kept")) == 1
