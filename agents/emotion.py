@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from pathlib import Path
 
@@ -74,13 +75,25 @@ def default_classifier() -> EmotionClassifier:
     return EmotionClassifier()
 
 
+def _has_substance(text: str) -> bool:
+    return any(not is_feeling_word(w) for w in content_words(text))
+
+
+def _drop_feeling_tail(clause: str) -> str:
+    """'traffic was horrible and was so frustrating' -> 'traffic was horrible'."""
+    parts = re.split(r"\s+(?=(?:and|but)\s)", clause)
+    while len(parts) > 1 and not _has_substance(parts[-1]):
+        parts.pop()
+    return " ".join(parts)
+
+
 def find_cause(message: str) -> str:
     """The part of the user's own words that most likely triggers the feeling: a clause opened by
     'because', 'when', ... if there is one, otherwise the clause with the most content words."""
     best, best_score = "", float("-inf")
     for sentence in sentences(message):
         for clause in clauses(sentence):
-            core = strip_feeling_statement(strip_leading_filler(clause))
+            core = _drop_feeling_tail(strip_feeling_statement(strip_leading_filler(clause)))
             substance = [w for w in content_words(core) if not is_feeling_word(w)]
             if not substance:
                 continue
@@ -97,7 +110,7 @@ def cause_clause(message: str, cause: str) -> str:
     bare noun phrase ("the thunderstorm tonight" -> "I am so scared of the thunderstorm tonight")."""
     for sentence in sentences(message):
         for clause in clauses(sentence):
-            core = strip_leading_filler(clause)
+            core = _drop_feeling_tail(strip_leading_filler(clause))
             if cause.lower() in core.lower():
                 return clip_words(core, MAX_CAUSE_WORDS + 5)
     return cause

@@ -19,6 +19,7 @@ from agents.taxonomy import FEELING_PHRASES
 from agents.emotion_lexicon import is_feeling_word
 from agents.wording import STOPWORDS, content_words, reflect
 
+UPBEAT_GROUPS = frozenset({"joy", "pride", "warmth"})
 NOT_ENGLISH_REPLY = (
     "Thank you for writing to me. I can only understand English well for now, so I may miss what "
     "you mean - could you tell me again in English? I'd really like to hear what's on your mind."
@@ -62,9 +63,23 @@ def _sentence_case(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def compose_reply(dialogue: Dialogue, emotion: EmotionReading, mirror: bool = True) -> tuple[str, dict]:
+def strategy_emotion(label: str, scene: SceneReading) -> str:
+    """The feeling the reply speaks to. A joyful-sounding label in a scene that only ever hurts
+    ("surprised" that a friend forgot a birthday) takes the scene's feeling, so the reply never
+    celebrates bad news."""
+    scenario = find_scenario(scene.scenario)
+    upbeat = group_of(label) in UPBEAT_GROUPS
+    if upbeat and scenario and all(group_of(e) not in UPBEAT_GROUPS for e in scenario.emotions):
+        return scenario.emotions[0]
+    return label
+
+
+def compose_reply(
+    dialogue: Dialogue, emotion: EmotionReading, scene: SceneReading, mirror: bool = True
+) -> tuple[str, dict]:
     bank = strategy_bank()
-    group_name = group_of(emotion.label)
+    label = strategy_emotion(emotion.label, scene)
+    group_name = group_of(label)
     group = bank["groups"][group_name]
     rng = _seeded(dialogue)
     said = " ".join(u.text for u in dialogue.history if u.role == "assistant")
@@ -72,7 +87,7 @@ def compose_reply(dialogue: Dialogue, emotion: EmotionReading, mirror: bool = Tr
     def pick(templates: list[str]) -> str:
         return rng.choice(_fresh(templates, said))
 
-    feeling = FEELING_PHRASES[emotion.label]
+    feeling = FEELING_PHRASES[label]
     # A cause worth mirroring says something concrete beyond the feeling itself.
     cause = _LAUGHTER.sub("", reflect(cause_clause(dialogue.message, emotion.cause))).strip(" ,.!?")
     if cause.split(" ", 1)[0].lower() in STOPWORDS:  # keep names capitalised, nothing else
@@ -93,7 +108,7 @@ def compose_reply(dialogue: Dialogue, emotion: EmotionReading, mirror: bool = Tr
     move = rng.choice(moves)
     parts.append(pick(group["moves"][move]).format(topic=topic_of(cause)))
     reply = " ".join(_sentence_case(p) for p in parts)
-    return reply, {"group": group_name, "move": move, "reflected_cause": cause if specific else None}
+    return reply, {"strategy_emotion": label, "group": group_name, "move": move, "reflected_cause": cause if specific else None}
 
 
 class Responder:
@@ -103,7 +118,7 @@ class Responder:
     def run(
         self, dialogue: Dialogue, emotion: EmotionReading, scene: SceneReading, english: bool = True
     ) -> AgentResult[ResponseText]:
-        embedded = self.embedded(dialogue, emotion, english)
+        embedded = self.embedded(dialogue, emotion, scene, english)
         if self._chat_model is None:
             return embedded
         scenario = find_scenario(scene.scenario)
@@ -116,10 +131,12 @@ class Responder:
         # An LLM's reply reaches the user only if it passes the same safety check as every reply.
         return run_llm_policy(self._chat_model, "response", variables, embedded, {"response": is_safe_reply})
 
-    def embedded(self, dialogue: Dialogue, emotion: EmotionReading, english: bool = True) -> AgentResult[ResponseText]:
+    def embedded(
+        self, dialogue: Dialogue, emotion: EmotionReading, scene: SceneReading, english: bool = True
+    ) -> AgentResult[ResponseText]:
         if not english:
             return AgentResult(ResponseText(response=NOT_ENGLISH_REPLY), details={"strategy": "not_english"})
-        reply, details = compose_reply(dialogue, emotion)
+        reply, details = compose_reply(dialogue, emotion, scene)
         if not is_safe_reply(reply):  # the user's words, mirrored, can carry what a reply must not
-            reply, details = compose_reply(dialogue, emotion, mirror=False)
+            reply, details = compose_reply(dialogue, emotion, scene, mirror=False)
         return AgentResult(ResponseText(response=reply), details=details)

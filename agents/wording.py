@@ -6,13 +6,13 @@ import re
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _CLAUSE = re.compile(
-    r"\s*[,;:]\s*|\s+(?=(?:and|but|because|since|when|after|though|although|while|cause|'cause)\b)",
+    r"\s*[,;:]\s*|\s+(?=(?:and|but|because|since|though|although|while|cause|'cause)\b)",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-z']+")
 
 # Words that introduce the reason for a feeling; the clause after them is the likely cause.
-CAUSAL_OPENERS = ("because", "since", "after", "when", "as", "cause", "'cause")
+CAUSAL_OPENERS = ("because", "since", "cause", "'cause")
 _LEADING_FILLER = re.compile(
     r"^(?:(?:and|but|so|because|since|after|when|as|though|although|while|cause|'cause|well|"
     r"oh|ok|okay|yeah|honestly|actually|today|tonight|yesterday|lately|recently|now|then|just|"
@@ -39,12 +39,30 @@ _REFLECT = {
 _AFTER_I = {"am": "are", "was": "were"}
 
 
+# Words that can open a clause as its subject; "and fell over" has none and belongs to the clause before.
+SUBJECTS = frozenset(
+    """i you he she we they it my your his her our their this that these those there the a an
+    someone somebody everyone everybody nobody no one people i'm i've i'd i'll it's that's""".split()
+)
+
+
 def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
 
 
 def clauses(sentence: str) -> list[str]:
-    return [c.strip(" .!?\"") for c in _CLAUSE.split(sentence) if c and c.strip(" .!?\"")]
+    """Clauses of a sentence; one opened by 'and'/'but' without a subject of its own stays joined
+    to the one before ("I tripped and fell over")."""
+    joined: list[str] = []
+    for part in (c.strip(" .!?\"") for c in _CLAUSE.split(sentence)):
+        if not part:
+            continue
+        tokens = part.lower().split()
+        if joined and tokens[0] in ("and", "but") and len(tokens) > 1 and tokens[1] not in SUBJECTS:
+            joined[-1] = f"{joined[-1]} {part}"
+        else:
+            joined.append(part)
+    return joined
 
 
 def words(text: str) -> list[str]:

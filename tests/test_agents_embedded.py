@@ -28,6 +28,9 @@ def scene_agent():
         ("Today traffic was horrible and was so frustrating!", "traffic was horrible"),
         ("I'm so angry because my boss yelled at me in front of everyone.", "my boss yelled at me in front of everyone"),
         ("My dog died yesterday. I miss him so much.", "My dog died yesterday"),
+        ("I tripped and fell in front of my whole class today.", "I tripped and fell in front of my whole class today"),
+        ("I got laid off after 12 years at the company.", "I got laid off after 12 years at the company"),
+        ("I am so scared of the thunderstorm tonight, I can't sleep.", "the thunderstorm tonight"),
     ],
 )
 def test_cause_is_the_triggering_part_of_the_users_words(message, cause):
@@ -130,3 +133,16 @@ def test_explicit_preference_wins(emotion_agent):
     assert (profile.gender, profile.age) == ("male", "elderly")
     spoken = Dialogue("Could you talk to me in a male voice? I failed my exam.")
     assert planner.run(spoken, emotion, _scene("stuck-in-traffic")).output.gender == "male"
+
+
+def test_a_reply_never_celebrates_bad_news(emotion_agent):
+    from agents.responder import strategy_emotion
+    from agents.strategies import group_of
+
+    dialogue = Dialogue("My best friend forgot my birthday again.")
+    emotion = emotion_agent.run(dialogue).output.model_copy(update={"label": "surprised"})
+    scene = _scene("forgotten-birthday")
+    assert group_of(strategy_emotion("surprised", scene)) not in {"joy", "pride", "warmth"}
+    result = Responder().run(dialogue, emotion, scene)
+    assert result.details["group"] not in {"joy", "pride", "warmth"}
+    assert "your best friend forgot your birthday again" in result.output.response
