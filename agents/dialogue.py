@@ -20,6 +20,13 @@ class Dialogue:
     def user_turns(self) -> list[str]:
         return [u.text for u in self.history if u.role == "user"] + [self.message]
 
+    @classmethod
+    def from_ed_context(cls, context: list[str]) -> Dialogue:
+        """An EmpatheticDialogues context (speaker, listener, ..., speaker) as a dialogue."""
+        roles = ("user", "assistant")
+        history = tuple(Utterance(roles[i % 2], text) for i, text in enumerate(context[:-1]))
+        return cls(context[-1], history)
+
     def ed_context(self) -> list[str]:
         """The EmpatheticDialogues shape: speaker, listener, speaker, ..., ending with the speaker."""
         context = [u.text for u in self.history]

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import re
-import threading
-from pathlib import Path
-
-import numpy as np
 
 from agents.chat_models import ChatModel
 from agents.dialogue import Dialogue
+from agents.emotion_classifier import EmotionClassifier, default_classifier
+from agents.emotion_fusion import fuse
 from agents.emotion_lexicon import is_feeling_word, named_feelings, strip_feeling_statement
 from agents.llm_policy import AgentResult, run_llm_policy
 from agents.schema import EmotionReading
@@ -20,59 +17,7 @@ from agents.wording import (
     CAUSAL_OPENERS, clauses, clip_words, content_words, sentences, strip_leading_filler,
 )  # fmt: skip
 
-ARTIFACT = Path(__file__).parent / "artifacts" / "emotion_head.npz"
 MAX_CAUSE_WORDS = 15
-MAX_CONTEXT_TURNS = 5
-
-
-def format_context(context: list[str]) -> str:
-    """The classifier's input for an ED-style context (speaker, listener, ..., speaker); the same
-    function formats training data, the benchmark and live turns."""
-    recent = context[-MAX_CONTEXT_TURNS:]
-    if len(recent) % 2 == 0:  # keep the speaker's turns at odd positions
-        recent = recent[1:]
-    return " ".join(recent[::2])
-
-
-class EmotionClassifier:
-    """The bundled MiniLM encoder with a trained linear head; probabilities are temperature-scaled."""
-
-    def __init__(self, artifact: Path = ARTIFACT):
-        self._artifact = artifact
-        self._lock = threading.Lock()
-        self._head: tuple[np.ndarray, np.ndarray, float, tuple[str, ...]] | None = None
-
-    def _load(self):
-        with self._lock:
-            if self._head is None:
-                data = np.load(self._artifact)
-                labels = tuple(str(x) for x in data["labels"])
-                if sorted(labels) != sorted(EMOTIONS):
-                    raise ValueError(f"{self._artifact} does not cover the 32 emotions")
-                weights = data["weights"].astype(np.float32)
-                self._head = (weights, data["bias"].astype(np.float32), float(data["temperature"]), labels)
-        return self._head
-
-    def predict(self, contexts: list[list[str]]) -> list[list[tuple[str, float]]]:
-        """Every label with its probability, best first, for each context."""
-        from agents.encoder import embed
-
-        weights, bias, temperature, labels = self._load()
-        logits = embed([format_context(c) for c in contexts]) @ weights.T + bias
-        logits = logits / temperature
-        logits -= logits.max(axis=1, keepdims=True)
-        probs = np.exp(logits)
-        probs /= probs.sum(axis=1, keepdims=True)
-        ranked = []
-        for row in probs:
-            order = np.argsort(-row)
-            ranked.append([(labels[i], float(row[i])) for i in order])
-        return ranked
-
-
-@functools.lru_cache(maxsize=1)
-def default_classifier() -> EmotionClassifier:
-    return EmotionClassifier()
 
 
 def _has_substance(text: str) -> bool:
@@ -131,8 +76,9 @@ class EmotionAgent:
         self._chat_model = chat_model
         self._classifier = classifier or default_classifier()
 
-    def run(self, dialogue: Dialogue) -> AgentResult[EmotionReading]:
-        embedded = self.embedded(dialogue)
+    def run(self, dialogue: Dialogue, cues: dict[str, dict[str, float]] | None = None) -> AgentResult[EmotionReading]:
+        """`cues`: optional distributions from other senses, e.g. {"face": {"happy": 0.8, ...}}."""
+        embedded = self.embedded(dialogue, cues)
         if self._chat_model is None:
             return embedded
         top = ", ".join(f"{a['label']} ({a['probability']:.2f})" for a in embedded.details["alternatives"])
@@ -141,8 +87,12 @@ class EmotionAgent:
             self._chat_model, "emotion", variables, embedded, {"cause": _is_users_words(dialogue)}
         )
 
-    def embedded(self, dialogue: Dialogue) -> AgentResult[EmotionReading]:
-        ranked = self._classifier.predict([dialogue.ed_context()])[0]
+    def embedded(
+        self, dialogue: Dialogue, cues: dict[str, dict[str, float]] | None = None
+    ) -> AgentResult[EmotionReading]:
+        text_ranked = self._classifier.predict([dialogue.ed_context()])[0]
+        fused = fuse(dict(text_ranked), cues)
+        ranked = sorted(fused.items(), key=lambda pair: -pair[1])
         label, confidence = ranked[0]
         named = named_feelings(dialogue.message)
         # A named feeling of the same family counts: "scared" names terrified, "mad" furious.
@@ -154,4 +104,8 @@ class EmotionAgent:
             confidence=round(confidence, 4),
         )
         alternatives = [{"label": lbl, "probability": round(p, 4)} for lbl, p in ranked[:3]]
-        return AgentResult(reading, details={"alternatives": alternatives, "named": sorted(named)})
+        details = {"alternatives": alternatives, "named": sorted(named)}
+        if cues:
+            details["text_alternatives"] = [{"label": lbl, "probability": round(p, 4)} for lbl, p in text_ranked[:3]]
+            details["cues"] = cues
+        return AgentResult(reading, details=details)

@@ -140,7 +140,9 @@ class TurnNodes:
 
     def emotion(self, state: TurnState) -> NodeOutcome:
         dialogue = self.dialogue(state)
-        result = self.agents.emotion.run(dialogue)
+        # Perception, when it ran, offers cue distributions from the voice and the face.
+        cues = (state.get("perception") or {}).get("cues") or None
+        result = self.agents.emotion.run(dialogue, cues)
         details, warnings = agent_details(result, "emotion agent")
         signal = detect_crisis(dialogue.message)
         crisis = {"kind": signal.kind, "evidence": signal.evidence} if signal else None

@@ -1,0 +1,104 @@
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from agents.dialogue import Dialogue
+from agents.emotion import EmotionAgent
+from agents.emotion_classifier import ARTIFACT, EmotionClassifier, format_context
+from agents.emotion_fusion import COMPATIBLE, fuse, spread
+from agents.taxonomy import EMOTIONS
+from tests.conftest import ROOT
+from tests.llm_server import serve
+
+SMALL = [
+    {"context": ["I got a puppy for my birthday, I'm so happy!"], "emotion": "joyful"},
+    {"context": ["My dog died yesterday.", "Oh no, I'm so sorry.", "I can't stop crying."], "emotion": "devastated"},
+    {"context": ["I have a job interview tomorrow and I'm really nervous."], "emotion": "anxious"},
+]
+
+
+def test_the_artifact_loads_and_is_compact():
+    assert ARTIFACT.stat().st_size < 100 * 2**20
+    data = np.load(ARTIFACT)
+    assert sorted(str(x) for x in data["labels"]) == sorted(EMOTIONS)
+    members = [str(m) for m in data["members"]]
+    assert members and abs(sum(float(data[f"{m}_mix"]) for m in members) - 1) < 1e-6
+    ranked = EmotionClassifier().predict([["I got a puppy for my birthday!"], ["My dog died."]])
+    for row in ranked:
+        assert {label for label, _ in row} == set(EMOTIONS)
+        assert abs(sum(p for _, p in row) - 1) < 1e-4
+        assert [p for _, p in row] == sorted((p for _, p in row), reverse=True)
+
+
+def test_context_format_reads_the_speakers_turns():
+    assert format_context(["a", "b", "c"]) == "a c"
+    assert format_context(["a", "b", "c", "d", "e", "f", "g"]) == "c e g"
+    assert format_context(["x"]) == "x"
+
+
+def test_top_three_alternatives_reach_the_trace():
+    result = EmotionAgent().run(Dialogue("My dog died yesterday and I can't stop crying."))
+    alternatives = result.details["alternatives"]
+    assert len(alternatives) == 3 and alternatives[0]["label"] == result.output.label
+    assert alternatives[0]["probability"] == pytest.approx(result.output.confidence, abs=1e-4)
+
+
+def test_cues_tilt_the_reading_by_the_documented_rule():
+    text = {label: 1 / 32 for label in EMOTIONS}
+    assert fuse(text, None) is text
+    fused = fuse(text, {"face": {"happy": 0.9, "neutral": 0.1}})
+    best = max(fused, key=fused.get)
+    assert best in COMPATIBLE["happy"] and fused[best] > 1 / 32
+    assert abs(sum(fused.values()) - 1) < 1e-6
+    # A cue never vetoes: every label keeps some probability.
+    assert min(spread({"sad": 1.0})) > 0
+
+
+def test_a_strong_face_cue_can_change_an_ambiguous_reading():
+    agent = EmotionAgent()
+    dialogue = Dialogue("Well, that happened today.")
+    plain = agent.run(dialogue)
+    cued = agent.run(dialogue, cues={"face": {"sad": 1.0}, "voice": {"sad": 0.8, "neutral": 0.2}})
+    assert cued.output.label in {"sad", "devastated", "lonely", "disappointed", "guilty", "ashamed", "sentimental", "nostalgic"}
+    assert cued.details["text_alternatives"][0]["label"] == plain.output.label
+
+
+def _benchmark(tmp_path, *args, **env):
+    data = tmp_path / "small.jsonl"
+    data.write_text("\n".join(json.dumps(item) for item in SMALL))
+    return subprocess.run(
+        [sys.executable, "-m", "evals.emotion", "--data", str(data), "--json", *args],
+        capture_output=True, text=True, cwd=ROOT, env={**os.environ, **env}, timeout=300,
+    )
+
+
+def test_the_benchmark_prints_the_figures(tmp_path):
+    done = _benchmark(tmp_path, "--limit", "2")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert report["n"] == 2
+    assert 0 <= report["accuracy"] <= 1 and 0 <= report["macro_f1"] <= 1
+    assert report["ms_per_item"] > 0 and report["load_s"] > 0
+    assert set(report["per_label"]) == {"joyful", "devastated"}
+    assert "llm" not in report
+
+
+def test_the_benchmark_measures_the_llm_policy_when_one_is_set(tmp_path):
+    with serve("good") as (_, url):
+        done = _benchmark(tmp_path, EMPATHYEAR_LLM="openai", EMPATHYEAR_LLM_BASE_URL=url)
+    report = json.loads(done.stdout)
+    assert report["llm"]["backend"] == "openai" and report["llm"]["n"] == 3
+    # The scripted server always answers "furious", a label none of these contexts has.
+    assert report["llm"]["accuracy"] == 0.0
+
+
+def test_the_benchmark_refuses_a_missing_file(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "evals.emotion", "--data", str(tmp_path / "nope.jsonl")],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert done.returncode == 2 and "no such file" in done.stderr
