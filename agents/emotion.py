@@ -10,7 +10,7 @@ from agents.emotion_classifier import EmotionClassifier, default_classifier
 from agents.emotion_fusion import fuse
 from agents.emotion_lexicon import is_feeling_word, named_feelings, strip_feeling_statement
 from agents.llm_policy import AgentResult, run_llm_policy
-from agents.schema import EmotionReading
+from agents.schema import MAX_CAUSE_CHARS, EmotionReading
 from agents.strategies import group_of
 from agents.taxonomy import EMOTIONS
 from agents.wording import (
@@ -18,6 +18,7 @@ from agents.wording import (
 )  # fmt: skip
 
 MAX_CAUSE_WORDS = 15
+EMPTY_CAUSE = "what you shared"  # a message with no words of its own (emoji, audio not yet heard)
 
 
 def _has_substance(text: str) -> bool:
@@ -46,8 +47,9 @@ def find_cause(message: str) -> str:
             if score > best_score:
                 best, best_score = core, score
     if not best:
-        best = strip_leading_filler(message.strip(" .!?")) or message.strip()
-    return clip_words(best, MAX_CAUSE_WORDS)
+        best = strip_leading_filler(message.strip(" .!?")) or message.strip() or EMPTY_CAUSE
+    # Word and character limits both hold for text without spaces (emoji, Chinese).
+    return clip_words(best, MAX_CAUSE_WORDS)[:MAX_CAUSE_CHARS].strip() or EMPTY_CAUSE
 
 
 def cause_clause(message: str, cause: str) -> str:
@@ -66,7 +68,9 @@ def _is_users_words(dialogue: Dialogue):
 
     def check(cause: object) -> bool:
         text = " ".join(str(cause).lower().strip(" .!?\"'").split())
-        return bool(text) and text in said and len(text.split()) <= MAX_CAUSE_WORDS + 5
+        if not content_words(text) or len(text.split()) > MAX_CAUSE_WORDS + 5:
+            return False
+        return re.search(r"(?<!\w)" + re.escape(text) + r"(?!\w)", said) is not None
 
     return check
 

@@ -45,7 +45,11 @@ COMPANION_BY_FAMILY: dict[str, tuple[str, str | None, str | None]] = {
 }
 DEFAULT_AGE = "young adults"
 
-_USER_AGE = re.compile(r"\b(?:i'?m|i am)\s+(\d{1,3})(?:\s*(?:years?|yrs?)\s*old)?\b", re.IGNORECASE)
+# "I'm 9 and ..." or "I am 78 years old", but not "I'm 100% done" or "I'm 5 minutes late".
+_USER_AGE = re.compile(
+    r"\b(?:i'?m|i am)\s+(\d{1,3})(?=\s*(?:years?|yrs?)[\s-]*old\b|\s*y/?o\b|\s*(?:,|\.|!|and\b|$))",
+    re.IGNORECASE,
+)
 _CHILD_WORDS = re.compile(r"\b(?:my (?:mommy|daddy|teacher|babysitter)|recess|third grade|fourth grade|grade school)\b", re.IGNORECASE)
 _ASKED_GENDER = re.compile(r"\b(male|female|man'?s|woman'?s|a man|a woman|boy|girl)\b(?=[^.?!]{0,20}\bvoice)", re.IGNORECASE)
 _ASKED_AGE = re.compile(r"\b(older|elderly|younger|child'?s|kid'?s|teen(?:age)?)\b(?=[^.?!]{0,20}\bvoice)", re.IGNORECASE)

@@ -119,7 +119,8 @@ class Responder:
         self, dialogue: Dialogue, emotion: EmotionReading, scene: SceneReading, english: bool = True
     ) -> AgentResult[ResponseText]:
         embedded = self.embedded(dialogue, emotion, scene, english)
-        if self._chat_model is None:
+        # Non-English messages get the request for English: the safety check reads English only.
+        if self._chat_model is None or not english:
             return embedded
         scenario = find_scenario(scene.scenario)
         variables = {

@@ -14,36 +14,54 @@ from pathlib import Path
 
 from agents.catalogue import KNOWLEDGE_DIR
 
+_PARTNER = (
+    r"(?:he|she|they|my (?:husband|wife|partner|boyfriend|girlfriend|dad|father|mom|mum|mother|"
+    r"stepdad|stepfather|stepmom|stepmother|ex|brother|sister|uncle|aunt|grandpa|grandfather|cousin|coach))"
+)
+# An accident or a game is not self-harm or abuse: "I cut myself shaving", "he beat me at chess".
+_ACCIDENT = r"(?! (?:shaving|cooking|on (?:the|a|my|this)|at (?:the|work|chess|cards|tennis)|playing|by accident|accidentally))"
 _CRISIS_PATTERNS: dict[str, list[str]] = {
     "suicide": [
-        r"\b(?:kill|killing|hang|hanging|shoot|shooting) myself\b",
-        r"\bsuicid(?:e|al)\b",
+        r"\b(?:kill|killing|hang|hanging|shoot|shooting) my ?self\b",
+        r"\bsuicid(?:e|al)\b(?! squad)",
         r"\b(?:end|ending|take|taking) (?:my (?:own )?life|it all)\b",
+        r"\b(?:going|want|wanna|planning|plan) to end it (?:tonight|today|now|soon)\b",
         r"\b(?:don'?t|do not|no longer) want to (?:live|be alive|exist|be here anymore|wake up)\b",
-        r"\b(?:want|wanna|wish|going|planning|plan) to die\b(?! (?:of|from|laughing))",
-        r"\bwish (?:i was|i were|to be) dead\b",
+        r"\b(?:want|wanna|wish|going|planning|plan)(?: to)? die\b(?! (?:of|from|laughing))",
+        r"\b(?:wish|want) (?:i was|i were|to be) dead\b",
+        r"\b(?:rather|better off) (?:be )?dead\b",
         r"\bno (?:reason|point) (?:to|in) (?:live|living|go on|going on|being alive)\b",
-        r"\b(?:everyone|they|world|family) (?:would be|is|are) better off (?:without me|if i (?:was|were) gone|if i died)\b",
-        r"\bbetter off dead\b",
+        r"\b(?:everyone|they|world|family|nobody|no one) (?:would be|is|are|would) (?:better off|care) (?:without me|if i (?:was|were) gone|if i died)\b",
+        r"\bjump(?:ing)? off (?:a|the) (?:bridge|roof|building|cliff)\b",
         r"\bcan'?t (?:go on|do this) any ?more\b.*\b(?:die|dead|end)\b",
     ],
     "self_harm": [
-        r"\b(?:cut|cutting|burn|burning|hurt|hurting|harm|harming|starve|starving) myself\b",
+        r"\b(?:cut|cutting|burn|burning|hurt|hurting|harm|harming|starve|starving) my ?self\b" + _ACCIDENT,
+        r"\b(?:cut|cutting|slit|slitting|slash|slashing) (?:my )?wrists?\b",
+        r"\b(?:been|started|start) cutting again\b",
         r"\bself[- ]?harm",
-        r"\boverdos(?:e|ed|ing)\b",
-        r"\b(?:took|take|taking|swallowed) (?:a (?:whole )?(?:bottle|handful) of|all (?:my|the)) (?:pills|tablets)\b",
+        r"\boverdos(?:e|ed|ing)\b(?! on (?:coffee|caffeine|sugar|chocolate|netflix|tv))",
+        r"\b(?:took|take|taking|swallowed) (?:a (?:whole )?(?:bottle|handful|bunch) of|all (?:my|the)|too many) (?:pills|tablets|meds)\b",
     ],
     "abuse": [
-        r"\b(?:he|she|they|my (?:husband|wife|partner|boyfriend|girlfriend|dad|father|mom|mum|mother|stepdad|stepfather|stepmom|ex|brother|sister|uncle))"
-        r" (?:hits|hit|beats|beat|chokes|choked|strangled|kicks|kicked|punches|punched|slaps|slapped|hurts|burned) me\b",
+        r"\b" + _PARTNER + r"(?: keeps| was| is|'s| has been| kept| always)? "
+        r"(?:hits|hit|hitting|beats|beat|beating|chokes|choked|choking|strangled|kicks|kicked|kicking|punches|punched|"
+        r"punching|slaps|slapped|slapping|hurts|hurting|burned|pushed|shoved|touches|touched|touching) me\b"
+        r"(?! (?:up\b|at (?:chess|cards|tennis|golf|poker|pool|games?|video games|\w+ball)\b|in (?:a|the) (?:game|race|match)\b|"
+        r"on (?:instagram|facebook|snapchat|whatsapp|the phone)))",
         r"\b(?:threatens|threatened|threatening) to kill me\b",
-        r"\b(?:afraid|scared|terrified) (?:he|she|they)(?:'ll| will| might| is going to| are going to) (?:kill|hurt|beat) me\b",
+        r"\b(?:afraid|scared|terrified) (?:he|she|they)(?:'ll| will| might| is going to| are going to) (?:hurt|beat) me\b",
         r"\b(?:not|don'?t feel) safe (?:at home|in my (?:own )?home|with (?:him|her|them|my))\b",
         r"\b(?:abusing|abuses|abused|molesting|molested|raped) me\b",
     ],
 }
 _COMPILED = {kind: [re.compile(p, re.IGNORECASE) for p in pats] for kind, pats in _CRISIS_PATTERNS.items()}
-_NEGATED = re.compile(r"\b(?:never|not|wouldn'?t|won'?t|would never)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+# Only a negation right before the act counts: "I would never hurt myself" is reassurance, but
+# "I'm not okay and want to die" is not.
+_NEGATED = re.compile(
+    r"\b(?:never|wouldn'?t|won'?t|would never|will never|not going to|don'?t want to|do not want to)\s+$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -68,7 +86,13 @@ def detect_crisis(text: str) -> CrisisSignal | None:
 @functools.lru_cache(maxsize=4)
 def crisis_resources(path: Path | None = None) -> dict:
     """Help resources, from EMPATHYEAR_CRISIS_RESOURCES when set (same JSON shape)."""
-    return json.loads((path or KNOWLEDGE_DIR / "crisis_resources.json").read_text("utf-8"))
+    resources = json.loads((path or KNOWLEDGE_DIR / "crisis_resources.json").read_text("utf-8"))
+    if not isinstance(resources.get("intro"), str) or not resources.get("resources"):
+        raise ValueError("crisis resources need an 'intro' and a non-empty 'resources' list")
+    for entry in resources["resources"]:
+        if not all(isinstance(entry.get(k), str) for k in ("name", "contact", "region")):
+            raise ValueError("each crisis resource needs a name, contact and region")
+    return resources
 
 
 _OPENINGS = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import re
 import threading
 from pathlib import Path
@@ -67,9 +68,12 @@ class SceneIndex:
                     self._matrix = np.load(cached)
                 else:
                     self._matrix = embed(texts)
-                    if cached:
+                    if cached:  # written whole or not at all, so a torn file never loads
                         cached.parent.mkdir(parents=True, exist_ok=True)
-                        np.save(cached, self._matrix)
+                        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+                        with partial.open("wb") as f:
+                            np.save(f, self._matrix)
+                        os.replace(partial, cached)
                 _EMBEDDED[digest] = self._matrix
         return self._matrix
 

@@ -36,15 +36,3 @@ FEELING_PHRASES: dict[str, str] = {e: e for e in EMOTIONS} | {
     "prepared": "ready",
     "devastated": "heartbroken",
 }
-
-# Broad valence, used by the planner and the responder's strategy choice.
-POSITIVE = frozenset(
-    {"anticipating", "caring", "confident", "content", "excited", "faithful", "grateful",
-     "hopeful", "impressed", "joyful", "prepared", "proud", "trusting"}
-)  # fmt: skip
-NEGATIVE = frozenset(
-    {"afraid", "angry", "annoyed", "anxious", "apprehensive", "ashamed", "devastated",
-     "disappointed", "disgusted", "embarrassed", "furious", "guilty", "jealous", "lonely",
-     "sad", "terrified"}
-)  # fmt: skip
-# The rest (nostalgic, sentimental, surprised) can go either way.

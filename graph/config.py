@@ -44,11 +44,11 @@ class Settings:
         metadata={"env": "EMPATHYEAR_LLM_TIMEOUT_S", "help": "seconds before a chat call fails"},
     )
     history_turns: int = field(
-        default_factory=lambda: int(_env("EMPATHYEAR_HISTORY_TURNS", "6")),
+        default_factory=lambda: max(0, int(_env("EMPATHYEAR_HISTORY_TURNS", "6"))),
         metadata={"env": "EMPATHYEAR_HISTORY_TURNS", "help": "earlier turns the agents read"},
     )
     crisis_resources: Path | None = field(
-        default_factory=lambda: Path(p) if (p := _env("EMPATHYEAR_CRISIS_RESOURCES")) else None,
+        default_factory=lambda: Path(p).expanduser() if (p := _env("EMPATHYEAR_CRISIS_RESOURCES")) else None,
         metadata={"env": "EMPATHYEAR_CRISIS_RESOURCES", "help": "JSON file of help resources"},
     )
 

@@ -58,6 +58,12 @@ def agent_details(result: AgentResult, agent: str) -> tuple[dict[str, Any], list
     return details, warnings
 
 
+def normalise_text(text: str) -> str:
+    """NFC, no control characters, single spaces."""
+    text = _CONTROL.sub("", unicodedata.normalize("NFC", text))
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
 def truncate_message(text: str, limit: int = MAX_TEXT_CHARS) -> str:
     """Cut at the last sentence end before the limit, else at the last space."""
     head = text[:limit]
@@ -106,8 +112,7 @@ class TurnNodes:
             state["turn_id"], state["session_id"], state["text"],
             state.get("audio_path"), state.get("video_path"),
         )  # fmt: skip
-        text = _CONTROL.sub("", unicodedata.normalize("NFC", state["text"]))
-        text = re.sub(r"[ \t]+", " ", text).strip()
+        text = normalise_text(state["text"])
         warnings = []
         if len(text) > MAX_TEXT_CHARS:
             text = truncate_message(text)
@@ -144,7 +149,8 @@ class TurnNodes:
         cues = (state.get("perception") or {}).get("cues") or None
         result = self.agents.emotion.run(dialogue, cues)
         details, warnings = agent_details(result, "emotion agent")
-        signal = detect_crisis(dialogue.message)
+        # The whole message is screened, not only the part the agents read.
+        signal = detect_crisis(" ".join(p for p in (normalise_text(state["text"]), state.get("transcript")) if p))
         crisis = {"kind": signal.kind, "evidence": signal.evidence} if signal else None
         update = {"emotion": result.output.model_dump(), "crisis": crisis, "warnings": warnings}
         return NodeOutcome(update, {"message": dialogue.message, "history_turns": len(dialogue.history)}, details)
@@ -155,9 +161,15 @@ class TurnNodes:
         kind = state["crisis"]["kind"]
         # The scene comes from the crisis families only, and the reply never from an LLM.
         scene = self.agents.scene.embedded(dialogue, emotion, {SAFETY_FAMILIES[kind]}).output
-        resources = crisis_resources(self.settings.crisis_resources)
+        warnings = []
+        try:
+            resources = crisis_resources(self.settings.crisis_resources)
+        except (OSError, ValueError, KeyError) as exc:
+            # A broken resources file must never cost a person in crisis the help lines.
+            resources = crisis_resources(None)
+            warnings.append(f"crisis resources file unusable ({type(exc).__name__}); showed the bundled list")
         reply = safety_reply(CrisisSignal(**state["crisis"]), resources)
-        update = {"scene": scene.model_dump(), "response": reply}
+        update = {"scene": scene.model_dump(), "response": reply, "warnings": warnings}
         return NodeOutcome(update, {"crisis": state["crisis"]}, {"policy": "safety", "resources": resources})
 
     def scene(self, state: TurnState) -> NodeOutcome:

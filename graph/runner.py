@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from agents.chat_models import ChatModel, load_chat_model
 from agents.emotion import EmotionAgent
@@ -18,7 +18,7 @@ from agents.scene import SceneAgent, SceneIndex
 from agents.taxonomy import AgeGroup, Gender, Timbre
 from graph.builder import build_graph
 from graph.config import Settings
-from graph.nodes import Agents, TurnNodes
+from graph.nodes import Agents, TurnNodes, normalise_text, truncate_message
 from memory.checkpoints import delete_turn_checkpoints, open_checkpointer
 from memory.store import Store
 from tools.registry import MediaTool, ToolRegistry
@@ -27,7 +27,7 @@ SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
 
 class InputError(ValueError):
-    """Input the user can fix; the CLI exits with status 2, the API answers 4xx."""
+    """Input the user can fix; the command line exits with status 2."""
 
 
 class TurnFailed(RuntimeError):
@@ -52,9 +52,15 @@ class TurnRequest(BaseModel):
     out_dir: Path | None = None
     preferences: Preferences = Field(default_factory=Preferences)
 
+    @field_validator("text")
+    @classmethod
+    def _encodable(cls, text: str) -> str:
+        # Undecodable bytes from a terminal arrive as lone surrogates, which no database stores.
+        return text.encode("utf-8", "replace").decode("utf-8")
+
     @model_validator(mode="after")
     def _has_something_to_say(self) -> TurnRequest:
-        if not self.text.strip() and not (self.audio_path or self.video_path):
+        if not normalise_text(self.text) and not (self.audio_path or self.video_path):
             raise ValueError("the message is empty: type something to say")
         return self
 
@@ -105,7 +111,7 @@ class TurnRunner:
             "audio_path": request.audio_path, "video_path": request.video_path,
             "want_speech": request.want_speech, "want_video": request.want_video,
             "media_dir": str(media_dir), "preferences": request.preferences.model_dump(exclude_none=True),
-            "history": [{"role": u.role, "text": u.text} for u in history],
+            "history": [{"role": u.role, "text": truncate_message(normalise_text(u.text))} for u in history],
             "warnings": [], "trace": [],
         }  # fmt: skip
         config = {"configurable": {"thread_id": turn_id}}
@@ -117,8 +123,10 @@ class TurnRunner:
                     public = {k: v for k, v in values.items() if k != "trace"}
                     yield {"event": "node", "node": node, "duration_ms": timing, "update": public}
         except Exception as exc:
+            saved = self.store.turn(turn_id) is not None
             self.store.fail_turn(turn_id, f"{type(exc).__name__}: {exc}")
-            raise TurnFailed(f"the turn failed in the graph ({type(exc).__name__}); your message is saved") from exc
+            outcome = "your message is saved" if saved else "your message could not be saved"
+            raise TurnFailed(f"the turn failed in the graph ({type(exc).__name__}); {outcome}") from exc
         state = self.graph.get_state(config).values
         timings = {t["node"]: t["duration_ms"] for t in state["trace"]}
         timings["total"] = round((time.perf_counter() - started) * 1000, 2)
@@ -147,10 +155,17 @@ class TurnRunner:
         }
 
     def delete_session(self, session_id: str) -> int:
-        """Erase a session: turns, traces, checkpoints and media. Returns the number of turns."""
+        """Erase a session: turns, traces, checkpoints and media, wherever its media were written.
+        Returns the number of turns."""
+        import re
         import shutil
 
+        if not re.fullmatch(SESSION_ID_PATTERN, session_id):
+            raise InputError("session ids are 1-64 letters, digits, '-' or '_'")
+        media = [p for t in self.store.turns(session_id) for p in (t["speech"], t["video"]) if p]
         turn_ids = self.store.delete_session(session_id)
         delete_turn_checkpoints(self.checkpointer, turn_ids)
+        for path in media:
+            Path(path).unlink(missing_ok=True)
         shutil.rmtree(self.settings.media / session_id, ignore_errors=True)
         return len(turn_ids)

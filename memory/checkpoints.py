@@ -11,7 +11,9 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 
 def open_checkpointer(path: Path) -> SqliteSaver:
     path.parent.mkdir(parents=True, exist_ok=True)
-    saver = SqliteSaver(sqlite3.connect(path, check_same_thread=False))
+    connection = sqlite3.connect(path, check_same_thread=False)
+    connection.execute("PRAGMA secure_delete=ON")  # deleted conversations leave no readable pages
+    saver = SqliteSaver(connection)
     saver.setup()
     return saver
 

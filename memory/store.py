@@ -54,6 +54,7 @@ class Store:
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.execute("PRAGMA secure_delete=ON")  # deleted conversations leave no readable pages
         self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
 
@@ -61,15 +62,17 @@ class Store:
         with self._lock:
             self._db.execute(sql, args)
 
-    def session_exists(self, session_id: str) -> bool:
-        return self._db.execute("SELECT 1 FROM sessions WHERE id=?", (session_id,)).fetchone() is not None
+    def _read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+        # One connection serves every thread, so reads take the lock too.
+        with self._lock:
+            return self._db.execute(sql, args).fetchall()
 
     def begin_turn(
         self, turn_id: str, session_id: str, text: str,
         audio_path: str | None = None, video_path: str | None = None,
     ) -> None:  # fmt: skip
         with self._lock, self._db:
-            self._db.execute("BEGIN")
+            self._db.execute("BEGIN IMMEDIATE")  # take the write lock before reading the next seq
             self._db.execute(
                 "INSERT OR IGNORE INTO sessions(id, created_at) VALUES (?, ?)", (session_id, time.time())
             )
@@ -103,11 +106,11 @@ class Store:
 
     def recent_dialogue(self, session_id: str, turns: int) -> list[Utterance]:
         """The last completed turns of a session as alternating user/assistant utterances."""
-        rows = self._db.execute(
+        rows = self._read(
             "SELECT user_text, transcript, reply FROM turns WHERE session_id=? AND status='done'"
             " ORDER BY seq DESC LIMIT ?",
             (session_id, turns),
-        ).fetchall()
+        )
         dialogue: list[Utterance] = []
         for row in reversed(rows):
             said = " ".join(p for p in (row["transcript"], row["user_text"]) if p)
@@ -121,24 +124,24 @@ class Store:
         return turn
 
     def turn(self, turn_id: str) -> dict[str, Any] | None:
-        row = self._db.execute("SELECT * FROM turns WHERE id=?", (turn_id,)).fetchone()
-        return self._turn_dict(row) if row else None
+        rows = self._read("SELECT * FROM turns WHERE id=?", (turn_id,))
+        return self._turn_dict(rows[0]) if rows else None
 
     def turns(self, session_id: str) -> list[dict[str, Any]]:
-        rows = self._db.execute("SELECT * FROM turns WHERE session_id=? ORDER BY seq", (session_id,))
+        rows = self._read("SELECT * FROM turns WHERE session_id=? ORDER BY seq", (session_id,))
         return [self._turn_dict(r) for r in rows]
 
     def trace(self, turn_id: str) -> list[dict[str, Any]]:
-        rows = self._db.execute("SELECT event FROM trace_events WHERE turn_id=? ORDER BY seq", (turn_id,))
+        rows = self._read("SELECT event FROM trace_events WHERE turn_id=? ORDER BY seq", (turn_id,))
         return [json.loads(r["event"]) for r in rows]
 
     def delete_session(self, session_id: str) -> list[str]:
         """Erase a session with its turns and traces; returns the deleted turn ids."""
         with self._lock, self._db:
-            self._db.execute("BEGIN")
+            self._db.execute("BEGIN IMMEDIATE")
             ids = [r[0] for r in self._db.execute("SELECT id FROM turns WHERE session_id=?", (session_id,))]
             self._db.execute("DELETE FROM sessions WHERE id=?", (session_id,))
+        with self._lock:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return ids
 
-    def close(self) -> None:
-        self._db.close()

@@ -146,3 +146,10 @@ def test_a_reply_never_celebrates_bad_news(emotion_agent):
     result = Responder().run(dialogue, emotion, scene)
     assert result.details["group"] not in {"joy", "pride", "warmth"}
     assert "your best friend forgot your birthday again" in result.output.response
+
+
+@pytest.mark.parametrize("message", ["I'm 100% done with this job.", "I'm 5 minutes late again and my boss noticed."])
+def test_numbers_that_are_not_ages_do_not_change_the_companion(emotion_agent, message):
+    dialogue = Dialogue(message)
+    profile = ProfilePlanner().run(dialogue, emotion_agent.run(dialogue).output, _scene("stuck-in-traffic")).output
+    assert profile.age == "young adults"

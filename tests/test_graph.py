@@ -212,3 +212,46 @@ def test_deleting_a_session_erases_everything_derived_from_it(home, tmp_path):
     assert runner.checkpointer.get_tuple({"configurable": {"thread_id": result["turn"]}}) is None
     assert runner.checkpointer.get_tuple({"configurable": {"thread_id": other["turn"]}}) is not None
     assert len(runner.store.turns("kept")) == 1
+
+
+def test_a_crisis_at_the_end_of_a_very_long_message_is_still_caught(runner):
+    text = "Work has been a lot lately and I keep going over it. " * 90 + "I want to kill myself."
+    result = runner.run(runner.request(text=text, want_speech=False))
+    assert "988" in result["meta"]["response"]
+
+
+def test_a_broken_resources_file_still_shows_the_bundled_help(home, tmp_path, monkeypatch):
+    broken = tmp_path / "help.json"
+    broken.write_text("{not json")
+    monkeypatch.setenv("EMPATHYEAR_CRISIS_RESOURCES", str(broken))
+    runner = TurnRunner(Settings(), chat_model=None)
+    result = runner.run(runner.request(text="I want to end my life.", want_speech=False))
+    assert "988" in result["meta"]["response"]
+    assert any("crisis resources file unusable" in w for w in result["warnings"])
+
+
+@pytest.mark.parametrize("text", ["\x01", "\x1b\x1b ", "\u200b"[:0] + "\x7f"])
+def test_control_characters_alone_are_an_empty_message(runner, text):
+    with pytest.raises(InputError, match="empty"):
+        runner.request(text=text)
+
+
+@pytest.mark.parametrize("text", ["😢" * 201, "我今天很难过因为我的猫死了" * 20, "\udcff broken bytes"])
+def test_unusual_text_still_gets_a_reply(runner, text):
+    result = runner.run(runner.request(text=text, want_speech=False))
+    MetaResponse.model_validate(result["meta"])
+    assert len(result["meta"]["emotion"]["cause"]) <= 200
+
+
+def test_delete_refuses_ids_that_could_escape_the_media_folder(runner):
+    for bad in ("/", "..", "../..", "a/b"):
+        with pytest.raises(InputError):
+            runner.delete_session(bad)
+
+
+def test_delete_removes_media_written_to_a_chosen_folder(home, tmp_path):
+    runner = TurnRunner(Settings(), chat_model=None, tools=_fake_tools())
+    result = runner.run(runner.request(text="My hamster died.", session_id="out", out_dir=tmp_path / "mine"))
+    assert Path(result["video"]).exists()
+    runner.delete_session("out")
+    assert not Path(result["speech"]).exists() and not Path(result["video"]).exists()

@@ -39,24 +39,24 @@ def _print_reply(result: dict[str, Any]) -> None:
     print(f"  [session {result['session']} · turn {result['turn']}]")
 
 
-def _chat_once(runner, args: argparse.Namespace, text: str, session: str | None) -> dict[str, Any]:
+def _request(args: argparse.Namespace, text: str, session: str | None):
+    """The validated turn request; checked before any model or database is touched."""
+    from graph.runner import TurnRunner
+
     preferences = {k: v for k, v in (("gender", args.gender), ("age", args.age), ("timbre", args.timbre)) if v}
-    request = runner.request(
+    return TurnRunner.request(
         text=text, session_id=session, out_dir=args.out, want_speech=not args.no_speech,
         want_video=not args.no_video, preferences=preferences,
     )  # fmt: skip
-    return runner.run(request)
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
     from graph.runner import InputError, TurnFailed
 
     if args.message is not None:
-        if not args.message.strip():
-            print("error: the message is empty: type something to say", file=sys.stderr)
-            return 2
         try:
-            result = _chat_once(_runner(), args, args.message, args.session)
+            request = _request(args, args.message, args.session)
+            result = _runner().run(request)
         except InputError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -88,7 +88,7 @@ def _interactive(args: argparse.Namespace) -> int:
         if not text.strip():
             continue
         try:
-            result = _chat_once(runner, args, text, session)
+            result = runner.run(_request(args, text, session))
         except (InputError, TurnFailed) as exc:
             print(f"error: {exc}")
             continue
@@ -150,7 +150,13 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    deleted = _runner().delete_session(args.session)
+    from graph.runner import InputError
+
+    try:
+        deleted = _runner().delete_session(args.session)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(f"deleted session {args.session}: {deleted} turn(s) with their traces, checkpoints and media")
     return 0
 
