@@ -2,11 +2,13 @@
 
     python -m agents.emotion_training --data ../shared/data/empathetic_dialogues [--members minilm,tfidf,mpnet]
 
-Each member is a multinomial logistic regression trained on the 17,802 training situations and
-their paraphrases, over one view of the text: MiniLM or mpnet sentence embeddings (frozen), or
-word uni+bigram TF-IDF. The validation dialogues (dialogues_dev.jsonl) are split by conversation
-into a selection half, which picks the mixing weights and the temperature, and a report half,
-which nothing is fitted on and which gives the held-out accuracy printed at the end.
+Each member is a multinomial logistic regression over one view of the text: MiniLM or mpnet
+sentence embeddings (frozen), or word uni+bigram TF-IDF. First the heads learn the 17,802
+training situations and their paraphrases; the validation dialogues (dialogues_dev.jsonl), split
+by conversation, give a selection half, which picks the mixing weights and the temperature, and a
+report half, which nothing is fitted on and which gives the held-out accuracy printed at the end.
+Then, unless --no-refit, the saved heads are refitted with the same choices on everything: the
+training and validation situations with their paraphrases and every validation dialogue context.
 """
 
 from __future__ import annotations
@@ -150,10 +152,12 @@ def main(argv: list[str] | None = None) -> None:
     temperature = fit_temperature(mixed_select, select_gold)
     mixed_report = sum(w * lp for w, lp in zip(mix, report_lp))
 
-    # 2. The committed heads also learn from the dialogue contexts, with the choices made above.
+    # 2. The committed heads also learn from the validation situations and the dialogue contexts,
+    #    with the choices made above.
     if not args.no_refit:
-        train_parts = train_parts + [select_texts, report_texts]
-        train_gold = np.concatenate([train_gold, select_gold, report_gold])
+        valid_text, valid_aug, valid_y = read_situations(args.data / "situations_valid.csv")
+        train_parts = train_parts + [valid_text, valid_aug, select_texts, report_texts]
+        train_gold = np.concatenate([train_gold, np.array(valid_y + valid_y), select_gold, report_gold])
         saved = {}
         for member in members:
             saved |= fit_member(member, train_parts, train_gold, args.cache)[0]
@@ -170,7 +174,7 @@ def main(argv: list[str] | None = None) -> None:
         "selection_half": {"n": len(select), "accuracy": round(float((mixed_select.argmax(1) == select_gold).mean()), 4)},
         "report_half_held_out": {"n": len(report), "accuracy": round(float((mixed_report.argmax(1) == report_gold).mean()), 4)},
         "saved_heads_trained_on": f"{len(train_gold)} rows: training situations and paraphrases"
-        + ("" if args.no_refit else " and every validation dialogue context"),
+        + ("" if args.no_refit else ", validation situations and paraphrases, and every validation dialogue context"),
         "artifact_bytes": args.out.stat().st_size,
         "seconds": round(time.perf_counter() - started, 1),
     }, indent=2))  # fmt: skip
