@@ -13,6 +13,7 @@ setup: $(VENV)/.installed
 
 # torch comes first, from its local CPU wheel, so nothing pulls a CUDA build.
 $(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is needed: torch 2.13.0 comes as a CPU wheel for it")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'

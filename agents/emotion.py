@@ -34,8 +34,8 @@ def _drop_feeling_tail(clause: str) -> str:
 
 
 def find_cause(message: str) -> str:
-    """The part of the user's own words that most likely triggers the feeling: a clause opened by
-    'because', 'when', ... if there is one, otherwise the clause with the most content words."""
+    """The part of the user's own words that most likely triggers the feeling: the clause with the
+    most content beyond feeling words, strongly preferring one opened by 'because' or 'since'."""
     best, best_score = "", float("-inf")
     for sentence in sentences(message):
         for clause in clauses(sentence):
