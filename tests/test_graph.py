@@ -155,16 +155,27 @@ def test_figures_of_speech_are_not_a_crisis(runner, text):
     assert "safety" not in nodes and "responder" in nodes
 
 
-def test_crisis_resources_are_configurable(home, tmp_path, monkeypatch):
+def _crisis_turn_with_resources(content: str, tmp_path, monkeypatch) -> dict:
     resources = tmp_path / "help.json"
-    resources.write_text('{"intro": "Please call:", "resources": [{"name": "Local line", "contact": "555-0100", "region": "here"}]}')
+    resources.write_text(content)
     monkeypatch.setenv("EMPATHYEAR_CRISIS_RESOURCES", str(resources))
     runner = TurnRunner(Settings(), chat_model=None)
-    result = runner.run(runner.request(text="I want to end my life.", want_speech=False))
+    return runner.run(runner.request(text="I want to end my life.", want_speech=False))
+
+
+def test_crisis_resources_are_configurable(home, tmp_path, monkeypatch):
+    content = '{"intro": "Please call:", "resources": [{"name": "Local line", "contact": "555-0100", "region": "here"}]}'
+    result = _crisis_turn_with_resources(content, tmp_path, monkeypatch)
     assert "Local line (here): 555-0100" in result["meta"]["response"]
 
 
-@pytest.mark.parametrize("text", ["", "   ", "\n\t "])
+def test_a_broken_resources_file_still_shows_the_bundled_help(home, tmp_path, monkeypatch):
+    result = _crisis_turn_with_resources("{not json", tmp_path, monkeypatch)
+    assert "988" in result["meta"]["response"]
+    assert any("crisis resources file unusable" in w for w in result["warnings"])
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n\t ", "\x01", "\x1b\x1b ", "\x7f"])
 def test_empty_messages_are_refused_before_anything_is_stored(runner, text):
     with pytest.raises(InputError, match="empty"):
         runner.request(text=text)
@@ -218,22 +229,6 @@ def test_a_crisis_at_the_end_of_a_very_long_message_is_still_caught(runner):
     text = "Work has been a lot lately and I keep going over it. " * 90 + "I want to kill myself."
     result = runner.run(runner.request(text=text, want_speech=False))
     assert "988" in result["meta"]["response"]
-
-
-def test_a_broken_resources_file_still_shows_the_bundled_help(home, tmp_path, monkeypatch):
-    broken = tmp_path / "help.json"
-    broken.write_text("{not json")
-    monkeypatch.setenv("EMPATHYEAR_CRISIS_RESOURCES", str(broken))
-    runner = TurnRunner(Settings(), chat_model=None)
-    result = runner.run(runner.request(text="I want to end my life.", want_speech=False))
-    assert "988" in result["meta"]["response"]
-    assert any("crisis resources file unusable" in w for w in result["warnings"])
-
-
-@pytest.mark.parametrize("text", ["\x01", "\x1b\x1b ", "\u200b"[:0] + "\x7f"])
-def test_control_characters_alone_are_an_empty_message(runner, text):
-    with pytest.raises(InputError, match="empty"):
-        runner.request(text=text)
 
 
 @pytest.mark.parametrize("text", ["😢" * 201, "我今天很难过因为我的猫死了" * 20, "\udcff broken bytes"])
