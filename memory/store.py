@@ -42,6 +42,13 @@ CREATE TABLE IF NOT EXISTS trace_events (
     event TEXT NOT NULL,             -- JSON: node, started_at, duration_ms, inputs, outputs, ...
     PRIMARY KEY (turn_id, seq)
 );
+CREATE TABLE IF NOT EXISTS session_assets (  -- the voice and face a session's avatar keeps
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,              -- voice | face
+    profile TEXT NOT NULL,           -- the avatar profile it was chosen for
+    asset_id TEXT NOT NULL,
+    PRIMARY KEY (session_id, kind, profile)
+);
 """
 _JSON_COLUMNS = ("meta", "timings", "warnings")
 
@@ -134,6 +141,19 @@ class Store:
     def trace(self, turn_id: str) -> list[dict[str, Any]]:
         rows = self._read("SELECT event FROM trace_events WHERE turn_id=? ORDER BY seq", (turn_id,))
         return [json.loads(r["event"]) for r in rows]
+
+    def pinned_asset(self, session_id: str, kind: str, profile: str) -> str | None:
+        rows = self._read(
+            "SELECT asset_id FROM session_assets WHERE session_id=? AND kind=? AND profile=?", (session_id, kind, profile)
+        )
+        return rows[0]["asset_id"] if rows else None
+
+    def pin_asset(self, session_id: str, kind: str, profile: str, asset_id: str) -> None:
+        """Keep this asset for the profile for the rest of the session (the session exists: intake made it)."""
+        self._write(
+            "INSERT OR REPLACE INTO session_assets (session_id, kind, profile, asset_id) VALUES (?, ?, ?, ?)",
+            (session_id, kind, profile, asset_id),
+        )
 
     def delete_session(self, session_id: str) -> list[str]:
         """Erase a session with its turns and traces; returns the deleted turn ids."""

@@ -79,3 +79,17 @@ def test_delete_erases_the_session(home):
     result = json.loads(run(home, "chat", "My phone screen cracked.", "--json", "--session", "tmp").stdout)
     assert run(home, "delete", "--session", "tmp").returncode == 0
     assert run(home, "trace", result["turn"]).returncode == 2
+
+
+def test_chat_speaks_the_reply_in_a_voice_of_the_chosen_profile(home):
+    import soundfile
+
+    done = run(home, "chat", "I just got the job I wanted for years!", "--json", "--no-video")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    profile, voice = result["meta"]["profile"], result["voice"]
+    assert voice["gender"] == profile["gender"] and profile["age"] in voice["ages"]
+    info = soundfile.info(result["speech"])
+    assert (info.samplerate, info.channels, info.format) == (24000, 1, "WAV") and info.duration > 2
+    assert Path(result["speech"]).parent == home / "media" / result["session"] / result["turn"]
+    assert result["video"] is None and result["warnings"] == []

@@ -27,10 +27,14 @@ def test_a_text_turn_visits_the_text_route_and_returns_the_contract(runner):
     ]  # fmt: skip
     result = events[-1]["result"]
     MetaResponse.model_validate(result["meta"])
-    assert set(result) == {"session", "turn", "input", "meta", "speech", "video", "timings_ms", "warnings"}
+    assert set(result) == {"session", "turn", "input", "meta", "voice", "speech", "face", "video", "timings_ms", "warnings"}
     assert result["input"] == {"text": "I passed my driving test today!", "transcript": None}
     assert set(result["timings_ms"]) >= set(nodes) | {"total"}
-    assert any("speech synthesis is not installed" in w for w in result["warnings"])
+    assert result["voice"]["gender"] == result["meta"]["profile"]["gender"]
+    assert Path(result["speech"]).is_file()
+    streamed = [e["chunk"] for e in events if e["event"] == "speech_chunk"]
+    assert streamed and streamed[-1].last
+    assert any("face retrieval is not installed" in w for w in result["warnings"])
 
 
 def test_no_speech_skips_every_media_step(runner):
@@ -250,3 +254,17 @@ def test_delete_removes_media_written_to_a_chosen_folder(home, tmp_path):
     assert Path(result["video"]).exists()
     runner.delete_session("out")
     assert not Path(result["speech"]).exists() and not Path(result["video"]).exists()
+
+
+def test_a_session_keeps_its_voice_for_a_profile(home, tmp_path):
+    from tools.voice_library import PINNED_REASON, VoiceLibraryTool
+
+    library = VoiceLibraryTool(Settings().index)
+    runner = TurnRunner(Settings(), chat_model=None, tools=[library, *_fake_tools()[1:]])
+    asked = {"gender": "male", "age": "elderly", "timbre": "deep"}
+    first = runner.run(runner.request(text="My dog died this morning.", session_id="keep", preferences=asked, out_dir=tmp_path))
+    second = runner.run(runner.request(text="I won the lottery!", session_id="keep", preferences=asked, out_dir=tmp_path))
+    assert first["voice"]["gender"] == "male" and "elderly" in first["voice"]["ages"]
+    assert second["voice"]["id"] == first["voice"]["id"] and second["voice"]["reason"] == PINNED_REASON
+    runner.delete_session("keep")
+    assert runner.store.pinned_asset("keep", "voice", "male|elderly|deep") is None

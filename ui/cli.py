@@ -1,4 +1,4 @@
-"""The `empathyear` command line: chat, history, trace, delete."""
+"""The `empathyear` command line: chat, history, trace, delete, index."""
 
 from __future__ import annotations
 
@@ -34,6 +34,11 @@ def _print_reply(result: dict[str, Any]) -> None:
         f"because \"{emotion['cause']}\"; scene: {scene['scenario']}; goal: {scene['goal']}"
     )
     print(f"  [avatar] {profile['timbre']} {profile['gender']} voice, {profile['age']}")
+    if result.get("voice"):
+        print(f"  [voice] {result['voice']['name']}: {result['voice']['reason']}")
+    for medium in ("speech", "video"):
+        if result.get(medium):
+            print(f"  [{medium}] {result[medium]}")
     for warning in result["warnings"]:
         print(f"  [note] {warning}")
     print(f"  [session {result['session']} · turn {result['turn']}]")
@@ -161,6 +166,17 @@ def cmd_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_index(args: argparse.Namespace) -> int:
+    from asset_index.build import build_indexes
+    from graph.config import Settings
+
+    path = Settings().index
+    for kind, outcome in build_indexes(path, force=args.force).items():
+        state = "built" if outcome["rebuilt"] else "already up to date"
+        print(f"{kind}: {outcome['entries']} entries, {state} ({path})")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="empathyear", description=f"An empathetic companion. {NOTICE}")
     commands = root.add_subparsers(dest="command", required=True)
@@ -190,6 +206,12 @@ def parser() -> argparse.ArgumentParser:
     delete = commands.add_parser("delete", help="erase a session and everything derived from it")
     delete.add_argument("--session", required=True)
     delete.set_defaults(run=cmd_delete)
+
+    index = commands.add_parser("index", help="the voice and face library's vector index")
+    index_commands = index.add_subparsers(dest="index_command", required=True)
+    build = index_commands.add_parser("build", help="(re)build the index; does nothing when it is up to date")
+    build.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    build.set_defaults(run=cmd_index)
     return root
 
 

@@ -1,0 +1,121 @@
+"""A persistent chromadb index of the avatar's assets (voices, faces), one collection per kind,
+embedded with the bundled MiniLM. chromadb's own default embedding would fetch a model from the
+network, so the function is passed explicitly every time a collection is opened."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")  # read when chromadb is imported
+
+from chromadb import PersistentClient
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+from chromadb.config import Settings as ChromaSettings
+from chromadb.utils.embedding_functions import register_embedding_function
+
+from agents.encoder import embed
+
+ENCODER = "all-MiniLM-L6-v2"
+
+
+@register_embedding_function
+class MiniLMEmbedding(EmbeddingFunction[Documents]):
+    """all-MiniLM-L6-v2 from its registry package; the model itself is loaded once per process."""
+
+    def __init__(self) -> None:
+        pass
+
+    def __call__(self, input: Documents) -> Embeddings:
+        return list(embed(list(input)))
+
+    @staticmethod
+    def name() -> str:
+        return "empathyear-minilm"
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> MiniLMEmbedding:
+        return MiniLMEmbedding()
+
+    def default_space(self) -> str:
+        return "cosine"
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    id: str
+    document: str  # the text that is embedded and matched
+    metadata: dict[str, str | int | float | bool]  # filterable fields
+
+
+@dataclass(frozen=True)
+class Match:
+    id: str
+    similarity: float  # cosine similarity of the query to the entry's document
+
+
+def fingerprint(entries: list[IndexEntry]) -> str:
+    """Changes whenever an entry or the encoder changes, so a build knows when it has work to do."""
+    payload = json.dumps([ENCODER] + [[e.id, e.document, e.metadata] for e in entries], sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+class VectorIndex:
+    """One chromadb database folder; safe to share between threads of one process."""
+
+    def __init__(self, path: Path):
+        path.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._client = PersistentClient(
+            path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        )
+        self._lock = threading.Lock()
+
+    def _collection(self, kind: str):
+        return self._client.get_or_create_collection(
+            kind, embedding_function=MiniLMEmbedding(), configuration={"hnsw": {"space": "cosine"}}
+        )
+
+    def is_current(self, kind: str, entries: list[IndexEntry]) -> bool:
+        with self._lock:
+            metadata = self._collection(kind).metadata or {}
+        return metadata.get("fingerprint") == fingerprint(entries)
+
+    def build(self, kind: str, entries: list[IndexEntry], force: bool = False) -> bool:
+        """Make the collection hold exactly `entries`; returns False when it already did."""
+        if not force and self.is_current(kind, entries):
+            return False
+        with self._lock:
+            collection = self._collection(kind)
+            stale = set(collection.get(include=[])["ids"]) - {e.id for e in entries}
+            if stale:
+                collection.delete(ids=sorted(stale))
+            collection.upsert(
+                ids=[e.id for e in entries],
+                documents=[e.document for e in entries],
+                metadatas=[e.metadata for e in entries],
+            )
+            collection.modify(metadata={"fingerprint": fingerprint(entries), "encoder": ENCODER})
+        return True
+
+    def query(
+        self, kind: str, text: str, where: dict[str, Any] | None = None, limit: int = 50
+    ) -> list[Match]:
+        """Entries matching `where`, most similar to `text` first."""
+        with self._lock:
+            collection = self._collection(kind)
+            found = collection.query(
+                query_texts=[text], where=where or None, n_results=max(1, min(limit, collection.count())),
+                include=["distances"],
+            )  # fmt: skip
+        return [
+            Match(i, round(1.0 - d, 4)) for i, d in zip(found["ids"][0], found["distances"][0], strict=True)
+        ]

@@ -1,0 +1,215 @@
+"""The synthesize_speech tool: speaks a reply in the retrieved voice, delivered to fit the emotion,
+chunk by chunk (a callback hears each chunk as soon as it is ready), into one 24 kHz mono WAV.
+
+Backends are tried in order; when one fails the rest of the reply is spoken by the next and the
+turn's warnings say so. Pitch is shaped by resampling, which also changes tempo, so a backend that
+controls its speed synthesizes slower or quicker first and the two cancel out.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from asset_index.voices import VoiceStyles, load_catalogue
+from tools.audio import apply_gain, resample, semitone_factor, shift_pitch, silence, write_wav
+from tools.speech.backend import SpeechBackend, SpeechBackendError, VoiceSpec
+from tools.speech.delivery import Delivery, delivery_for
+from tools.speech.text import speakable, speech_chunks
+
+log = logging.getLogger(__name__)
+OUTPUT_RATE = 24000
+DEFAULT_VOICE = "heart"
+MAX_SPOKEN_CHARS = 1200  # about 80 s of speech; longer replies are spoken up to a sentence end
+CLAUSE_PAUSE_S = 0.12
+TARGET_RMS = 0.08  # voices differ in loudness by up to 3x; each chunk is brought to this level first
+REFERENCE_TEXT = (
+    "Hello, it's good to hear from you. Take your time; I'm here, and I'm listening to every word."
+)
+
+
+@dataclass(frozen=True)
+class SpokenChunk:
+    """One chunk of the reply, ready to play: its audio includes the pause that follows it."""
+
+    index: int
+    text: str
+    audio: np.ndarray
+    sample_rate: int
+    start_s: float
+    end_s: float
+    last: bool
+
+
+def level(audio: np.ndarray, decibels: float) -> np.ndarray:
+    rms = float(np.sqrt(np.mean(audio**2))) if len(audio) else 0.0
+    if rms < 1e-5:
+        return audio
+    return apply_gain(audio * np.float32(TARGET_RMS / rms), decibels)
+
+
+def spoken_part(chunks: list[str], limit: int = MAX_SPOKEN_CHARS) -> list[str]:
+    """The leading chunks that fit in `limit` characters (at least one)."""
+    kept, total = [], 0
+    for chunk in chunks:
+        if kept and total + len(chunk) > limit:
+            break
+        kept.append(chunk)
+        total += len(chunk) + 1
+    return kept
+
+
+class SpeechTool:
+    name = "speech"
+    role = "speech"
+    description = "Speaks a reply in a catalogue voice, delivered to fit the user's emotion, as a 24 kHz WAV."
+
+    def __init__(
+        self, backends: list[SpeechBackend], references: Path, setup_warnings: list[str] | None = None,
+        max_chars: int = MAX_SPOKEN_CHARS,
+    ):  # fmt: skip
+        if not backends:
+            raise ValueError("the speech tool needs at least one backend")
+        self.backends = backends
+        self.max_chars = max_chars
+        self.references = references
+        self.setup_warnings = setup_warnings or []
+        self._styles: VoiceStyles | None = None
+        self._lock = threading.Lock()
+
+    def styles(self) -> VoiceStyles | None:
+        """Kokoro style tables of the catalogue, or None when the Kokoro voices are not installed."""
+        if self._styles is None:
+            from agents.registry_models import ModelMissing, kokoro_voices_path
+
+            try:
+                self._styles = VoiceStyles(load_catalogue(), kokoro_voices_path())
+            except ModelMissing:
+                return None
+        return self._styles
+
+    def voice_spec(self, backend: SpeechBackend, voice_id: str, delivery: Delivery) -> VoiceSpec:
+        styles = self.styles()
+        style = styles.with_delivery(voice_id, delivery.style, delivery.style_weight) if styles else None
+        clip = self.reference_clip(voice_id) if backend.clones_from_audio else None
+        return VoiceSpec(voice_id, style=style, reference_clip=clip)
+
+    def reference_clip(self, voice_id: str) -> Path:
+        """A recording of a catalogue voice for backends that clone from audio, made once with the
+        first backend that speaks catalogue voices itself."""
+        path = self.references / f"{voice_id}.wav"
+        if not path.exists():
+            speaker = next((b for b in self.backends if not b.clones_from_audio and b.name != "piper"), None)
+            if speaker is None:
+                raise SpeechBackendError(f"no backend can record a reference clip of voice {voice_id}")
+            audio = speaker.synthesize(
+                REFERENCE_TEXT, VoiceSpec(voice_id, style=self.styles().table(voice_id))
+            )
+            write_wav(path, resample(audio, speaker.sample_rate, OUTPUT_RATE), OUTPUT_RATE)
+        return path
+
+    def render(self, backend: SpeechBackend, text: str, voice_id: str, delivery: Delivery) -> np.ndarray:
+        """One chunk in one backend, with the voice's and the emotion's pace, pitch and energy."""
+        voice = load_catalogue().get(voice_id)
+        semitones = delivery.pitch + (voice.pitch if voice else 0.0)
+        rate = delivery.rate * (voice.speed if voice else 1.0)
+        spec = self.voice_spec(backend, voice_id, delivery)
+        if backend.controls_speed:
+            audio = shift_pitch(
+                backend.synthesize(text, spec, speed=rate / semitone_factor(semitones)), semitones
+            )
+        else:
+            audio = backend.synthesize(text, spec)
+        return level(resample(audio, backend.sample_rate, OUTPUT_RATE), delivery.energy)
+
+    def invoke(self, args: dict[str, Any]) -> dict[str, Any]:
+        """args: text, voice (a retrieved voice card or None), emotion ({label, confidence}),
+        out_dir, steady (the safety route), on_chunk (optional callable taking a SpokenChunk)."""
+        warnings = list(self.setup_warnings)
+        chunks = speech_chunks(speakable(args.get("text") or ""))
+        if not chunks:
+            return {
+                "speech": None,
+                "warnings": warnings + ["the reply has nothing to speak; no audio was made"],
+            }
+        spoken = spoken_part(chunks, self.max_chars)
+        if len(spoken) < len(chunks):
+            warnings.append("the reply is long: its first part is spoken, the whole of it is in the text")
+        emotion = args.get("emotion") or {}
+        delivery = delivery_for(
+            emotion.get("label", ""), float(emotion.get("confidence", 1.0)), bool(args.get("steady"))
+        )
+        voice_id = (args.get("voice") or {}).get("id") or DEFAULT_VOICE
+        on_chunk: Callable[[SpokenChunk], None] | None = args.get("on_chunk")
+
+        pieces, timeline, at, backend_at = [], [], 0.0, 0
+        with self._lock:
+            for index, text in enumerate(spoken):
+                while True:
+                    backend = self.backends[backend_at]
+                    try:
+                        audio = self.render(backend, text, voice_id, delivery)
+                        break
+                    except Exception as exc:  # any backend failure hands the rest of the reply on
+                        if backend_at + 1 >= len(self.backends):
+                            raise SpeechBackendError(f"every speech backend failed; last: {exc}") from exc
+                        backend_at += 1
+                        fallback = self.backends[backend_at].name
+                        log.warning("speech backend %s failed: %s", backend.name, type(exc).__name__)
+                        warnings.append(
+                            f"speech: {backend.name} failed ({exc}); {fallback} spoke the rest of the reply"
+                        )
+                last = index == len(spoken) - 1
+                pause = 0.0 if last else delivery.pause_s if text[-1] in ".!?" else CLAUSE_PAUSE_S
+                audio = np.concatenate([audio, silence(pause, OUTPUT_RATE)])
+                chunk = SpokenChunk(
+                    index,
+                    text,
+                    audio,
+                    OUTPUT_RATE,
+                    round(at, 3),
+                    round(at + len(audio) / OUTPUT_RATE, 3),
+                    last,
+                )
+                if on_chunk is not None:
+                    on_chunk(chunk)
+                pieces.append(audio)
+                timeline.append(
+                    {"text": text, "start_s": chunk.start_s, "end_s": chunk.end_s, "backend": backend.name}
+                )
+                at = chunk.end_s
+        path = write_wav(Path(args["out_dir"]) / "speech.wav", np.concatenate(pieces), OUTPUT_RATE)
+        return {
+            "speech": str(path), "duration_s": round(at, 3), "sample_rate": OUTPUT_RATE, "voice": voice_id,
+            "backend": self.backends[backend_at].name, "delivery": delivery.as_dict(), "chunks": timeline,
+            "warnings": warnings,
+        }  # fmt: skip
+
+
+def create(settings: Any) -> SpeechTool:
+    """The configured backend first (EMPATHYEAR_SPEECH: kokoro, styletts2 or piper), then the
+    embedded ones it can fall back on."""
+    from tools.speech.kokoro import KokoroSpeech
+    from tools.speech.piper import PiperSpeech
+
+    chosen = getattr(settings, "speech", "kokoro")
+    backends: list[SpeechBackend] = [KokoroSpeech(), PiperSpeech()]
+    setup_warnings = []
+    if chosen == "piper":
+        backends = [PiperSpeech()]
+    elif chosen == "styletts2":
+        from tools.speech.styletts2 import StyleTTS2Speech
+
+        try:
+            backends.insert(0, StyleTTS2Speech.from_env())
+        except SpeechBackendError as exc:
+            setup_warnings.append(
+                f"speech: StyleTTS2 is configured but unusable ({exc}); Kokoro speaks instead"
+            )
+    return SpeechTool(backends, settings.home / "voices", setup_warnings)
