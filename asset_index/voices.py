@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from agents.taxonomy import AGE_GROUPS, FEELING_PHRASES, AgeGroup, Gender, Timbre
+from agents.taxonomy import FEELING_PHRASES, AgeGroup, Gender, Timbre
+from asset_index.matching import age_flags, profile_matches
 from asset_index.vector_index import IndexEntry, VectorIndex
 
 CATALOGUE = Path(__file__).with_name("voices.json")
@@ -43,8 +44,12 @@ class Voice(BaseModel):
         return f"{self.description} Timbre: {', '.join(self.timbres)}. {self.accent} accent."
 
     def metadata(self) -> dict[str, str | bool]:
-        flags = {f"age:{age}": age in self.ages for age in AGE_GROUPS}
-        return {"gender": self.gender, "accent": self.accent, "timbres": ",".join(self.timbres), **flags}
+        return {
+            "gender": self.gender,
+            "accent": self.accent,
+            "timbres": ",".join(self.timbres),
+            **age_flags(self.ages),
+        }
 
     def card(self) -> dict[str, object]:
         return self.model_dump(exclude={"mix"})
@@ -116,12 +121,6 @@ def index_entries(catalogue: Catalogue) -> list[IndexEntry]:
     return [IndexEntry(v.id, v.document(), v.metadata()) for v in catalogue.voices]
 
 
-def _neighbours(age: str) -> list[str]:
-    """Age groups nearest first, for a profile no voice covers exactly."""
-    at = AGE_GROUPS.index(age)
-    return sorted(AGE_GROUPS, key=lambda a: (abs(AGE_GROUPS.index(a) - at), AGE_GROUPS.index(a)))
-
-
 class VoiceRetriever:
     """Voices of the requested gender and age group, ranked by how well they fit timbre and emotion."""
 
@@ -136,13 +135,7 @@ class VoiceRetriever:
     def retrieve(self, gender: str, age: str, timbre: str, emotion: str) -> dict[str, object]:
         feeling = FEELING_PHRASES.get(emotion, emotion)
         query = f"A {timbre} voice to answer someone who feels {feeling}."
-        for candidate_age in _neighbours(age):
-            where = {"$and": [{"gender": gender}, {f"age:{candidate_age}": True}]}
-            matches = self.index.query(KIND, query, where)
-            if matches:
-                break
-        else:
-            raise LookupError(f"the voice library has no {gender} voice")
+        matches, candidate_age = profile_matches(self.index, KIND, gender, age, query)
         scored = []
         for match in matches:
             voice = self.catalogue.get(match.id)

@@ -51,6 +51,10 @@ class Settings:
         default_factory=lambda: _env("EMPATHYEAR_SPEECH", "kokoro").lower(),
         metadata={"env": "EMPATHYEAR_SPEECH", "help": "kokoro | piper | styletts2 (then Kokoro, then Piper)"},
     )
+    face: str = field(
+        default_factory=lambda: _env("EMPATHYEAR_FACE", "avatar").lower(),
+        metadata={"env": "EMPATHYEAR_FACE", "help": "avatar | eat (then the avatar renderer)"},
+    )
     crisis_resources: Path | None = field(
         default_factory=lambda: Path(p).expanduser() if (p := _env("EMPATHYEAR_CRISIS_RESOURCES")) else None,
         metadata={"env": "EMPATHYEAR_CRISIS_RESOURCES", "help": "JSON file of help resources"},

@@ -93,3 +93,17 @@ def test_chat_speaks_the_reply_in_a_voice_of_the_chosen_profile(home):
     assert (info.samplerate, info.channels, info.format) == (24000, 1, "WAV") and info.duration > 2
     assert Path(result["speech"]).parent == home / "media" / result["session"] / result["turn"]
     assert result["video"] is None and result["warnings"] == []
+
+
+def test_chat_returns_a_video_of_the_avatar_saying_the_reply(home):
+    import imageio_ffmpeg
+    import soundfile
+
+    done = run(home, "chat", "My grandmother passed away last night.", "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    frames, seconds = imageio_ffmpeg.count_frames_and_secs(result["video"])
+    assert abs(seconds - soundfile.info(result["speech"]).duration) <= 0.1
+    probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", result["video"]], capture_output=True, text=True).stderr
+    assert "Video: h264" in probe and "Audio: aac" in probe and "512x512" in probe
+    assert result["face"]["gender"] == result["meta"]["profile"]["gender"] and result["warnings"] == []

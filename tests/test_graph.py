@@ -34,7 +34,8 @@ def test_a_text_turn_visits_the_text_route_and_returns_the_contract(runner):
     assert Path(result["speech"]).is_file()
     streamed = [e["chunk"] for e in events if e["event"] == "speech_chunk"]
     assert streamed and streamed[-1].last
-    assert any("face retrieval is not installed" in w for w in result["warnings"])
+    assert Path(result["video"]).is_file() and result["face"]["gender"] == result["voice"]["gender"]
+    assert result["warnings"] == []
 
 
 def test_no_speech_skips_every_media_step(runner):
@@ -256,15 +257,19 @@ def test_delete_removes_media_written_to_a_chosen_folder(home, tmp_path):
     assert not Path(result["speech"]).exists() and not Path(result["video"]).exists()
 
 
-def test_a_session_keeps_its_voice_for_a_profile(home, tmp_path):
+def test_a_session_keeps_its_voice_and_face_for_a_profile(home, tmp_path):
+    from tools.face_library import FaceLibraryTool
     from tools.voice_library import PINNED_REASON, VoiceLibraryTool
 
-    library = VoiceLibraryTool(Settings().index)
-    runner = TurnRunner(Settings(), chat_model=None, tools=[library, *_fake_tools()[1:]])
+    library, faces = VoiceLibraryTool(Settings().index), FaceLibraryTool(Settings().index)
+    fakes = _fake_tools()
+    runner = TurnRunner(Settings(), chat_model=None, tools=[library, fakes[1], faces, fakes[3]])
     asked = {"gender": "male", "age": "elderly", "timbre": "deep"}
     first = runner.run(runner.request(text="My dog died this morning.", session_id="keep", preferences=asked, out_dir=tmp_path))
     second = runner.run(runner.request(text="I won the lottery!", session_id="keep", preferences=asked, out_dir=tmp_path))
     assert first["voice"]["gender"] == "male" and "elderly" in first["voice"]["ages"]
     assert second["voice"]["id"] == first["voice"]["id"] and second["voice"]["reason"] == PINNED_REASON
+    assert second["face"]["id"] == first["face"]["id"] and "elderly" in first["face"]["ages"]
     runner.delete_session("keep")
     assert runner.store.pinned_asset("keep", "voice", "male|elderly|deep") is None
+    assert runner.store.pinned_asset("keep", "face", "male|elderly|deep") is None

@@ -6,6 +6,7 @@ The model and the English voices are assembled into the models folder at set-up
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 
@@ -45,6 +46,8 @@ class KokoroSpeech:
                 str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
             )
             self._model = Kokoro.from_session(session, str(voices_path))
+            # phonemizer warns on every sentence whose word count espeak changes (numbers, dashes)
+            logging.getLogger("phonemizer").setLevel(logging.ERROR)
         return self._model
 
     def synthesize(self, text: str, voice: VoiceSpec, speed: float = 1.0) -> np.ndarray:

@@ -28,6 +28,7 @@ OUTPUT_RATE = 24000
 DEFAULT_VOICE = "heart"
 MAX_SPOKEN_CHARS = 1200  # about 80 s of speech; longer replies are spoken up to a sentence end
 CLAUSE_PAUSE_S = 0.12
+LEAD_IN_S, LEAD_OUT_S = 0.2, 0.3  # quiet before and after, where the avatar settles into and out of speaking
 TARGET_RMS = 0.08  # voices differ in loudness by up to 3x; each chunk is brought to this level first
 REFERENCE_TEXT = (
     "Hello, it's good to hear from you. Take your time; I'm here, and I'm listening to every word."
@@ -166,8 +167,9 @@ class SpeechTool:
                             f"speech: {backend.name} failed ({exc}); {fallback} spoke the rest of the reply"
                         )
                 last = index == len(spoken) - 1
-                pause = 0.0 if last else delivery.pause_s if text[-1] in ".!?" else CLAUSE_PAUSE_S
-                audio = np.concatenate([audio, silence(pause, OUTPUT_RATE)])
+                pause = LEAD_OUT_S if last else delivery.pause_s if text[-1] in ".!?" else CLAUSE_PAUSE_S
+                lead = silence(LEAD_IN_S if index == 0 else 0.0, OUTPUT_RATE)
+                audio = np.concatenate([lead, audio, silence(pause, OUTPUT_RATE)])
                 chunk = SpokenChunk(
                     index,
                     text,

@@ -1,0 +1,29 @@
+"""The contract every talking-face backend implements: speech and a face in, an MP4 out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+
+class TalkingFaceError(RuntimeError):
+    """A backend cannot load or cannot render; the message says what to do about it."""
+
+
+@dataclass(frozen=True)
+class FaceRequest:
+    speech: Path  # the reply's speech, a WAV
+    face_id: str  # a face library identity
+    portrait: Path  # a still of that identity, for backends that animate a photo
+    emotion: str  # one of the 32 emotions
+    confidence: float
+    out_path: Path  # the MP4 to write: H.264 video with the speech as an AAC track
+
+
+class TalkingFaceBackend(Protocol):
+    name: str
+
+    def render(self, request: FaceRequest) -> Path:
+        """Writes `request.out_path` and returns it."""
+        ...
