@@ -25,7 +25,9 @@ $(VENV)/.installed: pyproject.toml
 demo: setup
 	$(BIN)/empathyear chat
 
+# The perception tests speak to EmpathyEar with espeak-ng, a Debian package.
 test: setup
+	@command -v espeak-ng >/dev/null || apt-get install -y -qq espeak-ng >/dev/null || echo "espeak-ng could not be installed: the tests that need it are skipped"
 	$(BIN)/python -m pytest -q
 
 # Retrains the embedded emotion classifier (agents/artifacts/emotion_head.npz; see the README).

@@ -9,13 +9,17 @@ from graph.nodes import TurnNodes
 from graph.state import TurnState
 
 NODE_ORDER = (
-    "intake", "perceive", "emotion", "safety", "scene", "responder", "profile",
+    "intake", "perceive", "ask_again", "emotion", "safety", "scene", "responder", "profile",
     "retrieve_voice", "synthesize_speech", "retrieve_face", "animate_face", "remember",
 )  # fmt: skip
 
 
 def after_intake(state: TurnState) -> str:
     return "perceive" if state.get("audio_path") or state.get("video_path") else "emotion"
+
+
+def after_perceive(state: TurnState) -> str:
+    return "emotion" if state.get("message") else "ask_again"
 
 
 def after_emotion(state: TurnState) -> str:
@@ -36,7 +40,8 @@ def build_graph(nodes: TurnNodes, checkpointer: BaseCheckpointSaver | None = Non
         graph.add_node(name, nodes.traced(name, getattr(nodes, name)))
     graph.add_edge(START, "intake")
     graph.add_conditional_edges("intake", after_intake, ["perceive", "emotion"])
-    graph.add_edge("perceive", "emotion")
+    graph.add_conditional_edges("perceive", after_perceive, ["emotion", "ask_again"])
+    graph.add_edge("ask_again", "remember")
     graph.add_conditional_edges("emotion", after_emotion, ["safety", "scene"])
     graph.add_edge("scene", "responder")
     graph.add_edge("responder", "profile")

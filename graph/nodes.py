@@ -20,6 +20,7 @@ from agents.responder import Responder
 from agents.safety import CrisisSignal, crisis_resources, detect_crisis, safety_reply
 from agents.scene import SceneAgent
 from agents.schema import EmotionReading, SceneReading
+from agents.perceived import perceived_note
 from agents.wording import looks_english
 from graph.config import MAX_TEXT_CHARS, Settings
 from graph.state import TurnState
@@ -139,7 +140,11 @@ class TurnNodes:
         english = looks_english(text)
         if not english:
             warnings.append("message does not look like English; the reply asks for English")
-        inputs = {"chars": len(state["text"]), "audio": state.get("audio_path"), "video": state.get("video_path")}
+        inputs = {
+            "chars": len(state["text"]),
+            "audio": state.get("audio_path"),
+            "video": state.get("video_path"),
+        }
         return NodeOutcome({"message": text, "english": english, "warnings": warnings}, inputs)
 
     def perceive(self, state: TurnState) -> NodeOutcome:
@@ -150,14 +155,34 @@ class TurnNodes:
             return NodeOutcome({"perception": None, "warnings": [warning]}, inputs)
         try:
             perceived = tool.invoke(inputs)
+        except ValueError as exc:  # an upload that cannot be used: the message is for the user
+            return NodeOutcome(
+                {"perception": None, "input_problem": str(exc), "warnings": [f"{exc}"]}, inputs
+            )
         except Exception as exc:  # a failed perception step must not lose the text
-            return NodeOutcome({"perception": None, "warnings": [f"perception failed: {exc}"]}, inputs)
+            problem = f"perception failed ({type(exc).__name__})"
+            return NodeOutcome({"perception": None, "input_problem": problem, "warnings": [problem]}, inputs)
         transcript = perceived.get("transcript")
         message = " ".join(p for p in (state.get("message"), transcript) if p)
-        return NodeOutcome(
-            {"perception": perceived, "transcript": transcript, "message": message}, inputs,
-            {"tool": tool.name},
-        )  # fmt: skip
+        public = {k: v for k, v in perceived.items() if k != "warnings"}
+        update = {
+            "perception": public,
+            "transcript": transcript,
+            "message": message,
+            "warnings": perceived.get("warnings", []),
+        }
+        if not message:
+            update["input_problem"] = "no speech was heard in the recording"
+        return NodeOutcome(update, inputs, {"tool": tool.name, "timings_ms": perceived.get("timings_ms", {})})
+
+    def ask_again(self, state: TurnState) -> NodeOutcome:
+        """Nothing to answer: the recording could not be used and nothing was typed."""
+        problem = state.get("input_problem") or "nothing came through"
+        reply = (
+            f"I'm sorry, I couldn't make out your message: {problem}. Would you try again, a little closer to "
+            "the microphone, or type what's on your mind? I'm here and I'm listening."
+        )
+        return NodeOutcome({"response": reply}, {"problem": problem})
 
     def emotion(self, state: TurnState) -> NodeOutcome:
         dialogue = self.dialogue(state)
@@ -166,10 +191,14 @@ class TurnNodes:
         result = self.agents.emotion.run(dialogue, cues)
         details, warnings = agent_details(result, "emotion agent")
         # The whole message is screened, not only the part the agents read.
-        signal = detect_crisis(" ".join(p for p in (normalise_text(state["text"]), state.get("transcript")) if p))
+        signal = detect_crisis(
+            " ".join(p for p in (normalise_text(state["text"]), state.get("transcript")) if p)
+        )
         crisis = {"kind": signal.kind, "evidence": signal.evidence} if signal else None
         update = {"emotion": result.output.model_dump(), "crisis": crisis, "warnings": warnings}
-        return NodeOutcome(update, {"message": dialogue.message, "history_turns": len(dialogue.history)}, details)
+        return NodeOutcome(
+            update, {"message": dialogue.message, "history_turns": len(dialogue.history)}, details
+        )
 
     def safety(self, state: TurnState) -> NodeOutcome:
         dialogue = self.dialogue(state)
@@ -192,7 +221,9 @@ class TurnNodes:
         emotion = EmotionReading(**state["emotion"])
         result = self.agents.scene.run(self.dialogue(state), emotion)
         details, warnings = agent_details(result, "scene agent")
-        return NodeOutcome({"scene": result.output.model_dump(), "warnings": warnings}, {"emotion": emotion.label}, details)
+        return NodeOutcome(
+            {"scene": result.output.model_dump(), "warnings": warnings}, {"emotion": emotion.label}, details
+        )
 
     def responder(self, state: TurnState) -> NodeOutcome:
         emotion = EmotionReading(**state["emotion"])
@@ -200,7 +231,11 @@ class TurnNodes:
         result = self.agents.responder.run(self.dialogue(state), emotion, scene, state.get("english", True))
         details, warnings = agent_details(result, "responder")
         inputs = {"emotion": emotion.label, "scenario": scene.scenario}
-        return NodeOutcome({"response": result.output.response, "warnings": warnings}, inputs, details)
+        reply = result.output.response
+        if note := perceived_note(state.get("perception"), emotion.label):
+            reply = f"{note} {reply}"
+            details["perceived_note"] = note
+        return NodeOutcome({"response": reply, "warnings": warnings}, inputs, details)
 
     def profile(self, state: TurnState) -> NodeOutcome:
         emotion = EmotionReading(**state["emotion"])
@@ -222,9 +257,13 @@ class TurnNodes:
         try:
             produced = tool.invoke({**args, **(extra or {})})
         except Exception as exc:
-            return NodeOutcome({key: None, "warnings": [f"{label} failed ({exc}); the reply is text only"]}, args)
+            return NodeOutcome(
+                {key: None, "warnings": [f"{label} failed ({exc}); the reply is text only"]}, args
+            )
         details = {"tool": tool.name, "result": {k: v for k, v in produced.items() if k != "warnings"}}
-        return NodeOutcome({key: produced.get(key), "warnings": list(produced.get("warnings") or [])}, args, details)
+        return NodeOutcome(
+            {key: produced.get(key), "warnings": list(produced.get("warnings") or [])}, args, details
+        )
 
     @staticmethod
     def _profile_key(profile: dict[str, str]) -> str:
@@ -252,14 +291,18 @@ class TurnNodes:
             "text": state["response"], "voice": state.get("voice"), "emotion": state["emotion"],
             "steady": bool(state.get("crisis")), "out_dir": state["media_dir"],
         }  # fmt: skip
-        return self._tool_step("speech", "speech", args, "speech synthesis", {"on_chunk": speech_chunk_writer()})
+        return self._tool_step(
+            "speech", "speech", args, "speech synthesis", {"on_chunk": speech_chunk_writer()}
+        )
 
     def retrieve_face(self, state: TurnState) -> NodeOutcome:
         return self._pinned_step("face_retrieval", "face", state, "face retrieval")
 
     def animate_face(self, state: TurnState) -> NodeOutcome:
         if not state.get("speech"):
-            return NodeOutcome({"video": None, "warnings": ["no speech to animate; the avatar video is skipped"]})
+            return NodeOutcome(
+                {"video": None, "warnings": ["no speech to animate; the avatar video is skipped"]}
+            )
         args = {
             "speech": state["speech"], "face": state.get("face"), "emotion": state["emotion"],
             "out_dir": state["media_dir"],
@@ -268,8 +311,8 @@ class TurnNodes:
 
     def remember(self, state: TurnState) -> NodeOutcome:
         meta = {
-            "emotion": state["emotion"], "scene": state["scene"],
-            "response": state["response"], "profile": state["profile"],
+            "emotion": state.get("emotion"), "scene": state.get("scene"),
+            "response": state["response"], "profile": state.get("profile"),
         }  # fmt: skip
         timings = {t["node"]: t["duration_ms"] for t in state.get("trace", [])}
         self.store.complete_turn(

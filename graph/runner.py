@@ -81,7 +81,10 @@ class TurnRunner:
         if chat_model == "configured":
             chat_model = load_chat_model(self.settings)
         self.agents = Agents(
-            EmotionAgent(chat_model), SceneAgent(chat_model, SceneIndex(self.settings.home / "cache")), Responder(chat_model), ProfilePlanner(chat_model)
+            EmotionAgent(chat_model),
+            SceneAgent(chat_model, SceneIndex(self.settings.home / "cache")),
+            Responder(chat_model),
+            ProfilePlanner(chat_model),
         )
         self.nodes = TurnNodes(self.settings, self.store, self.agents, ToolRegistry(self.settings, tools))
         self.graph = build_graph(self.nodes, self.checkpointer)
@@ -150,9 +153,12 @@ class TurnRunner:
             "turn": state["turn_id"],
             "input": {"text": state["text"], "transcript": state.get("transcript")},
             "meta": {
-                "emotion": state["emotion"], "scene": state["scene"],
-                "response": state["response"], "profile": state["profile"],
+                "emotion": state.get("emotion"),
+                "scene": state.get("scene"),
+                "response": state["response"],
+                "profile": state.get("profile"),
             },  # fmt: skip
+            "perception": state.get("perception"),
             "voice": state.get("voice"),
             "speech": state.get("speech"),
             "face": state.get("face"),

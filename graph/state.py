@@ -23,6 +23,7 @@ class TurnState(TypedDict, total=False):
     english: bool
     transcript: str | None
     perception: dict[str, Any] | None
+    input_problem: str  # why a recording or video could not be used
     emotion: dict[str, Any]
     crisis: dict[str, str] | None
     scene: dict[str, Any]

@@ -27,7 +27,9 @@ def test_a_text_turn_visits_the_text_route_and_returns_the_contract(runner):
     ]  # fmt: skip
     result = events[-1]["result"]
     MetaResponse.model_validate(result["meta"])
-    assert set(result) == {"session", "turn", "input", "meta", "voice", "speech", "face", "video", "timings_ms", "warnings"}
+    assert set(result) == {
+        "session", "turn", "input", "meta", "perception", "voice", "speech", "face", "video", "timings_ms", "warnings"
+    }  # fmt: skip
     assert result["input"] == {"text": "I passed my driving test today!", "transcript": None}
     assert set(result["timings_ms"]) >= set(nodes) | {"total"}
     assert result["voice"]["gender"] == result["meta"]["profile"]["gender"]

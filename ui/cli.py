@@ -29,11 +29,15 @@ def _print_reply(result: dict[str, Any]) -> None:
     meta = result["meta"]
     emotion, scene, profile = meta["emotion"], meta["scene"], meta["profile"]
     print(f"\nEmpathyEar: {meta['response']}\n")
-    print(
-        f"  [why] feeling {emotion['label']} ({emotion['type']}, {emotion['confidence']:.0%}) "
-        f"because \"{emotion['cause']}\"; scene: {scene['scenario']}; goal: {scene['goal']}"
-    )
-    print(f"  [avatar] {profile['timbre']} {profile['gender']} voice, {profile['age']}")
+    if result["input"].get("transcript"):
+        print(f"  [heard] {result['input']['transcript']}")
+    if emotion and scene:
+        print(
+            f"  [why] feeling {emotion['label']} ({emotion['type']}, {emotion['confidence']:.0%}) "
+            f'because "{emotion["cause"]}"; scene: {scene["scenario"]}; goal: {scene["goal"]}'
+        )
+    if profile:
+        print(f"  [avatar] {profile['timbre']} {profile['gender']} voice, {profile['age']}")
     if result.get("voice"):
         print(f"  [voice] {result['voice']['name']}: {result['voice']['reason']}")
     for medium in ("speech", "video"):
@@ -48,19 +52,22 @@ def _request(args: argparse.Namespace, text: str, session: str | None):
     """The validated turn request; checked before any model or database is touched."""
     from graph.runner import TurnRunner
 
-    preferences = {k: v for k, v in (("gender", args.gender), ("age", args.age), ("timbre", args.timbre)) if v}
+    preferences = {
+        k: v for k, v in (("gender", args.gender), ("age", args.age), ("timbre", args.timbre)) if v
+    }
+    media = {k: str(v.resolve()) for k, v in (("audio_path", args.audio), ("video_path", args.video)) if v}
     return TurnRunner.request(
         text=text, session_id=session, out_dir=args.out, want_speech=not args.no_speech,
-        want_video=not args.no_video, preferences=preferences,
+        want_video=not args.no_video, preferences=preferences, **media,
     )  # fmt: skip
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
     from graph.runner import InputError, TurnFailed
 
-    if args.message is not None:
+    if args.message is not None or args.text is not None or args.audio or args.video:
         try:
-            request = _request(args, args.message, args.session)
+            request = _request(args, " ".join(t for t in (args.message, args.text) if t), args.session)
             result = _runner().run(request)
         except InputError as exc:
             print(f"error: {exc}", file=sys.stderr)
@@ -120,7 +127,9 @@ def cmd_history(args: argparse.Namespace) -> int:
         if turn["reply"]:
             emotion = (turn["meta"] or {}).get("emotion", {})
             print(f"  EmpathyEar: {turn['reply']}")
-            print(f"  (feeling {emotion.get('label')}; scene {(turn['meta'] or {}).get('scene', {}).get('scenario')})")
+            print(
+                f"  (feeling {emotion.get('label')}; scene {(turn['meta'] or {}).get('scene', {}).get('scenario')})"
+            )
     return 0
 
 
@@ -148,7 +157,9 @@ def cmd_trace(args: argparse.Namespace) -> int:
             if event.get(key):
                 print(f"    {key}: {event[key]}")
         if event.get("prompt"):
-            print(f"    prompt: {len(event['prompt'])} chars; raw output: {str(event.get('raw_output'))[:300]!r}")
+            print(
+                f"    prompt: {len(event['prompt'])} chars; raw output: {str(event.get('raw_output'))[:300]!r}"
+            )
     if turn["timings"]:
         print(f"total {turn['timings'].get('total', 0):.1f} ms")
     return 0
@@ -183,6 +194,9 @@ def parser() -> argparse.ArgumentParser:
 
     chat = commands.add_parser("chat", help="say something (no message: interactive chat)")
     chat.add_argument("message", nargs="?", help="what you want to say")
+    chat.add_argument("--text", help="words to go with --audio or --video (same as the message)")
+    chat.add_argument("--audio", type=Path, help="a recording of you speaking: wav, mp3, m4a, ogg or webm")
+    chat.add_argument("--video", type=Path, help="a video of you speaking: mp4, webm or mov")
     chat.add_argument("--session", help="continue this session (created if new)")
     chat.add_argument("--out", type=Path, help="folder for the reply's speech and video")
     chat.add_argument("--no-speech", action="store_true", help="text only (no speech, no video)")

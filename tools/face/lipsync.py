@@ -5,7 +5,7 @@ Opening: the frame's RMS amplitude over the reply's 90th percentile (fully open 
 eased by a 0.75 power, smoothed a little so the jaw does not flutter, and closed outright in
 silence (40 dB under the loudest frame, or under -55 dBFS). Shape, relative to the reply: the
 brightest quarter of frames (most energy over 1.5 kHz against 200-900 Hz, as in "ee", "s") spread
-the lips wide; the darkest fifth with the mouth well open (as in "oo", "oh") round them.
+the lips wide; the darkest eighth with the mouth well open (as in "oo", "oh") round them.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def mouth_track(samples: np.ndarray, sample_rate: int, frames: int, fps: int = 2
         opening[i] = raw[i] if raw[i] >= opening[i - 1] else 0.6 * raw[i] + 0.4 * opening[i - 1]
     opening[silent] = 0.0
     voiced = brightness[~silent] if (~silent).any() else brightness
-    bright, dark = np.percentile(voiced, 75), np.percentile(voiced, 20)
+    bright, dark = np.percentile(voiced, 75), np.percentile(voiced, 12)
     shape = [
         "wide" if b >= bright else "round" if b <= dark and o > 0.5 else "neutral"
         for b, o in zip(brightness, opening, strict=True)

@@ -37,6 +37,8 @@ def draw_mouth(
     shape: str = "neutral",
 ) -> None:
     width_k, open_k = SHAPES[shape]
+    if shape == "round":  # a smiling mouth only half purses for "oo"
+        width_k += (1 - width_k) * 0.6 * max(actions.corners, 0)
     half = g.mouth_w * width_k * (1 + 0.2 * actions.width + 0.25 * max(actions.corners, 0))
     lift = -15.0 * actions.corners
     smile = max(actions.corners, 0.0)
@@ -44,6 +46,8 @@ def draw_mouth(
     # silence the jaw closes, and a broad smile parts the lips over closed teeth (a grin)
     talking = min(1.0, 4 * opening)
     gap = (g.max_gap * open_k * min(1.0, opening + 0.5 * actions.jaw) + 7.0 * smile) * talking
+    if talking and smile > 0.3:
+        gap = max(gap, 10.0 * smile)  # never narrower than the grin
     grin = talking == 0 and smile > 0.3
     if grin:
         gap = 10.0 * smile
