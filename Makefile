@@ -22,12 +22,16 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m agents.registry_models
 	touch $@
 
+# Starts the web page and the API on http://127.0.0.1:7860/ (PORT=... to change it).
+PORT ?= 7860
 demo: setup
-	$(BIN)/empathyear chat
+	$(BIN)/empathyear serve --port $(PORT)
 
-# The perception tests speak to EmpathyEar with espeak-ng, a Debian package.
+# The perception tests speak to EmpathyEar with espeak-ng and the browser test drives Chromium, both
+# Debian packages.
 test: setup
 	@command -v espeak-ng >/dev/null || apt-get install -y -qq espeak-ng >/dev/null || echo "espeak-ng could not be installed: the tests that need it are skipped"
+	@test -x /usr/bin/chromium || apt-get install -y -qq chromium >/dev/null || echo "chromium could not be installed: the browser test is skipped"
 	$(BIN)/python -m pytest -q
 
 # Retrains the embedded emotion classifier (agents/artifacts/emotion_head.npz; see the README).

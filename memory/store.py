@@ -42,6 +42,10 @@ CREATE TABLE IF NOT EXISTS trace_events (
     event TEXT NOT NULL,             -- JSON: node, started_at, duration_ms, inputs, outputs, ...
     PRIMARY KEY (turn_id, seq)
 );
+CREATE TABLE IF NOT EXISTS session_tokens (   -- API access: a session answers only to its own token
+    session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+    token_sha256 TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS session_assets (  -- the voice and face a session's avatar keeps
     session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
     kind TEXT NOT NULL,              -- voice | face
@@ -141,6 +145,17 @@ class Store:
     def trace(self, turn_id: str) -> list[dict[str, Any]]:
         rows = self._read("SELECT event FROM trace_events WHERE turn_id=? ORDER BY seq", (turn_id,))
         return [json.loads(r["event"]) for r in rows]
+
+    def open_session(self, session_id: str, token_sha256: str) -> None:
+        """A new, empty session that only the holder of the token can use."""
+        with self._lock, self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("INSERT INTO sessions(id, created_at) VALUES (?, ?)", (session_id, time.time()))
+            self._db.execute("INSERT INTO session_tokens(session_id, token_sha256) VALUES (?, ?)", (session_id, token_sha256))
+
+    def token_digest(self, session_id: str) -> str | None:
+        rows = self._read("SELECT token_sha256 FROM session_tokens WHERE session_id=?", (session_id,))
+        return rows[0]["token_sha256"] if rows else None
 
     def pinned_asset(self, session_id: str, kind: str, profile: str) -> str | None:
         rows = self._read(

@@ -1,4 +1,4 @@
-"""The `empathyear` command line: chat, history, trace, delete, index."""
+"""The `empathyear` command line: chat, history, trace, delete, index, serve."""
 
 from __future__ import annotations
 
@@ -188,6 +188,13 @@ def cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from ui.server import serve
+
+    serve(args.host, args.port)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="empathyear", description=f"An empathetic companion. {NOTICE}")
     commands = root.add_subparsers(dest="command", required=True)
@@ -220,6 +227,11 @@ def parser() -> argparse.ArgumentParser:
     delete = commands.add_parser("delete", help="erase a session and everything derived from it")
     delete.add_argument("--session", required=True)
     delete.set_defaults(run=cmd_delete)
+
+    server = commands.add_parser("serve", help="the web page at / and the REST API under /v1, in one process")
+    server.add_argument("--host", default="127.0.0.1")
+    server.add_argument("--port", type=int, default=7860)
+    server.set_defaults(run=cmd_serve)
 
     index = commands.add_parser("index", help="the voice and face library's vector index")
     index_commands = index.add_subparsers(dest="index_command", required=True)

@@ -1,0 +1,92 @@
+"""The page in a real browser: Debian's Chromium, driven by Playwright, against `empathyear serve`."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from agents.taxonomy import EMOTIONS
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]  # fmt: skip
+OUTPUT = Path(__file__).parent / "output"
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = free_port()
+    home = tmp_path_factory.mktemp("home")
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith("EMPATHYEAR_") or k == "EMPATHYEAR_MODELS"
+    }
+    process = subprocess.Popen(
+        [str(Path(sys.executable).parent / "empathyear"), "serve", "--port", str(port)],
+        env={**environment, "EMPATHYEAR_HOME": str(home)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(1)
+        if process.poll() is not None:
+            pytest.fail(f"the server stopped: {process.stdout.read()[-2000:]}")
+    else:
+        process.kill()
+        pytest.fail("the server did not come up in 240 s")
+    yield url
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def test_a_turn_in_the_browser_shows_text_speech_video_and_why(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(server, wait_until="load")
+        assert "not a substitute for professional help" in page.inner_text("#notice")
+        page.fill("#message textarea", "My dog died this morning.")
+        page.click("#send")
+        page.wait_for_selector("#chat .bot-row", timeout=60_000)
+        reply = page.inner_text("#chat .bot-row")
+        assert len(reply.split()) > 5
+        page.wait_for_function(
+            "() => { const v = document.querySelector('#reply-video video'); return v && v.duration > 0 }",
+            timeout=180_000,
+        )
+        speech_url = page.get_attribute("#reply-audio a[download]", "href")
+        duration = page.evaluate(
+            "url => new Promise(done => { const a = new Audio(url); a.onloadedmetadata = () => done(a.duration); a.onerror = () => done(0); })",
+            speech_url,
+        )
+        assert duration > 0
+        # the Why panel fills in with the turn's final result, a moment after the video
+        page.wait_for_function(
+            "() => document.querySelector('#why').innerText.includes('How you seem to feel')", timeout=60_000
+        )
+        why = page.inner_text("#why")
+        named = [e for e in EMOTIONS if f"How you seem to feel: {e} (" in why]
+        assert named, why
+        OUTPUT.mkdir(exist_ok=True)
+        page.screenshot(path=str(OUTPUT / "browser-turn.png"), full_page=True)
+        browser.close()

@@ -1,0 +1,82 @@
+"""One process serving the Gradio page at / and the REST API under /v1, with every model loaded and
+warmed before the first request, so no turn pays for loading."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+log = logging.getLogger("empathyear.server")
+
+
+def warm(runner) -> dict[str, float]:
+    """Loads every model a turn uses, without writing anything to the conversation store."""
+    from agents.dialogue import Dialogue
+    from tools.perception.listening import whisper
+
+    timings = {}
+    started = time.perf_counter()
+    dialogue = Dialogue("I finally passed my exam today!", ())
+    emotion = runner.agents.emotion.run(dialogue).output
+    runner.agents.scene.run(dialogue, emotion)
+    timings["agents_s"] = time.perf_counter() - started
+    tools = runner.nodes.tools
+    for role, warm_up in (
+        ("voice_retrieval", lambda t: t.retriever()),
+        ("face_retrieval", lambda t: t.retriever()),
+        ("speech", lambda t: (t.styles(), t.backends[0].load())),
+        ("talking_face", lambda t: t.renderer.layers("sofia")),
+        ("perception", lambda t: whisper()),
+    ):
+        tool = tools.get(role)
+        if tool is not None:
+            started = time.perf_counter()
+            try:
+                warm_up(tool)
+            except Exception as exc:  # a tool that cannot warm up is reported per turn instead
+                log.warning("%s did not warm up: %s", role, type(exc).__name__)
+            timings[f"{role}_s"] = time.perf_counter() - started
+    return {k: round(v, 2) for k, v in timings.items()}
+
+
+def create_app(runner=None):
+    import gradio as gr
+
+    from graph.runner import TurnRunner
+    from ui.api import create_api
+    from ui.web import CSS, build_ui
+
+    runner = runner or TurnRunner()
+    app = create_api(runner)
+    # replies are served from the session's own folder, not copied into Gradio's cache, so deleting
+    # a session deletes every copy of its media
+    gr.set_static_paths(paths=[str(runner.settings.media)])
+    # system fonts: the default theme would fetch web fonts, and the page makes no network calls
+    theme = gr.themes.Soft(
+        font=["ui-sans-serif", "system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"]
+    )
+    return gr.mount_gradio_app(
+        app, build_ui(runner), path="/", css=CSS, theme=theme, footer_links=["api"], show_error=True
+    )
+
+
+def serve(host: str = "127.0.0.1", port: int = 7860) -> None:
+    from graph.config import Settings
+
+    settings = Settings()
+    # uploads wait in the data directory, not in a shared temporary folder, until a turn claims them
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(settings.home / "uploads-pending"))
+    import uvicorn
+
+    from graph.runner import TurnRunner
+
+    runner = TurnRunner(settings)
+    print("Loading the models…", flush=True)
+    print(f"Warmed up in {warm(runner)}", flush=True)
+    app = create_app(runner)
+    print(f"EmpathyEar is ready at http://{host}:{port}/  (API: http://{host}:{port}/v1/docs)", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,0 +1,230 @@
+"""The Gradio page: a conversation with text, voice or video in, and for every reply its text as soon
+as it is ready, then its speech, then the avatar video; a plain-language "Why" panel; a "Trace" tab
+for prompt engineers; and new, delete and voice/avatar controls. Each browser tab is its own session."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from agents.taxonomy import AGE_GROUPS, GENDERS, TIMBRES
+from graph.runner import InputError, TurnFailed, TurnRunner, new_id
+
+NOTICE = (
+    "**EmpathyEar is an AI companion, not a substitute for professional help.** If you are in danger or "
+    "thinking of harming yourself, please contact your local emergency number or a crisis line now."
+)
+CSS = """
+#help {border: 2px solid #b42318; border-radius: 10px; padding: 12px; background: #fff4f2;}
+#notice {font-size: 0.95em;}
+"""
+ANY = "no preference"
+
+
+def why_panel(result: dict[str, Any]) -> str:
+    """The meta-response in words a non-engineer can read."""
+    meta, lines = result["meta"], []
+    if emotion := meta.get("emotion"):
+        lines.append(
+            f"**How you seem to feel:** {emotion['label']} ({emotion['type']}, {emotion['confidence']:.0%} sure), "
+            f'because "{emotion["cause"]}"'
+        )
+    if scene := meta.get("scene"):
+        lines += [
+            f"**The situation:** {scene['scenario'].replace('-', ' ')}. {scene['rationale']}",
+            f"**What the reply aims for:** {scene['goal']}",
+        ]
+    if profile := meta.get("profile"):
+        avatar = f"**The avatar:** a {profile['timbre']} {profile['gender']} voice, {profile['age']}"
+        if result.get("voice"):
+            avatar += f"; voice {result['voice']['name']} ({result['voice']['reason']})"
+        if result.get("face"):
+            avatar += f"; face {result['face']['name']}"
+        lines.append(avatar)
+    perception = result.get("perception") or {}
+    if perception.get("transcript"):
+        lines.append(f'**What I heard:** "{perception["transcript"]}"')
+    for modality, verb in (("voice", "Your voice sounded"), ("face", "Your face looked")):
+        if cue := perception.get(modality):
+            lines.append(f"**{verb}:** mostly {cue['dominant']} ({cue['distribution'][cue['dominant']]:.0%})")
+    if result["warnings"]:
+        lines.append("**Notes:** " + "; ".join(result["warnings"]))
+    return "\n\n".join(lines)
+
+
+def help_box(result: dict[str, Any]) -> Any:
+    """The crisis resources, shown prominently when the safety route answered."""
+    if "safety" not in result["timings_ms"]:
+        return gr.update(value="", visible=False)
+    from agents.safety import crisis_resources
+
+    resources = crisis_resources()
+    items = "\n".join(f"- **{r['name']}** ({r['region']}): {r['contact']}" for r in resources["resources"])
+    return gr.update(value=f"### Help is available right now\n{resources['intro']}\n\n{items}", visible=True)
+
+
+def keep_upload(runner: TurnRunner, session: str, path: str | None) -> str | None:
+    """Moves a recording from Gradio's upload cache into the session's folder, so deleting the
+    session deletes it too."""
+    if not path:
+        return None
+    folder = runner.settings.media / session / "uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{new_id()}{Path(path).suffix.lower()}"
+    shutil.move(path, target)
+    return str(target)
+
+
+def build_ui(runner: TurnRunner) -> gr.Blocks:
+    def respond(text, voice_in, video_in, history, session, gender, age, timbre) -> Iterator[tuple]:
+        session = session or new_id()
+        voice_in, video_in = keep_upload(runner, session, voice_in), keep_upload(runner, session, video_in)
+        preferences = {
+            k: v for k, v in (("gender", gender), ("age", age), ("timbre", timbre)) if v and v != ANY
+        }
+        try:
+            request = runner.request(
+                text=text or "",
+                session_id=session,
+                audio_path=voice_in,
+                video_path=video_in,
+                preferences=preferences,
+            )
+        except InputError as exc:
+            raise gr.Error(str(exc)) from exc
+        said = text or ("(a voice message)" if voice_in else "(a video message)")
+        history = [*history, {"role": "user", "content": said}]
+        keep = gr.update()
+        yield history, "", None, None, keep, keep, keep, keep, "Listening…", keep, session
+        try:
+            for event in runner.stream(request):
+                if event["event"] == "node":
+                    update = event["update"]
+                    if "response" in update:
+                        history = [*history, {"role": "assistant", "content": update["response"]}]
+                        yield (
+                            history,
+                            keep,
+                            keep,
+                            keep,
+                            keep,
+                            keep,
+                            keep,
+                            keep,
+                            "Finding the voice…",
+                            keep,
+                            session,
+                        )
+                    elif update.get("speech"):
+                        yield (
+                            history,
+                            keep,
+                            keep,
+                            keep,
+                            keep,
+                            update["speech"],
+                            keep,
+                            keep,
+                            "Animating the avatar…",
+                            keep,
+                            session,
+                        )
+                    elif event["node"] == "animate_face":
+                        yield (
+                            history,
+                            keep,
+                            keep,
+                            keep,
+                            update.get("video"),
+                            keep,
+                            keep,
+                            keep,
+                            "",
+                            keep,
+                            session,
+                        )
+                elif event["event"] == "result":
+                    result = event["result"]
+                    trace = runner.store.trace(result["turn"])
+                    yield (history, keep, keep, keep, result["video"], result["speech"], why_panel(result),
+                           json.loads(json.dumps(trace, default=str)), "", help_box(result), session)  # fmt: skip
+        except TurnFailed as exc:
+            raise gr.Error(f"Something went wrong: {exc}") from exc
+
+    def fresh():
+        return (
+            [],
+            None,
+            None,
+            "",
+            [],
+            "",
+            gr.update(value="", visible=False),
+            new_id(),
+            gr.update(visible=False),
+        )
+
+    def erase(session):
+        if session:
+            runner.delete_session(session)
+        return (*fresh()[:-1], gr.update(visible=False))
+
+    with gr.Blocks(title="EmpathyEar", analytics_enabled=False) as page:
+        gr.Markdown("# EmpathyEar\nA companion that listens. Type, speak, or show me how you feel.")
+        gr.Markdown(NOTICE, elem_id="notice")
+        session = gr.State("")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(label="Conversation", height=430, elem_id="chat")
+                crisis = gr.Markdown(visible=False, elem_id="help")
+                message = gr.Textbox(
+                    label="Your message",
+                    placeholder="Tell me what's on your mind…",
+                    lines=2,
+                    elem_id="message",
+                )
+                with gr.Row():
+                    send = gr.Button("Send", variant="primary", elem_id="send")
+                with gr.Accordion("Say it, or show me", open=False):
+                    voice_in = gr.Audio(sources=["microphone", "upload"], type="filepath", label="Your voice")
+                    video_in = gr.Video(
+                        sources=["upload", "webcam"], label="A video of you", include_audio=True
+                    )
+            with gr.Column(scale=2):
+                video = gr.Video(label="EmpathyEar", autoplay=True, interactive=False, elem_id="reply-video")
+                audio = gr.Audio(label="Its voice", type="filepath", interactive=False, elem_id="reply-audio")
+                status = gr.Markdown(elem_id="status")
+                with gr.Tab("Why"):
+                    why = gr.Markdown("The reasons behind each reply appear here.", elem_id="why")
+                with gr.Tab("Trace"):
+                    trace = gr.JSON(
+                        label="Every node of the last turn: timing, inputs, outputs, prompts", elem_id="trace"
+                    )
+                with gr.Accordion("Voice and avatar", open=False):
+                    gender = gr.Dropdown([ANY, *GENDERS], value=ANY, label="Gender")
+                    age = gr.Dropdown([ANY, *AGE_GROUPS], value=ANY, label="Age")
+                    timbre = gr.Dropdown([ANY, *TIMBRES], value=ANY, label="Timbre")
+                with gr.Row():
+                    new = gr.Button("New conversation", elem_id="new")
+                    delete = gr.Button("Delete conversation", variant="stop", elem_id="delete")
+                confirm = gr.Button(
+                    "Yes, delete this conversation and everything from it",
+                    variant="stop",
+                    visible=False,
+                    elem_id="confirm",
+                )
+
+        outputs = [chat, message, voice_in, video_in, video, audio, why, trace, status, crisis, session]
+        inputs = [message, voice_in, video_in, chat, session, gender, age, timbre]
+        send.click(respond, inputs, outputs)
+        message.submit(respond, inputs, outputs)
+        cleared = [chat, video, audio, why, trace, status, crisis, session, confirm]
+        new.click(fresh, None, cleared)
+        delete.click(lambda: gr.update(visible=True), None, confirm)
+        confirm.click(erase, session, cleared)
+    return page
