@@ -42,7 +42,12 @@ def scores(gold: list[str], predicted: list[str]) -> dict:
         precision = tp / n_pred if n_pred else 0.0
         recall = tp / n_gold
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_label[label] = {"n": n_gold, "precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4)}
+        per_label[label] = {
+            "n": n_gold,
+            "precision": round(precision, 4),
+            "recall": round(recall, 4),
+            "f1": round(f1, 4),
+        }
     accuracy = sum(g == p for g, p in zip(gold, predicted)) / len(gold)
     macro_f1 = sum(v["f1"] for v in per_label.values()) / len(per_label)
     return {"accuracy": round(accuracy, 4), "macro_f1": round(macro_f1, 4), "per_label": per_label}
@@ -66,13 +71,17 @@ def evaluate(agent, items: list[dict], embedded_only: bool) -> dict:
         report["label_fallback_share"] = round(fallbacks / len(items), 4)
     report["confusions"] = [
         {"gold": g, "predicted": p, "n": n}
-        for (g, p), n in Counter((i["emotion"], p) for i, p in zip(items, predicted) if i["emotion"] != p).most_common(10)
+        for (g, p), n in Counter(
+            (i["emotion"], p) for i, p in zip(items, predicted) if i["emotion"] != p
+        ).most_common(10)
     ]
     return report
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--data", type=Path, required=True, help="JSON lines: context and emotion")
     parser.add_argument("--limit", type=int, help="only the first N contexts")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -99,7 +108,9 @@ def main(argv: list[str] | None = None) -> int:
         "load_s": round(time.perf_counter() - imported, 3),
     }
     report["embedded"] = evaluate(agent, items, embedded_only=True)
-    report.update({k: report["embedded"][k] for k in ("n", "accuracy", "macro_f1", "ms_per_item", "per_label")})
+    report.update(
+        {k: report["embedded"][k] for k in ("n", "accuracy", "macro_f1", "ms_per_item", "per_label")}
+    )
     settings = Settings()
     if settings.llm != "embedded":
         llm_agent = EmotionAgent(load_chat_model(settings), default_classifier())
@@ -111,7 +122,9 @@ def main(argv: list[str] | None = None) -> int:
         for policy in ("embedded", "llm"):
             if policy in report:
                 r = report[policy]
-                print(f"{policy}: n={r['n']} accuracy={r['accuracy']:.4f} macro_f1={r['macro_f1']:.4f} {r['ms_per_item']} ms/item")
+                print(
+                    f"{policy}: n={r['n']} accuracy={r['accuracy']:.4f} macro_f1={r['macro_f1']:.4f} {r['ms_per_item']} ms/item"
+                )
         print(f"load {report['load_s']} s")
     return 0
 

@@ -9,16 +9,14 @@ Each figure is the median of three runs.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
+
+from evals.provenance import provenance, report_cli
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 SAID = (
@@ -75,24 +73,12 @@ def run(repeats: int = 3) -> dict:
         "clip_s": 10.0,
         "first_calls_s": round(load_s, 3),
         "video_steps_ms": result["timings_ms"],
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-        },
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        **provenance(),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    args = parser.parse_args(argv)
-    report = run()
-    print(json.dumps(report) if args.json else f"audio {report['audio_s']} s  video {report['video_s']} s")
-    return 0
+    return report_cli(__doc__, run, argv)
 
 
 if __name__ == "__main__":

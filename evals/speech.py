@@ -4,21 +4,20 @@
 
 load_s: loading the model and the voice tables. Then, warm, for each two-sentence reply below:
 first_audio_s, from the call to the first chunk being ready to play (the median is reported), and
-rtf, synthesis time over the duration of the audio made (all replies together).
+rtf, synthesis time over the duration of the speech made (all replies together, without the quiet
+lead-in and lead-out the tool adds).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
+
+from evals.provenance import provenance, report_cli
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -52,10 +51,10 @@ REPLIES = [
 ]
 
 
-def run(repeats: int = 1) -> dict:
+def run() -> dict:
     from tools.speech.delivery import NEUTRAL
     from tools.speech.kokoro import KokoroSpeech
-    from tools.speech.tool import SpeechTool
+    from tools.speech.tool import LEAD_IN_S, LEAD_OUT_S, SpeechTool
 
     started = time.perf_counter()
     backend = KokoroSpeech()
@@ -67,17 +66,16 @@ def run(repeats: int = 1) -> dict:
 
     first_audio, synth_s, audio_s = [], 0.0, 0.0
     with tempfile.TemporaryDirectory() as out:
-        for _ in range(repeats):
-            for text, emotion, voice in REPLIES:
-                marks: list[float] = []
-                began = time.perf_counter()
-                result = tool.invoke({
-                    "text": text, "voice": {"id": voice}, "emotion": {"label": emotion, "confidence": 0.8},
-                    "out_dir": out, "on_chunk": lambda chunk, marks=marks: marks.append(time.perf_counter()),
-                })  # fmt: skip
-                synth_s += time.perf_counter() - began
-                audio_s += result["duration_s"]
-                first_audio.append(marks[0] - began)
+        for text, emotion, voice in REPLIES:
+            marks: list[float] = []
+            began = time.perf_counter()
+            result = tool.invoke({
+                "text": text, "voice": {"id": voice}, "emotion": {"label": emotion, "confidence": 0.8},
+                "out_dir": out, "on_chunk": lambda chunk, marks=marks: marks.append(time.perf_counter()),
+            })  # fmt: skip
+            synth_s += time.perf_counter() - began
+            audio_s += result["duration_s"] - LEAD_IN_S - LEAD_OUT_S  # speech only, not the added quiet
+            first_audio.append(marks[0] - began)
     return {
         "benchmark": "speech",
         "backend": "kokoro-82m-int8-onnx",
@@ -87,28 +85,12 @@ def run(repeats: int = 1) -> dict:
         "load_s": round(load_s, 3),
         "replies": len(first_audio),
         "audio_s": round(audio_s, 2),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-        },
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        **provenance(),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--repeats", type=int, default=1, help="passes over the replies")
-    args = parser.parse_args(argv)
-    report = run(args.repeats)
-    if args.json:
-        print(json.dumps(report))
-    else:
-        print(f"RTF {report['rtf']}  first audio {report['first_audio_s']} s  load {report['load_s']} s")
-    return 0
+    return report_cli(__doc__, run, argv)
 
 
 if __name__ == "__main__":

@@ -10,16 +10,14 @@ frames made per second. layers_s: drawing a face's layers for a new expression, 
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
+
+from evals.provenance import provenance, report_cli
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 REPLY = "I'm so sorry about your grandmother. It's clear how much she meant to you. Tell me about her."
@@ -78,28 +76,12 @@ def run(repeats: int = 3) -> dict:
         "frames": frames,
         "layers_s": round(layers_s, 3),
         "target_fps": FPS,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "platform": platform.platform(),
-            "python": platform.python_version(),
-        },
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        **provenance(),
     }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    args = parser.parse_args(argv)
-    report = run()
-    print(
-        json.dumps(report)
-        if args.json
-        else f"RTF {report['rtf']}  {report['fps']} fps  {report['seconds']} s"
-    )
-    return 0
+    return report_cli(__doc__, run, argv)
 
 
 if __name__ == "__main__":

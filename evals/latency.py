@@ -1,0 +1,93 @@
+"""Turn latency on a warm process: 20 varied text turns, each with text, speech and video.
+
+    python -m evals.latency --json
+
+The runner is built and warmed as `empathyear serve` does, then each turn is streamed and timed
+from the moment the message arrives: meta (the reply text and its meta-response ready), first
+audio (the first spoken chunk ready to play), speech done, and turn done (text, speech and video).
+p50 and p95 of each, the mean time of every node, and the process's peak resident memory.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+
+from evals.provenance import provenance, report_cli
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+MESSAGES = [
+    "I finally got the job I wanted for years!", "My grandmother passed away last night.",
+    "I have a big exam tomorrow and I can't focus.", "My best friend forgot my birthday.",
+    "We just adopted a puppy!", "My car broke down on the way to work again.",
+    "I feel so alone since I moved to this city.", "My daughter took her first steps today!",
+    "I got yelled at by my boss in front of everyone.", "I'm nervous about my surgery next week.",
+    "My team won the championship last night!", "I failed my driving test for the third time.",
+    "My neighbour keeps playing loud music at night.", "I miss the summers at my grandparents' farm.",
+    "I just ran my first marathon!", "My cat has been missing for two days.",
+    "I said something hurtful to my brother and I regret it.", "I'm so grateful my friends threw me a party.",
+    "The doctor said my test results look good.", "I found out my partner lied to me.",
+]  # fmt: skip
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def run() -> dict:
+    from agents.registry_models import models_dir
+    from graph.config import Settings
+    from graph.runner import TurnRunner
+    from ui.server import warm
+
+    os.environ.setdefault("EMPATHYEAR_MODELS", str(models_dir()))  # the assembled models, not a new copy
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["EMPATHYEAR_HOME"] = home
+        runner = TurnRunner(Settings())
+        warm(runner)
+        marks: dict[str, list[float]] = {"meta": [], "first_audio": [], "speech": [], "turn": []}
+        nodes: dict[str, list[float]] = {}
+        for message in MESSAGES:
+            began = time.perf_counter()
+            seen: dict[str, float] = {}
+            for event in runner.stream(runner.request(text=message, session_id="bench")):
+                now = time.perf_counter() - began
+                if event["event"] == "speech_chunk":
+                    seen.setdefault("first_audio", now)
+                elif event["event"] == "node":
+                    nodes.setdefault(event["node"], []).append(event["duration_ms"] or 0.0)
+                    if event["node"] in ("responder", "safety"):
+                        seen["meta"] = now
+                    elif event["node"] == "synthesize_speech":
+                        seen["speech"] = now
+            seen["turn"] = time.perf_counter() - began
+            for key, times in marks.items():
+                if key in seen:
+                    times.append(seen[key])
+    report = {
+        "benchmark": "latency", "turns": len(MESSAGES),
+        "meta_p50_ms": round(statistics.median(marks["meta"]) * 1000, 1),
+        "meta_p95_ms": round(percentile(marks["meta"], 95) * 1000, 1),
+        "first_audio_p50_s": round(statistics.median(marks["first_audio"]), 3),
+        "first_audio_p95_s": round(percentile(marks["first_audio"], 95), 3),
+        "speech_p50_s": round(statistics.median(marks["speech"]), 3),
+        "turn_p50_s": round(statistics.median(marks["turn"]), 3),
+        "turn_p95_s": round(percentile(marks["turn"], 95), 3),
+        "nodes_mean_ms": {node: round(statistics.mean(times), 1) for node, times in nodes.items()},
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        **provenance(),
+    }  # fmt: skip
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    return report_cli(__doc__, run, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,32 @@
+"""What every benchmark report carries besides its figures: the machine it ran on and when, and a
+command line that prints the report as one JSON object or as lines."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+
+def provenance() -> dict[str, object]:
+    return {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def report_cli(doc: str | None, run: Callable[[], dict], argv: list[str] | None = None) -> int:
+    """`--json` prints the report on one line; without it, a line per figure."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+    report = run()
+    print(json.dumps(report) if args.json else "\n".join(f"{k}: {v}" for k, v in report.items()))
+    return 0
