@@ -79,7 +79,9 @@ def _fake_tools():
 def test_tool_nodes_call_the_installed_backends(home, tmp_path):
     tools = _fake_tools()
     runner = TurnRunner(Settings(), chat_model=None, tools=tools)
-    result = runner.run(runner.request(text="I miss my dad so much.", out_dir=tmp_path / "out", want_video=True))
+    result = runner.run(
+        runner.request(text="I miss my dad so much.", out_dir=tmp_path / "out", want_video=True)
+    )
     assert result["speech"] == str(tmp_path / "out" / "reply.wav")
     assert result["video"] == str(tmp_path / "out" / "reply.mp4")
     assert tools[1].calls[0]["voice"] == {"id": "v1", "why": "soft female"}
@@ -107,8 +109,14 @@ def test_a_failing_speech_step_still_returns_the_text(home, tmp_path):
 
 
 def test_second_turn_reads_the_first(runner):
-    first = runner.run(runner.request(text="Today traffic was horrible and was so frustrating!", session_id="S1", want_speech=False))
-    second = runner.run(runner.request(text="It happened again this morning.", session_id="S1", want_speech=False))
+    first = runner.run(
+        runner.request(
+            text="Today traffic was horrible and was so frustrating!", session_id="S1", want_speech=False
+        )
+    )
+    second = runner.run(
+        runner.request(text="It happened again this morning.", session_id="S1", want_speech=False)
+    )
     assert second["session"] == first["session"] == "S1"
     assert second["meta"]["scene"]["scenario"] == "stuck-in-traffic"
     emotion_event = next(e for e in runner.store.trace(second["turn"]) if e["node"] == "emotion")
@@ -158,7 +166,9 @@ def test_crisis_routes_to_the_safety_responder(runner, text, kind):
     ],
 )
 def test_figures_of_speech_are_not_a_crisis(runner, text):
-    nodes = [e["node"] for e in runner.stream(runner.request(text=text, want_speech=False)) if e["event"] == "node"]
+    nodes = [
+        e["node"] for e in runner.stream(runner.request(text=text, want_speech=False)) if e["event"] == "node"
+    ]
     assert "safety" not in nodes and "responder" in nodes
 
 
@@ -203,7 +213,9 @@ def test_very_long_messages_are_cut_with_a_warning_and_stored_whole(runner):
 
 
 def test_non_english_gets_a_graceful_reply(runner):
-    result = runner.run(runner.request(text="Hoy el tráfico fue horrible y estoy muy frustrado", want_speech=False))
+    result = runner.run(
+        runner.request(text="Hoy el tráfico fue horrible y estoy muy frustrado", want_speech=False)
+    )
     assert "English" in result["meta"]["response"]
     assert any("English" in w for w in result["warnings"])
 
@@ -214,7 +226,9 @@ def test_the_users_turn_is_stored_before_a_step_fails(runner):
 
     runner.agents.scene.run = broken
     with pytest.raises(TurnFailed, match="your message is saved"):
-        runner.run(runner.request(text="My car broke down on the highway.", session_id="S2", want_speech=False))
+        runner.run(
+            runner.request(text="My car broke down on the highway.", session_id="S2", want_speech=False)
+        )
     (turn,) = runner.store.turns("S2")
     assert turn["user_text"] == "My car broke down on the highway." and turn["status"] == "failed"
 
@@ -260,17 +274,25 @@ def test_delete_removes_media_written_to_a_chosen_folder(home, tmp_path):
 
 
 def test_a_session_keeps_its_voice_and_face_for_a_profile(home, tmp_path):
-    from tools.face_library import FaceLibraryTool
-    from tools.voice_library import PINNED_REASON, VoiceLibraryTool
+    from tools import face_library, voice_library
 
-    library, faces = VoiceLibraryTool(Settings().index), FaceLibraryTool(Settings().index)
+    library, faces = voice_library.create(Settings()), face_library.create(Settings())
     fakes = _fake_tools()
     runner = TurnRunner(Settings(), chat_model=None, tools=[library, fakes[1], faces, fakes[3]])
     asked = {"gender": "male", "age": "elderly", "timbre": "deep"}
-    first = runner.run(runner.request(text="My dog died this morning.", session_id="keep", preferences=asked, out_dir=tmp_path))
-    second = runner.run(runner.request(text="I won the lottery!", session_id="keep", preferences=asked, out_dir=tmp_path))
+    first = runner.run(
+        runner.request(
+            text="My dog died this morning.", session_id="keep", preferences=asked, out_dir=tmp_path
+        )
+    )
+    second = runner.run(
+        runner.request(text="I won the lottery!", session_id="keep", preferences=asked, out_dir=tmp_path)
+    )
     assert first["voice"]["gender"] == "male" and "elderly" in first["voice"]["ages"]
-    assert second["voice"]["id"] == first["voice"]["id"] and second["voice"]["reason"] == PINNED_REASON
+    assert (
+        second["voice"]["id"] == first["voice"]["id"]
+        and second["voice"]["reason"] == voice_library.PINNED_REASON
+    )
     assert second["face"]["id"] == first["face"]["id"] and "elderly" in first["face"]["ages"]
     runner.delete_session("keep")
     assert runner.store.pinned_asset("keep", "voice", "male|elderly|deep") is None
