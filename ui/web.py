@@ -57,13 +57,21 @@ def why_panel(result: dict[str, Any]) -> str:
     return "\n\n".join(lines)
 
 
-def help_box(result: dict[str, Any]) -> Any:
-    """The crisis resources, shown prominently when the safety route answered."""
+def help_box(result: dict[str, Any], resources_file: Path | None) -> Any:
+    """The crisis resources (the configured file, else the bundled list), shown prominently when the
+    safety route answered."""
     if "safety" not in result["timings_ms"]:
         return gr.update(value="", visible=False)
     from agents.safety import crisis_resources
 
-    resources = crisis_resources()
+    try:
+        resources = crisis_resources(resources_file)
+    except (
+        OSError,
+        ValueError,
+        KeyError,
+    ):  # as the safety node does: a broken file never hides the help lines
+        resources = crisis_resources(None)
     items = "\n".join(f"- **{r['name']}** ({r['region']}): {r['contact']}" for r in resources["resources"])
     return gr.update(value=f"### Help is available right now\n{resources['intro']}\n\n{items}", visible=True)
 
@@ -152,7 +160,7 @@ def build_ui(runner: TurnRunner) -> gr.Blocks:
                     result = event["result"]
                     trace = runner.store.trace(result["turn"])
                     yield (history, keep, keep, keep, result["video"], result["speech"], why_panel(result),
-                           json.loads(json.dumps(trace, default=str)), "", help_box(result), session)  # fmt: skip
+                           json.loads(json.dumps(trace, default=str)), "", help_box(result, runner.settings.crisis_resources), session)  # fmt: skip
         except TurnFailed as exc:
             raise gr.Error(f"Something went wrong: {exc}") from exc
 

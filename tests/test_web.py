@@ -1,0 +1,33 @@
+"""The page's plain-language panels, from a turn's result."""
+
+from ui.web import help_box, why_panel
+
+
+def test_the_help_resources_show_only_when_the_safety_route_answered(tmp_path):
+    broken = tmp_path / "resources.json"
+    broken.write_text("{not json")
+    shown = help_box({"timings_ms": {"safety": 2.0}, "meta": {}}, broken)
+    assert shown["visible"] and "988" in shown["value"] and "Samaritans" in shown["value"]
+    assert help_box({"timings_ms": {"scene": 2.0}, "meta": {}}, None)["visible"] is False
+
+
+def test_the_why_panel_reads_as_sentences():
+    result = {
+        "meta": {
+            "emotion": {"label": "sad", "type": "implicit", "confidence": 0.74, "cause": "My dog died"},
+            "scene": {"scenario": "pet-death", "rationale": "A pet is family.", "goal": "Comfort them."},
+            "profile": {"timbre": "soft", "gender": "female", "age": "young adults"},
+        },
+        "voice": {"name": "Nova", "reason": "female, young adults, tagged soft"}, "face": {"name": "Sofia"},
+        "perception": {"transcript": "my dog died", "voice": {"dominant": "sad", "distribution": {"sad": 0.6}}},
+        "warnings": ["no face was visible in the video"],
+    }  # fmt: skip
+    why = why_panel(result)
+    assert '**How you seem to feel:** sad (implicit, 74% sure), because "My dog died"' in why
+    assert "pet death" in why and "Comfort them." in why and "voice Nova" in why and "face Sofia" in why
+    assert (
+        '**What I heard:** "my dog died"' in why
+        and "mostly sad (60%)" in why
+        and "no face was visible" in why
+    )
+    assert why_panel({"meta": {"emotion": None, "scene": None, "profile": None}, "warnings": []}) == ""
