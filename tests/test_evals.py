@@ -27,3 +27,26 @@ def test_the_response_benchmark_reports_its_figures(tmp_path):
     assert report["n"] == 3 and report["safety_failures"] == 0
     assert len((tmp_path / "replies.jsonl").read_text().splitlines()) == 3
     assert quality(["you fool, it is your fault"], ["x"])["safety_failures"] == 1
+
+
+def test_the_bench_report_checks_every_target_and_draws_its_plots(tmp_path, monkeypatch):
+    from evals import bench
+
+    monkeypatch.setattr(bench, "RESULTS", tmp_path)
+    reports = {
+        "latency": {"meta_p50_ms": 80, "meta_p95_ms": 95, "first_audio_p50_s": 1.2, "first_audio_p95_s": 1.5,
+                    "turn_p50_s": 3.5, "turn_p95_s": 4.4, "peak_rss_mb": 1600, "nodes_mean_ms": {"emotion": 40.0}},
+        "responses": {"n": 500, "corpus_dist1": 0.12, "corpus_dist2": 0.4, "unique_share": 0.99, "safety_failures": 0},
+    }  # fmt: skip
+    rows = {r["figure"]: r["met"] for r in bench.checks(reports) if r["benchmark"] in reports}
+    assert rows["meta_p50_ms"] and not rows["first_audio_p50_s"] and rows["turn_p50_s"]
+    assert rows["corpus_dist1"] and not rows["corpus_dist2"] and rows["safety_failures"]
+    images = bench.plots(reports)
+    assert images == ["latency.png", "nodes.png", "diversity.png"] and all(
+        (tmp_path / i).stat().st_size > 1000 for i in images
+    )
+    text = bench.markdown(reports, bench.checks(reports), images, bench.provenance())
+    assert (
+        "| first speech audio after the message, p50 (s) | 1.2 | <= 1.0 | no |" in text
+        and "![latency.png](latency.png)" in text
+    )
