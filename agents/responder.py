@@ -1,5 +1,6 @@
-"""Responder: the empathetic reply. The embedded policy composes it from the strategy bank:
-validate the feeling, reflect the specific cause, then a move that fits the emotion and goal."""
+"""Responder: the empathetic reply. The embedded policy composes two sentences from the strategy
+bank: the specific cause reflected back (or the feeling named, when nothing concrete was said), then
+a move that fits the emotion and goal."""
 
 from __future__ import annotations
 
@@ -94,11 +95,11 @@ def compose_reply(
         cause = cause[:1].lower() + cause[1:]
     specific = mirror and any(not is_feeling_word(w) for w in content_words(cause))
 
+    # Two sentences: the user's own situation mirrored back (or, with nothing concrete to mirror, the
+    # feeling named), then one fitting move. A stock validation before the mirror only lengthened
+    # every reply with the same words.
     parts = []
-    if dialogue.history and rng.random() < 0.5:
-        parts.append(pick(bank["followup"]))
     if specific:
-        parts.append(pick(group["validate"]).format(feeling=feeling))
         parts.append(pick(group["reflect"]).format(cause=cause))
     else:
         parts.append(pick(group["validate_no_cause"]).format(feeling=feeling))

@@ -1,4 +1,4 @@
-"""The responder's strategy bank: templates to validate, reflect and move, per emotion group."""
+"""The responder's strategy bank: templates to reflect, to name a feeling and to move, per emotion group."""
 
 from __future__ import annotations
 
