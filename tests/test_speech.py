@@ -162,7 +162,13 @@ def test_a_long_reply_is_split_and_its_spoken_part_capped(tool, tmp_path):
 
 
 class Broken:
-    name, sample_rate, controls_speed, clones_from_audio = "broken", 24000, True, False
+    name, sample_rate, controls_speed, clones_from_audio, catalogue_voices = (
+        "broken",
+        24000,
+        True,
+        False,
+        True,
+    )
 
     def synthesize(self, text, voice, speed=1.0):
         raise SpeechBackendError("model file unreadable")

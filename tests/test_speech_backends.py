@@ -33,7 +33,10 @@ def test_speaks_a_sentence_as_mono_float32(backend, tmp_path):
     assert audio.dtype == np.float32 and audio.ndim == 1
     assert 0.1 < len(audio) / backend.sample_rate < 10 and np.abs(audio).max() <= 1.0
     assert backend.synthesize("   ", voice).size == 0
-    assert isinstance(backend.controls_speed, bool) and isinstance(backend.clones_from_audio, bool)
+    assert all(
+        isinstance(getattr(backend, flag), bool)
+        for flag in ("controls_speed", "clones_from_audio", "catalogue_voices")
+    )
 
 
 def test_the_tool_writes_24khz_speech_with_any_backend(backend, tmp_path):

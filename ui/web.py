@@ -24,6 +24,25 @@ CSS = """
 #notice {font-size: 0.95em;}
 """
 ANY = "no preference"
+# The components a turn updates, in the order the event handlers list them.
+OUTPUTS = (
+    "chat",
+    "message",
+    "voice_in",
+    "video_in",
+    "video",
+    "audio",
+    "why",
+    "trace",
+    "status",
+    "crisis",
+    "session",
+)
+
+
+def step(**changed: Any) -> tuple:
+    """One update of the page: the named components changed, every other one left as it is."""
+    return tuple(changed[name] if name in changed else gr.update() for name in OUTPUTS)
 
 
 def why_panel(result: dict[str, Any]) -> str:
@@ -107,60 +126,32 @@ def build_ui(runner: TurnRunner) -> gr.Blocks:
             raise gr.Error(str(exc)) from exc
         said = text or ("(a voice message)" if voice_in else "(a video message)")
         history = [*history, {"role": "user", "content": said}]
-        keep = gr.update()
-        yield history, "", None, None, keep, keep, keep, keep, "Listening…", keep, session
+        yield step(
+            chat=history, message="", voice_in=None, video_in=None, status="Listening…", session=session
+        )
         try:
             for event in runner.stream(request):
                 if event["event"] == "node":
                     update = event["update"]
                     if "response" in update:
                         history = [*history, {"role": "assistant", "content": update["response"]}]
-                        yield (
-                            history,
-                            keep,
-                            keep,
-                            keep,
-                            keep,
-                            keep,
-                            keep,
-                            keep,
-                            "Finding the voice…",
-                            keep,
-                            session,
-                        )
+                        yield step(chat=history, status="Finding the voice…", session=session)
                     elif update.get("speech"):
-                        yield (
-                            history,
-                            keep,
-                            keep,
-                            keep,
-                            keep,
-                            update["speech"],
-                            keep,
-                            keep,
-                            "Animating the avatar…",
-                            keep,
-                            session,
+                        yield step(
+                            chat=history,
+                            audio=update["speech"],
+                            status="Animating the avatar…",
+                            session=session,
                         )
                     elif event["node"] == "animate_face":
-                        yield (
-                            history,
-                            keep,
-                            keep,
-                            keep,
-                            update.get("video"),
-                            keep,
-                            keep,
-                            keep,
-                            "",
-                            keep,
-                            session,
-                        )
+                        yield step(chat=history, video=update.get("video"), status="", session=session)
                 elif event["event"] == "result":
                     result = event["result"]
-                    trace = runner.store.trace(result["turn"])
-                    yield (history, keep, keep, keep, result["video"], result["speech"], why_panel(result),
-                           json.loads(json.dumps(trace, default=str)), "", help_box(result, runner.settings.crisis_resources), session)  # fmt: skip
+                    trace = json.loads(json.dumps(runner.store.trace(result["turn"]), default=str))
+                    yield step(
+                        chat=history, video=result["video"], audio=result["speech"], why=why_panel(result), trace=trace,
+                        status="", crisis=help_box(result, runner.settings.crisis_resources), session=session,
+                    )  # fmt: skip
         except TurnFailed as exc:
             raise gr.Error(f"Something went wrong: {exc}") from exc
 

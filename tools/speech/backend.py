@@ -32,6 +32,7 @@ class SpeechBackend(Protocol):
     sample_rate: int
     controls_speed: bool  # whether `speed` is honoured; pitch shaping relies on it
     clones_from_audio: bool  # whether the voice comes from `VoiceSpec.reference_clip`
+    catalogue_voices: bool  # whether it speaks every catalogue voice itself (and so can record its clip)
 
     def synthesize(self, text: str, voice: VoiceSpec, speed: float = 1.0) -> np.ndarray:
         """Mono float32 samples at `sample_rate` for one sentence or clause of plain text."""

@@ -22,6 +22,7 @@ class KokoroSpeech:
     sample_rate = 24000
     controls_speed = True
     clones_from_audio = False
+    catalogue_voices = True
 
     def __init__(self) -> None:
         self._model = None

@@ -15,6 +15,7 @@ class PiperSpeech:
     sample_rate = 22050
     controls_speed = True
     clones_from_audio = False
+    catalogue_voices = False
 
     def __init__(self) -> None:
         self._voice = None

@@ -25,6 +25,7 @@ class StyleTTS2Speech:
     sample_rate = 24000
     controls_speed = False  # upstream inference has no speed input
     clones_from_audio = True
+    catalogue_voices = False
 
     def __init__(
         self,

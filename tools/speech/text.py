@@ -22,7 +22,9 @@ _URL = re.compile(
 )
 _URL_END = ".,;:!?)]'\""
 # Without a scheme or www, only these endings mark a domain; "sad.It" is a missing space, not a host.
-_TLDS = frozenset({"com", "org", "net", "gov", "edu", "info", "io", "uk", "au", "ca", "nz", "ie", "us", "eu", "co"})
+_TLDS = frozenset(
+    {"com", "org", "net", "gov", "edu", "info", "io", "uk", "au", "ca", "nz", "ie", "us", "eu", "co"}
+)
 _CURRENCY = re.compile(r"([$£€])\s?(\d+(?:,\d{3})*)(?:\.(\d{1,2}))?(?!\d)")
 _UNITS = {"$": ("dollar", "cents"), "£": ("pound", "pence"), "€": ("euro", "cents")}
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s?%")
@@ -30,7 +32,8 @@ _AREA_CODE = re.compile(r"\((\d{2,5})\)\s?(?=\d)")
 _NUMBER = re.compile(r"(?<![\w.,:])(\+\s?)?\d+(?:[ .-]\d+)*(?!\w|[.,:]\d)")
 _GROUP_SEPARATOR = re.compile(r"[ .-]")
 _CALLED = re.compile(
-    r"\b(?:call|text|dial|ring|phone)(?:\s+(?:or|and)\s+[a-z]+)?(?:\s+(?:us|them|me|on|at|free))*\s+$", re.IGNORECASE
+    r"\b(?:call|text|dial|ring|phone)(?:\s+(?:or|and)\s+[a-z]+)?(?:\s+(?:us|them|me|on|at|free))*\s+$",
+    re.IGNORECASE,
 )
 _EMERGENCY = frozenset({"112", "911", "988", "999"})
 _RANGE = re.compile(r"\b(\d+(?:\s?[ap]\.?m\b\.?)?)\s?[-–]\s?(?=\d)", re.IGNORECASE)
@@ -43,7 +46,9 @@ _TITLE = re.compile(r"\b(Dr|Mrs|Mr|Ms)(?:\.|\b(?=\s+[A-Z]))")
 _TITLES = {"Dr": "Doctor", "Mr": "Mister", "Mrs": "Missus", "Ms": "Miz"}
 _SAINT = re.compile(r"\bSt\.?(?=\s+[A-Z])")
 _STREET = re.compile(r"\bSt\b\.?")
-_SHORTHAND = re.compile(r"\b(?:(?:e\.g|i\.e|etc|vs|approx|jr)\b\.?|(?:btw|imo|asap|fyi|tbh|ok)\b)", re.IGNORECASE)
+_SHORTHAND = re.compile(
+    r"\b(?:(?:e\.g|i\.e|etc|vs|approx|jr)\b\.?|(?:btw|imo|asap|fyi|tbh|ok)\b)", re.IGNORECASE
+)
 _EXPANSIONS = {
     "eg": "for example", "ie": "that is", "etc": "et cetera", "vs": "versus", "approx": "approximately",
     "jr": "Junior", "btw": "by the way", "imo": "in my opinion", "asap": "as soon as possible",
@@ -118,7 +123,9 @@ def _url(m: re.Match[str]) -> str:
     if not m["prefix"] and m["tld"] not in _TLDS:
         return m[0]
     path = m["path"] or ""
-    return m["host"].replace(".", " dot ") + path[len(path.rstrip(_URL_END)) :]  # keep the sentence's own marks
+    return (
+        m["host"].replace(".", " dot ") + path[len(path.rstrip(_URL_END)) :]
+    )  # keep the sentence's own marks
 
 
 def _money(m: re.Match[str]) -> str:
@@ -252,7 +259,9 @@ def _fit(sentence: str, limit: int) -> list[str]:
 # clause openers first, then prepositions, then a subject starting a clause with no "that" before it.
 _OPENERS = {
     **dict.fromkeys("because when while if that which who and but so until since although unless".split(), 0),
-    **dict.fromkeys("about through with without for to of in on at after before like into from over".split(), 1),
+    **dict.fromkeys(
+        "about through with without for to of in on at after before like into from over".split(), 1
+    ),
     **dict.fromkeys("you you're you've you'll i i'm i've we we're it it's they they're".split(), 2),
 }
 
@@ -283,7 +292,9 @@ def _cut_first(chunk: str, limit: int) -> list[str]:
 def speech_chunks(text: str, first_max_chars: int = 32, max_chars: int = 220) -> list[str]:
     """Speakable text in reading order, a sentence (or clauses of a long one) per chunk, the first kept short."""
     text = " ".join(text.split())
-    chunks = [piece for sentence in _SENTENCE_END.split(text) if sentence for piece in _fit(sentence, max_chars)]
+    chunks = [
+        piece for sentence in _SENTENCE_END.split(text) if sentence for piece in _fit(sentence, max_chars)
+    ]
     if chunks and len(chunks[0]) > first_max_chars:
         chunks[:1] = _cut_first(chunks[0], first_max_chars)
     return chunks

@@ -106,7 +106,7 @@ class SpeechTool:
         first backend that speaks catalogue voices itself."""
         path = self.references / f"{voice_id}.wav"
         if not path.exists():
-            speaker = next((b for b in self.backends if not b.clones_from_audio and b.name != "piper"), None)
+            speaker = next((b for b in self.backends if b.catalogue_voices), None)
             if speaker is None:
                 raise SpeechBackendError(f"no backend can record a reference clip of voice {voice_id}")
             audio = speaker.synthesize(
