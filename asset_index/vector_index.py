@@ -119,3 +119,17 @@ class VectorIndex:
         return [
             Match(i, round(1.0 - d, 4)) for i, d in zip(found["ids"][0], found["distances"][0], strict=True)
         ]
+
+
+_open: dict[Path, VectorIndex] = {}
+_open_lock = threading.Lock()
+
+
+def shared_index(path: Path) -> VectorIndex:
+    """The process's one VectorIndex for a folder: chromadb clients of one folder opened side by side
+    (voice and face retrieval run in parallel) race while they start."""
+    key = path.resolve()
+    with _open_lock:
+        if key not in _open:
+            _open[key] = VectorIndex(key)
+        return _open[key]

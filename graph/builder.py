@@ -26,12 +26,12 @@ def after_emotion(state: TurnState) -> str:
     return "safety" if state.get("crisis") else "scene"
 
 
-def after_profile(state: TurnState) -> str:
-    return "retrieve_voice" if state.get("want_speech", True) else "remember"
-
-
-def after_speech(state: TurnState) -> str:
-    return "retrieve_face" if state.get("want_video", True) else "remember"
+def after_profile(state: TurnState) -> list[str]:
+    """The voice and the face are looked up side by side; then speech and video are made side by
+    side, the avatar rendering each chunk of speech as it is spoken."""
+    if not state.get("want_speech", True):
+        return ["remember"]
+    return ["retrieve_voice", "retrieve_face"] if state.get("want_video", True) else ["retrieve_voice"]
 
 
 def build_graph(nodes: TurnNodes, checkpointer: BaseCheckpointSaver | None = None):
@@ -46,10 +46,10 @@ def build_graph(nodes: TurnNodes, checkpointer: BaseCheckpointSaver | None = Non
     graph.add_edge("scene", "responder")
     graph.add_edge("responder", "profile")
     graph.add_edge("safety", "profile")
-    graph.add_conditional_edges("profile", after_profile, ["retrieve_voice", "remember"])
+    graph.add_conditional_edges("profile", after_profile, ["retrieve_voice", "retrieve_face", "remember"])
     graph.add_edge("retrieve_voice", "synthesize_speech")
-    graph.add_conditional_edges("synthesize_speech", after_speech, ["retrieve_face", "remember"])
     graph.add_edge("retrieve_face", "animate_face")
+    graph.add_edge("synthesize_speech", "remember")
     graph.add_edge("animate_face", "remember")
     graph.add_edge("remember", END)
     return graph.compile(checkpointer=checkpointer)

@@ -4,6 +4,7 @@ trace event (timing, inputs, outputs, prompt and raw LLM output, fallbacks) stor
 from __future__ import annotations
 
 import re
+import threading
 import time
 import unicodedata
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from graph.config import MAX_TEXT_CHARS, Settings
 from graph.state import TurnState
 from memory.store import Store
 from tools.registry import ToolRegistry
+from tools.speech.feed import SpeechFeed
 
 SAFETY_FAMILIES = {"suicide": "crisis intervention", "self_harm": "crisis intervention",
                    "abuse": "domestic violence support"}  # fmt: skip
@@ -90,12 +92,30 @@ def speech_chunk_writer() -> Callable[[Any], None] | None:
     return on_chunk
 
 
+class SpeechFeeds:
+    """The speech of each turn in flight, passed from synthesize_speech to animate_face, which run
+    side by side: whichever starts first opens the turn's feed."""
+
+    def __init__(self) -> None:
+        self._feeds: dict[str, SpeechFeed] = {}
+        self._lock = threading.Lock()
+
+    def open(self, turn_id: str) -> SpeechFeed:
+        with self._lock:
+            return self._feeds.setdefault(turn_id, SpeechFeed())
+
+    def discard(self, turn_id: str) -> None:
+        with self._lock:
+            self._feeds.pop(turn_id, None)
+
+
 class TurnNodes:
     def __init__(self, settings: Settings, store: Store, agents: Agents, tools: ToolRegistry):
         self.settings = settings
         self.store = store
         self.agents = agents
         self.tools = tools
+        self.feeds = SpeechFeeds()
 
     # -- wrapping ---------------------------------------------------------------------------
     def traced(self, name: str, node: Callable[[TurnState], NodeOutcome]) -> Callable[[TurnState], dict]:
@@ -291,23 +311,45 @@ class TurnNodes:
             "text": state["response"], "voice": state.get("voice"), "emotion": state["emotion"],
             "steady": bool(state.get("crisis")), "out_dir": state["media_dir"],
         }  # fmt: skip
-        return self._tool_step(
-            "speech", "speech", args, "speech synthesis", {"on_chunk": speech_chunk_writer()}
-        )
+        feed = self.feeds.open(state["turn_id"]) if state.get("want_video", True) else None
+        listeners = [f for f in (speech_chunk_writer(), feed.put if feed else None) if f]
+
+        def on_chunk(chunk: Any) -> None:
+            for listener in listeners:
+                listener(chunk)
+
+        outcome = None
+        try:
+            outcome = self._tool_step("speech", "speech", args, "speech synthesis", {"on_chunk": on_chunk})
+        finally:  # the avatar waits on this feed: it must close however speech ended
+            if feed is not None:
+                feed.close(outcome.update.get("speech") if outcome else None)
+        return outcome
 
     def retrieve_face(self, state: TurnState) -> NodeOutcome:
         return self._pinned_step("face_retrieval", "face", state, "face retrieval")
 
     def animate_face(self, state: TurnState) -> NodeOutcome:
-        if not state.get("speech"):
-            return NodeOutcome(
-                {"video": None, "warnings": ["no speech to animate; the avatar video is skipped"]}
-            )
-        args = {
-            "speech": state["speech"], "face": state.get("face"), "emotion": state["emotion"],
-            "out_dir": state["media_dir"],
-        }  # fmt: skip
-        return self._tool_step("talking_face", "video", args, "talking-face animation")
+        """Runs beside synthesize_speech. A tool that streams renders each chunk of speech as it is
+        spoken; any other gets the finished speech."""
+        feed = self.feeds.open(state["turn_id"])
+        args = {"face": state.get("face"), "emotion": state["emotion"], "out_dir": state["media_dir"]}
+        tool = self.tools.get("talking_face")
+        try:
+            if tool is not None and getattr(tool, "streams_speech", False):
+                outcome = self._tool_step(
+                    "talking_face", "video", args, "talking-face animation", {"speech_feed": feed}
+                )
+            elif feed.drain() is not None:
+                outcome = self._tool_step("talking_face", "video", {**args, "speech": feed.speech}, "talking-face animation")
+            else:
+                outcome = NodeOutcome({"video": None}, args)
+        finally:
+            self.feeds.discard(state["turn_id"])
+        if feed.speech is None:
+            outcome.update |= {"video": None, "warnings": ["no speech to animate; the avatar video is skipped"]}
+        outcome.inputs["speech"] = feed.speech
+        return outcome
 
     def remember(self, state: TurnState) -> NodeOutcome:
         meta = {

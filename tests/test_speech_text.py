@@ -291,9 +291,15 @@ def test_chunks_round_trip_a_speakable_reply():
     reply = speakable(safety_reply(CrisisSignal("abuse", "hitting me"), crisis_resources()))
     chunks = speech_chunks(reply)
     assert " ".join(chunks) == " ".join(reply.split())
-    assert len(chunks[0]) <= 60
+    assert len(chunks[0]) <= 32  # cut before a phrase: "I'm so sorry | this is happening to you."
     assert all(c.strip() and len(c) <= 220 for c in chunks)
-    assert all(c[-1] in ".!?,;:—" for c in chunks[:-1])
+    assert all(c[-1] in ".!?,;:—" for c in chunks[1:-1])
+
+
+def test_a_long_first_sentence_with_no_opener_in_reach_is_cut_at_a_word_that_fits():
+    sentence = "Hearing that you were extremely lucky when your girlfriend said yes is the best kind of news."
+    head, tail, *_ = speech_chunks(sentence)
+    assert len(head) <= 32 and f"{head} {tail}" == sentence and len(head.split()) >= 3
 
 
 def test_a_word_longer_than_the_limit_stays_whole():

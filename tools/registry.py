@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from importlib.metadata import entry_points
 from typing import Any, Protocol
 
@@ -30,6 +31,7 @@ class ToolRegistry:
         self._settings = settings
         self._tools = tools
         self._active: dict[str, MediaTool | None] = {}
+        self._lock = threading.RLock()  # nodes running side by side may ask for tools at once
 
     def _discover(self) -> list[MediaTool]:
         found = []
@@ -41,16 +43,18 @@ class ToolRegistry:
         return found
 
     def installed(self) -> list[MediaTool]:
-        if self._tools is None:
-            self._tools = self._discover()
-        return self._tools
+        with self._lock:
+            if self._tools is None:
+                self._tools = self._discover()
+            return self._tools
 
     def get(self, role: str) -> MediaTool | None:
         """The active tool for a role, or None when no backend for it is installed."""
-        if role not in self._active:
-            candidates = [t for t in self.installed() if t.role == role]
-            wanted = os.environ.get(f"EMPATHYEAR_TOOL_{role.upper()}", "").strip()
-            if wanted:
-                candidates = [t for t in candidates if t.name == wanted]
-            self._active[role] = candidates[0] if candidates else None
-        return self._active[role]
+        with self._lock:
+            if role not in self._active:
+                candidates = [t for t in self.installed() if t.role == role]
+                wanted = os.environ.get(f"EMPATHYEAR_TOOL_{role.upper()}", "").strip()
+                if wanted:
+                    candidates = [t for t in candidates if t.name == wanted]
+                self._active[role] = candidates[0] if candidates else None
+            return self._active[role]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
+
+import numpy as np
 
 
 class TalkingFaceError(RuntimeError):
@@ -13,7 +15,7 @@ class TalkingFaceError(RuntimeError):
 
 @dataclass(frozen=True)
 class FaceRequest:
-    speech: Path  # the reply's speech, a WAV
+    speech: Path | None  # the reply's speech, a WAV (None while it is still being spoken)
     face_id: str  # a face library identity
     portrait: Path  # a still of that identity, for backends that animate a photo
     emotion: str  # one of the 32 emotions
@@ -27,3 +29,22 @@ class TalkingFaceBackend(Protocol):
     def render(self, request: FaceRequest) -> Path:
         """Writes `request.out_path` and returns it."""
         ...
+
+
+class LiveVideo(Protocol):
+    def add(self, samples: np.ndarray, rate: int, last: bool = False) -> None:
+        """Takes the next piece of the speech (mono float audio) and renders what it can."""
+        ...
+
+    def finish(self, speech: Path) -> Path:
+        """Joins the finished speech to the frames, writes the request's `out_path` and returns it."""
+        ...
+
+    def abort(self) -> None: ...
+
+
+@runtime_checkable
+class StreamingFaceBackend(TalkingFaceBackend, Protocol):
+    """A backend that renders while the speech is still being made."""
+
+    def live(self, request: FaceRequest) -> LiveVideo: ...

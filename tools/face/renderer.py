@@ -1,16 +1,21 @@
 """The embedded talking face: the project's own 2D avatar, animated from the speech on the CPU and
 encoded as 512x512, 25 fps H.264 with the speech as AAC, by the ffmpeg that imageio-ffmpeg ships.
 
-The first frames ease from a neutral face into the expression while the speech's lead-in silence
-plays; the mouth follows the audio and closes in the silence at the end.
+Frames are rendered as the speech arrives, chunk by chunk (`LiveAvatar`), so the video is nearly done
+when the speech is; the finished speech is then joined to the frames. The first frames ease from a
+neutral face into the expression while the speech's lead-in silence plays; the mouth follows the audio
+and closes in the silence at the end.
 """
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import zlib
 from collections import OrderedDict
 from pathlib import Path
+
+import numpy as np
 
 from tools.face.backend import FaceRequest, TalkingFaceError
 from tools.face.expression import NEUTRAL, expression_for
@@ -62,49 +67,122 @@ class AvatarRenderer:
             Image.fromarray(self.layers(face_id).base).save(path)
         return path
 
+    def live(self, request: FaceRequest) -> LiveAvatar:
+        """A video of `request` that takes its speech chunk by chunk; `request.speech` is read only
+        when it is finished."""
+        return LiveAvatar(self, request)
+
     def render(self, request: FaceRequest) -> Path:
-        import cv2
-        import imageio_ffmpeg
         import soundfile
 
         try:
             samples, rate = soundfile.read(request.speech, dtype="float32", always_2d=True)
         except Exception as exc:  # soundfile raises several types for unreadable audio
             raise TalkingFaceError(f"the speech could not be read ({exc})") from exc
-        samples = samples.mean(axis=1)
-        frames = max(1, round(len(samples) / rate * FPS))
-        track = mouth_track(samples, rate, frames, FPS)
-        expressive = self.layers(request.face_id, request.emotion, request.confidence)
-        neutral = self.layers(request.face_id)
-        seed = zlib.crc32(f"{request.face_id}:{len(samples)}".encode())
-        blinks = blink_levels(frames, FPS, seed)
-        actions = expression_for(request.emotion, request.confidence)
-        pose = head_pose(frames, FPS, track.opening, actions.pitch, seed)
-
-        request.out_path.parent.mkdir(parents=True, exist_ok=True)
-        partial = request.out_path.with_name(f".{request.out_path.stem}.partial.mp4")
-        writer = imageio_ffmpeg.write_frames(
-            str(partial), (SIZE, SIZE), fps=FPS, codec="libx264", quality=None, macro_block_size=16,
-            ffmpeg_log_level="error", audio_path=str(request.speech), audio_codec="aac",
-            output_params=["-preset", "ultrafast", "-crf", "21", "-tune", "animation", "-movflags", "+faststart"],
-        )  # fmt: skip
-        writer.send(None)
+        video = self.live(request)
         try:
-            for i in range(frames):
-                opening = round(float(track.opening[i]) * (OPENINGS - 1))
-                frame = expressive.frame(blinks[i], opening, track.shape[i])
-                if i < LEAD_IN_FRAMES:
-                    calm = neutral.frame(blinks[i], opening, track.shape[i])
-                    weight = (i + 1) / (LEAD_IN_FRAMES + 1)
-                    frame = cv2.addWeighted(frame, weight, calm, 1 - weight, 0)
-                matrix = cv2.getRotationMatrix2D(PIVOT, float(pose.angle[i]), 1.0)
-                matrix[:, 2] += (pose.dx[i], pose.dy[i])
-                writer.send(
-                    cv2.warpAffine(
-                        frame, matrix, (SIZE, SIZE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-                    )
-                )
+            video.add(samples.mean(axis=1), rate, last=True)
+            return video.finish(request.speech)
+        except BaseException:
+            video.abort()
+            raise
+
+
+class LiveAvatar:
+    """Frames go to the encoder as soon as the audio under them has arrived; the speech is muxed in
+    at the end, which costs a fraction of a second against rendering everything after the speech."""
+
+    def __init__(self, renderer: AvatarRenderer, request: FaceRequest):
+        self.renderer = renderer
+        self.request = request
+        self.partial = request.out_path.with_name(f".{request.out_path.stem}.frames.mp4")
+        self._audio: list[np.ndarray] = []
+        self._rate = 0
+        self._sent = 0
+        self._writer = None
+        self._seed = 0
+
+    def add(self, samples: np.ndarray, rate: int, last: bool = False) -> None:
+        """Appends speech audio (mono float) and renders every frame it completes; `last` renders
+        the rest."""
+        if self._rate and rate != self._rate:
+            raise TalkingFaceError(f"speech chunks changed sample rate ({self._rate} to {rate} Hz)")
+        if not self._audio:
+            self._start(samples, rate)
+        self._audio.append(np.asarray(samples, dtype=np.float32))
+        audio = np.concatenate(self._audio)
+        exact = len(audio) / rate * FPS
+        ready = max(1, round(exact)) if last else int(exact)
+        if ready > self._sent:
+            self._render(audio, ready)
+
+    def _start(self, samples: np.ndarray, rate: int) -> None:
+        import imageio_ffmpeg
+
+        self._rate = rate
+        # The same reply always moves the same way; replies of other lengths blink at other moments.
+        self._seed = zlib.crc32(f"{self.request.face_id}:{len(samples)}".encode())
+        self.expressive = self.renderer.layers(self.request.face_id, self.request.emotion, self.request.confidence)
+        self.neutral = self.renderer.layers(self.request.face_id)
+        self.pitch = expression_for(self.request.emotion, self.request.confidence).pitch
+        self.partial.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = imageio_ffmpeg.write_frames(
+            str(self.partial), (SIZE, SIZE), fps=FPS, codec="libx264", quality=None, macro_block_size=16,
+            ffmpeg_log_level="error",
+            output_params=["-preset", "ultrafast", "-crf", "21", "-tune", "animation"],
+        )  # fmt: skip
+        self._writer.send(None)
+
+    def _render(self, audio: np.ndarray, ready: int) -> None:
+        import cv2
+
+        track = mouth_track(audio, self._rate, ready, FPS)
+        blinks = blink_levels(ready, FPS, self._seed)
+        pose = head_pose(ready, FPS, track.opening, self.pitch, self._seed)
+        for i in range(self._sent, ready):
+            opening = round(float(track.opening[i]) * (OPENINGS - 1))
+            frame = self.expressive.frame(blinks[i], opening, track.shape[i])
+            if i < LEAD_IN_FRAMES:
+                calm = self.neutral.frame(blinks[i], opening, track.shape[i])
+                weight = (i + 1) / (LEAD_IN_FRAMES + 1)
+                frame = cv2.addWeighted(frame, weight, calm, 1 - weight, 0)
+            matrix = cv2.getRotationMatrix2D(PIVOT, float(pose.angle[i]), 1.0)
+            matrix[:, 2] += (pose.dx[i], pose.dy[i])
+            self._writer.send(
+                cv2.warpAffine(frame, matrix, (SIZE, SIZE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            )
+        self._sent = ready
+
+    def finish(self, speech: Path) -> Path:
+        """Closes the frames and joins the finished speech to them as AAC."""
+        import imageio_ffmpeg
+
+        if self._writer is None:
+            raise TalkingFaceError("no speech reached the avatar")
+        self._writer.close()
+        self._writer = None
+        out = self.request.out_path
+        joined = out.with_name(f".{out.stem}.partial.mp4")
+        command = [
+            imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(self.partial),
+            "-i", str(speech), "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac",
+            "-movflags", "+faststart", str(joined),
+        ]  # fmt: skip
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=120)
         finally:
-            writer.close()
-        partial.replace(request.out_path)
-        return request.out_path
+            self.partial.unlink(missing_ok=True)
+        if done.returncode != 0:
+            joined.unlink(missing_ok=True)
+            raise TalkingFaceError(f"joining the speech to the video failed: {done.stderr.strip()[-300:]}")
+        joined.replace(out)
+        return out
+
+    def abort(self) -> None:
+        if self._writer is not None:
+            try:
+                self._writer.close()
+            except Exception:  # the encoder may already be gone; the frames are discarded either way
+                pass
+            self._writer = None
+        self.partial.unlink(missing_ok=True)

@@ -5,11 +5,13 @@ turn's warnings say so."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from tools.face.backend import FaceRequest, TalkingFaceBackend
+from tools.face.backend import FaceRequest, StreamingFaceBackend, TalkingFaceBackend, TalkingFaceError
 from tools.face.renderer import AvatarRenderer
+from tools.speech.feed import SpeechFeed
 
 log = logging.getLogger(__name__)
 DEFAULT_FACE = "sofia"
@@ -18,6 +20,7 @@ DEFAULT_FACE = "sofia"
 class AnimateFaceTool:
     name = "talking_face"
     role = "talking_face"
+    streams_speech = True  # takes a SpeechFeed and renders while the speech is made
     description = (
         "Animates a library face saying the reply's speech, with an expression for the emotion, as MP4."
     )
@@ -30,32 +33,71 @@ class AnimateFaceTool:
         self.setup_warnings = setup_warnings or []
 
     def invoke(self, args: dict[str, Any]) -> dict[str, Any]:
-        """args: speech (a WAV path), face (a retrieved face card or None), emotion ({label,
-        confidence}), out_dir."""
+        """args: face (a retrieved face card or None), emotion ({label, confidence}), out_dir, and
+        either speech (a finished WAV) or speech_feed (a SpeechFeed: the speech as it is being made)."""
         warnings = list(self.setup_warnings)
         face_id = (args.get("face") or {}).get("id") or DEFAULT_FACE
         emotion = args.get("emotion") or {}
         request = FaceRequest(
-            speech=Path(args["speech"]), face_id=face_id, portrait=self.renderer.portrait(face_id, self.portraits / f"{face_id}.png"),
+            speech=Path(args["speech"]) if args.get("speech") else None, face_id=face_id,
+            portrait=self.portraits / f"{face_id}.png",
             emotion=emotion.get("label", ""), confidence=float(emotion.get("confidence", 1.0)),
             out_path=Path(args["out_dir"]) / "video.mp4",
         )  # fmt: skip
-        for i, backend in enumerate(self.backends):
+        backends = list(self.backends)
+        feed: SpeechFeed | None = args.get("speech_feed")
+        if feed is not None:
+            first = backends[0]
+            if isinstance(first, StreamingFaceBackend):
+                video, problem = self._live(first, request, feed)
+            else:  # renders from the finished speech
+                feed.drain()
+                video, problem = None, None
+            if feed.speech is None:
+                raise TalkingFaceError("there is no speech to animate")
+            request = replace(request, speech=Path(feed.speech))
+            if video is not None:
+                return {"video": str(video), "backend": first.name, "face": face_id, "warnings": warnings}
+            if problem is not None:
+                backends = self._fall_back(backends, 0, problem, warnings)
+        for i, backend in enumerate(backends):
             try:
-                return {
-                    "video": str(backend.render(request)),
-                    "backend": backend.name,
-                    "face": face_id,
-                    "warnings": warnings,
-                }
+                if backend is not self.renderer:  # drawn only for the backends that animate a still
+                    self.renderer.portrait(face_id, request.portrait)
+                return {"video": str(backend.render(request)), "backend": backend.name, "face": face_id,
+                        "warnings": warnings}  # fmt: skip
             except Exception as exc:  # any backend failure hands the video to the next
-                if i + 1 == len(self.backends):
+                if i + 1 == len(backends):
                     raise
-                log.warning("talking-face backend %s failed: %s", backend.name, type(exc).__name__)
-                warnings.append(
-                    f"video: {backend.name} failed ({exc}); the {self.backends[i + 1].name} renderer made the video"
-                )
+                self._fall_back(backends, i, exc, warnings)
         raise RuntimeError("no talking-face backend")
+
+    @staticmethod
+    def _live(backend: StreamingFaceBackend, request: FaceRequest, feed: SpeechFeed) -> tuple[Path | None, Exception | None]:
+        """Renders along with the speech; on a failure the speech is still waited for, so the
+        next backend can render it whole."""
+        video = backend.live(request)
+        try:
+            for chunk in feed:
+                video.add(chunk.audio, chunk.sample_rate, last=chunk.last)
+            if feed.speech is None:
+                video.abort()
+                return None, None
+            return video.finish(Path(feed.speech)), None
+        except Exception as exc:
+            video.abort()
+            feed.drain()
+            return None, exc
+
+    @staticmethod
+    def _fall_back(backends: list[TalkingFaceBackend], failed: int, exc: Exception, warnings: list[str]) -> list[TalkingFaceBackend]:
+        """Notes the failure of `backends[failed]` and returns those left to try."""
+        rest = backends[failed + 1 :]
+        if not rest:
+            raise exc
+        log.warning("talking-face backend %s failed: %s", backends[failed].name, type(exc).__name__)
+        warnings.append(f"video: {backends[failed].name} failed ({exc}); the {rest[0].name} renderer made the video")
+        return rest
 
 
 def create(settings: Any) -> AnimateFaceTool:
@@ -64,7 +106,6 @@ def create(settings: Any) -> AnimateFaceTool:
     backends: list[TalkingFaceBackend] = [renderer]
     setup_warnings = []
     if getattr(settings, "face", "avatar") == "eat":
-        from tools.face.backend import TalkingFaceError
         from tools.face.eat import EATTalkingFace
 
         try:

@@ -263,7 +263,9 @@ _OPENERS = {
         "about through with without for to of in on at after before like into from over".split(), 1
     ),
     **dict.fromkeys("you you're you've you'll i i'm i've we we're it it's they they're".split(), 2),
+    **dict.fromkeys("a an the your my his her their our this these those".split(), 3),
 }
+_ANY_WORD = 4  # a long sentence with no opener in reach is cut at its last word that fits
 
 
 def _cut_first(chunk: str, limit: int) -> list[str]:
@@ -271,16 +273,17 @@ def _cut_first(chunk: str, limit: int) -> list[str]:
     characters that can be played while the rest is made."""
     for mark in _CLAUSE_END.finditer(chunk):
         head, tail = chunk[: mark.start()], chunk[mark.end() :]
-        if len(tail.split()) < _MIN_SIDE_WORDS:
+        if len(head) > limit or len(tail.split()) < _MIN_SIDE_WORDS:
             break
         if len(head.split()) >= _MIN_SIDE_WORDS:
             return [head, tail]
     words = chunk.split()
+    long = len(chunk) > 2 * limit
     cuts = [
-        (_OPENERS[word.lower()], -i, i)
+        (_OPENERS.get(word.lower(), _ANY_WORD), -i, i)
         for i, word in enumerate(words)
         if _MIN_SIDE_WORDS <= i <= len(words) - _MIN_SIDE_WORDS
-        and word.lower() in _OPENERS
+        and (word.lower() in _OPENERS or long)
         and len(" ".join(words[:i])) <= limit
     ]
     if not cuts:
