@@ -11,7 +11,7 @@ from agents.emotion_fusion import fuse
 from agents.emotion_lexicon import is_feeling_word, named_feelings, strip_feeling_statement
 from agents.llm_policy import AgentResult, run_llm_policy
 from agents.schema import MAX_CAUSE_CHARS, EmotionReading
-from agents.strategies import group_of
+from agents.strategies import UPBEAT_GROUPS, group_of
 from agents.taxonomy import EMOTIONS
 from agents.wording import (
     CAUSAL_OPENERS, clauses, clip_words, content_words, sentences, strip_leading_filler,
@@ -63,6 +63,18 @@ def cause_clause(message: str, cause: str) -> str:
     return cause
 
 
+SUBJECT_CHANGE_CONFIDENCE = 0.5
+
+
+def turns_the_other_way(context: list[tuple[str, float]], message: list[tuple[str, float]]) -> bool:
+    """The new message alone reads, confidently, on the other side of happy/unhappy from the
+    conversation so far. (Looser rules follow more changes of subject but cost accuracy on
+    EmpatheticDialogues, whose label belongs to the whole conversation.)"""
+    (context_label, _), (message_label, confidence) = context[0], message[0]
+    upbeat = {group_of(context_label) in UPBEAT_GROUPS, group_of(message_label) in UPBEAT_GROUPS}
+    return confidence >= SUBJECT_CHANGE_CONFIDENCE and len(upbeat) == 2
+
+
 def _is_users_words(dialogue: Dialogue):
     said = " ".join(" ".join(t.lower().split()) for t in dialogue.user_turns)
 
@@ -94,7 +106,12 @@ class EmotionAgent:
     def embedded(
         self, dialogue: Dialogue, cues: dict[str, dict[str, float]] | None = None
     ) -> AgentResult[EmotionReading]:
-        text_ranked = self._classifier.predict([dialogue.ed_context()])[0]
+        # The conversation so far sets the reading, unless the new message on its own clearly feels
+        # the other way (bad news after good, or good after bad): a change of subject.
+        contexts = [dialogue.ed_context()] + ([[dialogue.message]] if dialogue.history else [])
+        text_ranked, *latest = self._classifier.predict(contexts)
+        if latest and turns_the_other_way(text_ranked, latest[0]):
+            cues = {"message": dict(latest[0]), **(cues or {})}
         fused = fuse(dict(text_ranked), cues)
         ranked = sorted(fused.items(), key=lambda pair: -pair[1])
         label, confidence = ranked[0]

@@ -7,7 +7,8 @@ The rule, a weighted product of experts:
 where q_m spreads modality m's distribution onto the 32 labels: a cue class's mass is shared
 equally among the labels it is compatible with (a 32-label key maps to itself; "neutral" and
 unknown classes spread over all 32), then mixed with 10% uniform mass so that a cue can tilt the
-reading but never veto it. Weights: face 0.5, voice 0.3, any other modality 0.3. With no cues the
+reading but never veto it. Weights: face 0.5, voice 0.3, any other modality 0.3; the new message read
+on its own, when it changes the subject (see agents.emotion), 1.0. With no cues the
 text distribution is returned unchanged.
 """
 
@@ -17,7 +18,7 @@ import numpy as np
 
 from agents.taxonomy import EMOTIONS
 
-MODALITY_WEIGHTS = {"face": 0.5, "voice": 0.3}
+MODALITY_WEIGHTS = {"message": 1.0, "face": 0.5, "voice": 0.3}
 DEFAULT_WEIGHT = 0.3
 UNIFORM_MIX = 0.1
 

@@ -15,18 +15,25 @@ from agents.emotion import cause_clause
 from agents.llm_policy import AgentResult, run_llm_policy
 from agents.safety import is_safe_reply
 from agents.schema import EmotionReading, ResponseText, SceneReading
-from agents.strategies import group_of, strategy_bank
+from agents.strategies import UPBEAT_GROUPS, group_of, strategy_bank
 from agents.taxonomy import FEELING_PHRASES
 from agents.emotion_lexicon import is_feeling_word
 from agents.wording import STOPWORDS, content_words, reflect
 
-UPBEAT_GROUPS = frozenset({"joy", "pride", "warmth"})
 NOT_ENGLISH_REPLY = (
     "Thank you for writing to me. I can only understand English well for now, so I may miss what "
     "you mean - could you tell me again in English? I'd really like to hear what's on your mind."
 )
 # The user's own laughter would read as mockery when mirrored back.
 _LAUGHTER = re.compile(r"\s*\b(?:ha(?:ha)+h?|he(?:he)+|lol|lmao|rofl|xd)\b", re.IGNORECASE)
+# Causes that are not a situation to mirror: a question back ("do you have a favourite era"), a
+# greeting or a bare answer ("no", "about two years now").
+_NOT_A_SITUATION = re.compile(
+    r"^(?:do|does|did|is|are|am|was|were|have|has|can|could|would|will|should|what|why|how|where|who|which"
+    r"|hi|hello|hey|thanks?|thank you|yes|yeah|yep|no|nope|ok|okay|oh|well|about)\b",
+    re.IGNORECASE,
+)
+MIN_MIRROR_WORDS = 3
 _SUBJECT = re.compile(
     r"^((?:the|your|a|an|this|that|his|her|their) (?:\w+ ){0,2}?\w+)"
     r" (?:is|was|are|were|has|had|got|keeps|kept|won't|wouldn't|can't|didn't|doesn't|broke|died|passed)\b",
@@ -93,7 +100,12 @@ def compose_reply(
     cause = _LAUGHTER.sub("", reflect(cause_clause(dialogue.message, emotion.cause))).strip(" ,.!?")
     if cause.split(" ", 1)[0].lower() in STOPWORDS:  # keep names capitalised, nothing else
         cause = cause[:1].lower() + cause[1:]
-    specific = mirror and any(not is_feeling_word(w) for w in content_words(cause))
+    specific = (
+        mirror
+        and len(cause.split()) >= MIN_MIRROR_WORDS
+        and not _NOT_A_SITUATION.match(cause)
+        and any(not is_feeling_word(w) for w in content_words(cause))
+    )
 
     # Two sentences: the user's own situation mirrored back (or, with nothing concrete to mirror, the
     # feeling named), then one fitting move. A stock validation before the mirror only lengthened

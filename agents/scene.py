@@ -24,6 +24,7 @@ KEYWORD_BONUS = 0.08  # per keyword the user actually wrote, at most three
 EMOTION_BONUS = 0.05  # when the scenario typically evokes the detected emotion
 FALLBACK_FAMILY = "daily common conversation"
 LLM_CANDIDATES = 8
+FOLLOW_UP_WORDS = 8  # a message this short may lean on the turn before it
 
 # What a reply should achieve when the best scenario's own goal is for the opposite feeling.
 GROUP_GOALS = {
@@ -77,17 +78,24 @@ class SceneIndex:
                 _EMBEDDED[digest] = self._matrix
         return self._matrix
 
-    def rank(self, text: str, emotion: str, families: set[str] | None = None) -> list[tuple[Scenario, float]]:
+    def rank(
+        self, texts: str | list[str], emotion: str, families: set[str] | None = None
+    ) -> list[tuple[Scenario, float]]:
+        """Scenarios by how well they fit the best-fitting of `texts` (similarity plus keywords),
+        plus a bonus when they evoke `emotion`."""
         from agents.encoder import embed
 
-        similarity = self._vectors() @ embed([text])[0]
-        lowered = text.lower()
+        texts = [texts] if isinstance(texts, str) else texts
+        similarity = self._vectors() @ embed(texts).T  # scenarios x texts
+        lowered = [t.lower() for t in texts]
         ranked = []
         for i, scenario in enumerate(self.catalogue):
             if families and scenario.family not in families:
                 continue
-            hits = sum(1 for k in self._keywords[i] if k.search(lowered))
-            score = float(similarity[i]) + KEYWORD_BONUS * min(hits, 3)
+            score = max(
+                float(similarity[i, j]) + KEYWORD_BONUS * min(sum(1 for k in self._keywords[i] if k.search(text)), 3)
+                for j, text in enumerate(lowered)
+            )
             score += EMOTION_BONUS if emotion in scenario.emotions else 0.0
             ranked.append((scenario, score))
         return sorted(ranked, key=lambda pair: -pair[1])
@@ -130,9 +138,11 @@ class SceneAgent:
     def embedded(
         self, dialogue: Dialogue, emotion: EmotionReading, families: set[str] | None = None
     ) -> AgentResult[SceneReading]:
-        # The new message matters most; the previous user turn disambiguates short follow-ups.
-        query = " ".join(dialogue.user_turns[-2:])
-        ranked = self._index.rank(query, emotion.label, families)
+        # The new message on its own; a short follow-up also with the previous user turn, which
+        # disambiguates it ("about two years now"), whichever fits a scenario better.
+        follow_up = dialogue.history and len(dialogue.message.split()) < FOLLOW_UP_WORDS
+        queries = [dialogue.message] + ([" ".join(dialogue.user_turns[-2:])] if follow_up else [])
+        ranked = self._index.rank(queries, emotion.label, families)
         best, _ = ranked[0]
         feeling = FEELING_PHRASES[emotion.label]
         rationale = f'{best.commonsense} In their words, "{emotion.cause}", so feeling {feeling} is natural.'

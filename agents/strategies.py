@@ -8,6 +8,8 @@ from typing import Any
 
 from agents.catalogue import KNOWLEDGE_DIR
 
+UPBEAT_GROUPS = frozenset({"joy", "pride", "warmth"})  # the groups on the happy side
+
 
 @functools.lru_cache(maxsize=1)
 def strategy_bank() -> dict[str, Any]:

@@ -9,6 +9,7 @@ from agents.responder import Responder
 from agents.safety import is_safe_reply
 from agents.scene import SceneAgent
 from agents.schema import SceneReading
+from agents.strategies import UPBEAT_GROUPS, group_of
 from tests.conftest import ED_DATA
 
 
@@ -66,6 +67,28 @@ def test_scene_matches_the_situation_and_reads_context(emotion_agent, scene_agen
     assert scene_agent.run(first, emotion).output.scenario == "stuck-in-traffic"
     follow_up = Dialogue("It happened again this morning.", (Utterance("user", first.message), Utterance("assistant", "Ugh.")))
     assert scene_agent.run(follow_up, emotion).output.scenario == "stuck-in-traffic"
+
+
+def test_a_change_of_subject_is_followed_not_coloured_by_the_last_one(emotion_agent, scene_agent):
+    history = (Utterance("user", "I finally got the job I wanted for years!"), Utterance("assistant", "Wonderful!"))
+    dialogue = Dialogue("My grandmother passed away last night.", history)
+    emotion = emotion_agent.run(dialogue).output
+    assert group_of(emotion.label) == "grief"
+    scene = scene_agent.run(dialogue, emotion).output
+    assert scene.scenario == "death-of-grandparent"
+    happy = Dialogue("My team won the championship last night!", (Utterance("user", "I'm nervous about my surgery next week."), Utterance("assistant", "That sounds scary.")))
+    emotion = emotion_agent.run(happy).output
+    assert group_of(emotion.label) in UPBEAT_GROUPS
+    assert scene_agent.run(happy, emotion).output.scenario == "sports-team-win"
+
+
+@pytest.mark.parametrize("message", ["Do you have a favorite era?", "Hello", "About 2 years now.", "No I'm fine."])
+def test_questions_greetings_and_bare_answers_are_not_mirrored_back(emotion_agent, scene_agent, message):
+    dialogue = Dialogue(message, (Utterance("user", "I miss the old days."), Utterance("assistant", "Tell me more.")))
+    emotion = emotion_agent.run(dialogue).output
+    result = Responder().run(dialogue, emotion, scene_agent.run(dialogue, emotion).output)
+    assert result.details["reflected_cause"] is None
+    assert message.rstrip("?.").lower() not in result.output.response.lower()
 
 
 def test_reply_is_specific_to_what_the_user_said(emotion_agent, scene_agent):
