@@ -72,14 +72,15 @@ def plots(reports: dict[str, dict]) -> list[str]:
     made = []
     latency = reports.get("latency", {})
     if "turn_p50_s" in latency:
-        names = ["meta", "first audio", "turn"]
-        p50 = [latency["meta_p50_ms"] / 1000, latency["first_audio_p50_s"], latency["turn_p50_s"]]
-        p95 = [latency["meta_p95_ms"] / 1000, latency["first_audio_p95_s"], latency["turn_p95_s"]]
-        figure, axis = plt.subplots(figsize=(6, 3.5))
-        axis.bar([i - 0.2 for i in range(3)], p50, 0.4, label="p50")
-        axis.bar([i + 0.2 for i in range(3)], p95, 0.4, label="p95")
-        axis.scatter(range(3), [0.15, 1.0, 4.0], marker="_", s=900, color="red", label="budget (p50)")
-        axis.set_xticks(range(3), names)
+        names = ["meta", "first audio", "speech", "video", "turn"]
+        keys = ["first_audio", "speech", "video", "turn"]
+        p50 = [latency["meta_p50_ms"] / 1000] + [latency[f"{k}_p50_s"] for k in keys]
+        p95 = [latency["meta_p95_ms"] / 1000] + [latency[f"{k}_p95_s"] for k in keys]
+        figure, axis = plt.subplots(figsize=(7, 3.5))
+        axis.bar([i - 0.2 for i in range(len(names))], p50, 0.4, label="p50")
+        axis.bar([i + 0.2 for i in range(len(names))], p95, 0.4, label="p95")
+        axis.scatter([0, 1, 4], [0.15, 1.0, 4.0], marker="_", s=900, color="red", label="budget (p50)")
+        axis.set_xticks(range(len(names)), names)
         axis.set_ylabel("seconds")
         axis.legend()
         axis.set_title("Turn latency, warm process, 2 cores")
@@ -87,7 +88,7 @@ def plots(reports: dict[str, dict]) -> list[str]:
         nodes = latency["nodes_mean_ms"]
         figure, axis = plt.subplots(figsize=(6, 3.5))
         axis.barh(list(nodes), list(nodes.values()))
-        axis.set_xlabel("mean ms per turn")
+        axis.set_xlabel("mean ms per turn (speech and video run side by side)")
         axis.set_title("Where a turn's time goes")
         made.append(_save(figure, "nodes.png"))
     responses = reports.get("responses", {})

@@ -4,7 +4,8 @@
 
 The runner is built and warmed as `empathyear serve` does, then each turn is streamed and timed
 from the moment the message arrives: meta (the reply text and its meta-response ready), first
-audio (the first spoken chunk ready to play), speech done, and turn done (text, speech and video).
+audio (the first spoken chunk ready to play), speech done, video done (rendered alongside the
+speech), and turn done (text, speech and video, all stored).
 p50 and p95 of each, the mean time of every node, and the process's peak resident memory.
 """
 
@@ -50,7 +51,7 @@ def run() -> dict:
         os.environ["EMPATHYEAR_HOME"] = home
         runner = TurnRunner(Settings())
         warm(runner)
-        marks: dict[str, list[float]] = {"meta": [], "first_audio": [], "speech": [], "turn": []}
+        marks: dict[str, list[float]] = {"meta": [], "first_audio": [], "speech": [], "video": [], "turn": []}
         nodes: dict[str, list[float]] = {}
         for message in MESSAGES:
             began = time.perf_counter()
@@ -65,6 +66,8 @@ def run() -> dict:
                         seen["meta"] = now
                     elif event["node"] == "synthesize_speech":
                         seen["speech"] = now
+                    elif event["node"] == "animate_face":
+                        seen["video"] = now
             seen["turn"] = time.perf_counter() - began
             for key, times in marks.items():
                 if key in seen:
@@ -76,6 +79,9 @@ def run() -> dict:
         "first_audio_p50_s": round(statistics.median(marks["first_audio"]), 3),
         "first_audio_p95_s": round(percentile(marks["first_audio"], 95), 3),
         "speech_p50_s": round(statistics.median(marks["speech"]), 3),
+        "speech_p95_s": round(percentile(marks["speech"], 95), 3),
+        "video_p50_s": round(statistics.median(marks["video"]), 3),
+        "video_p95_s": round(percentile(marks["video"], 95), 3),
         "turn_p50_s": round(statistics.median(marks["turn"]), 3),
         "turn_p95_s": round(percentile(marks["turn"], 95), 3),
         "nodes_mean_ms": {node: round(statistics.mean(times), 1) for node, times in nodes.items()},

@@ -35,6 +35,7 @@ def test_the_bench_report_checks_every_target_and_draws_its_plots(tmp_path, monk
     monkeypatch.setattr(bench, "RESULTS", tmp_path)
     reports = {
         "latency": {"meta_p50_ms": 80, "meta_p95_ms": 95, "first_audio_p50_s": 1.2, "first_audio_p95_s": 1.5,
+                    "speech_p50_s": 3.2, "speech_p95_s": 4.0, "video_p50_s": 3.4, "video_p95_s": 4.3,
                     "turn_p50_s": 3.5, "turn_p95_s": 4.4, "peak_rss_mb": 1600, "nodes_mean_ms": {"emotion": 40.0}},
         "responses": {"n": 500, "corpus_dist1": 0.12, "corpus_dist2": 0.4, "unique_share": 0.99, "safety_failures": 0},
     }  # fmt: skip
