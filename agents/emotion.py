@@ -92,7 +92,9 @@ class EmotionAgent:
         self._chat_model = chat_model
         self._classifier = classifier or default_classifier()
 
-    def run(self, dialogue: Dialogue, cues: dict[str, dict[str, float]] | None = None) -> AgentResult[EmotionReading]:
+    def run(
+        self, dialogue: Dialogue, cues: dict[str, dict[str, float]] | None = None
+    ) -> AgentResult[EmotionReading]:
         """`cues`: optional distributions from other senses, e.g. {"face": {"happy": 0.8, ...}}."""
         embedded = self.embedded(dialogue, cues)
         if self._chat_model is None:
@@ -127,6 +129,8 @@ class EmotionAgent:
         alternatives = [{"label": lbl, "probability": round(p, 4)} for lbl, p in ranked[:3]]
         details = {"alternatives": alternatives, "named": sorted(named)}
         if cues:
-            details["text_alternatives"] = [{"label": lbl, "probability": round(p, 4)} for lbl, p in text_ranked[:3]]
+            details["text_alternatives"] = [
+                {"label": lbl, "probability": round(p, 4)} for lbl, p in text_ranked[:3]
+            ]
             details["cues"] = cues
         return AgentResult(reading, details=details)

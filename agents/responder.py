@@ -60,7 +60,11 @@ def _last_reply_asked(dialogue: Dialogue) -> bool:
 
 def _fresh(templates: list[str], said: str) -> list[str]:
     """Templates whose fixed wording the session has not heard yet (all of them if none is left)."""
-    unused = [t for t in templates if not any(part.strip() in said for part in _FIXED.split(t) if len(part.strip()) > 12)]
+    unused = [
+        t
+        for t in templates
+        if not any(part.strip() in said for part in _FIXED.split(t) if len(part.strip()) > 12)
+    ]
     return unused or templates
 
 
@@ -121,7 +125,12 @@ def compose_reply(
     move = rng.choice(moves)
     parts.append(pick(group["moves"][move]).format(topic=topic_of(cause)))
     reply = " ".join(_sentence_case(p) for p in parts)
-    return reply, {"strategy_emotion": label, "group": group_name, "move": move, "reflected_cause": cause if specific else None}
+    return reply, {
+        "strategy_emotion": label,
+        "group": group_name,
+        "move": move,
+        "reflected_cause": cause if specific else None,
+    }
 
 
 class Responder:

@@ -93,7 +93,8 @@ class SceneIndex:
             if families and scenario.family not in families:
                 continue
             score = max(
-                float(similarity[i, j]) + KEYWORD_BONUS * min(sum(1 for k in self._keywords[i] if k.search(text)), 3)
+                float(similarity[i, j])
+                + KEYWORD_BONUS * min(sum(1 for k in self._keywords[i] if k.search(text)), 3)
                 for j, text in enumerate(lowered)
             )
             score += EMOTION_BONUS if emotion in scenario.emotions else 0.0

@@ -341,13 +341,18 @@ class TurnNodes:
                     "talking_face", "video", args, "talking-face animation", {"speech_feed": feed}
                 )
             elif feed.drain() is not None:
-                outcome = self._tool_step("talking_face", "video", {**args, "speech": feed.speech}, "talking-face animation")
+                outcome = self._tool_step(
+                    "talking_face", "video", {**args, "speech": feed.speech}, "talking-face animation"
+                )
             else:
                 outcome = NodeOutcome({"video": None}, args)
         finally:
             self.feeds.discard(state["turn_id"])
         if feed.speech is None:
-            outcome.update |= {"video": None, "warnings": ["no speech to animate; the avatar video is skipped"]}
+            outcome.update |= {
+                "video": None,
+                "warnings": ["no speech to animate; the avatar video is skipped"],
+            }
         outcome.inputs["speech"] = feed.speech
         return outcome
 

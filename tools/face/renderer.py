@@ -122,7 +122,9 @@ class LiveAvatar:
         self._rate = rate
         # The same reply always moves the same way; replies of other lengths blink at other moments.
         self._seed = zlib.crc32(f"{self.request.face_id}:{len(samples)}".encode())
-        self.expressive = self.renderer.layers(self.request.face_id, self.request.emotion, self.request.confidence)
+        self.expressive = self.renderer.layers(
+            self.request.face_id, self.request.emotion, self.request.confidence
+        )
         self.neutral = self.renderer.layers(self.request.face_id)
         self.pitch = expression_for(self.request.emotion, self.request.confidence).pitch
         self.partial.parent.mkdir(parents=True, exist_ok=True)
@@ -149,7 +151,9 @@ class LiveAvatar:
             matrix = cv2.getRotationMatrix2D(PIVOT, float(pose.angle[i]), 1.0)
             matrix[:, 2] += (pose.dx[i], pose.dy[i])
             self._writer.send(
-                cv2.warpAffine(frame, matrix, (SIZE, SIZE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+                cv2.warpAffine(
+                    frame, matrix, (SIZE, SIZE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+                )
             )
         self._sent = ready
 

@@ -73,7 +73,9 @@ class AnimateFaceTool:
         raise RuntimeError("no talking-face backend")
 
     @staticmethod
-    def _live(backend: StreamingFaceBackend, request: FaceRequest, feed: SpeechFeed) -> tuple[Path | None, Exception | None]:
+    def _live(
+        backend: StreamingFaceBackend, request: FaceRequest, feed: SpeechFeed
+    ) -> tuple[Path | None, Exception | None]:
         """Renders along with the speech; on a failure the speech is still waited for, so the
         next backend can render it whole."""
         video = backend.live(request)
@@ -90,13 +92,17 @@ class AnimateFaceTool:
             return None, exc
 
     @staticmethod
-    def _fall_back(backends: list[TalkingFaceBackend], failed: int, exc: Exception, warnings: list[str]) -> list[TalkingFaceBackend]:
+    def _fall_back(
+        backends: list[TalkingFaceBackend], failed: int, exc: Exception, warnings: list[str]
+    ) -> list[TalkingFaceBackend]:
         """Notes the failure of `backends[failed]` and returns those left to try."""
         rest = backends[failed + 1 :]
         if not rest:
             raise exc
         log.warning("talking-face backend %s failed: %s", backends[failed].name, type(exc).__name__)
-        warnings.append(f"video: {backends[failed].name} failed ({exc}); the {rest[0].name} renderer made the video")
+        warnings.append(
+            f"video: {backends[failed].name} failed ({exc}); the {rest[0].name} renderer made the video"
+        )
         return rest
 
 

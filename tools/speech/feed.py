@@ -7,7 +7,9 @@ import queue
 from collections.abc import Iterator
 from typing import Any
 
-WAIT_S = 300.0  # longer than any reply takes to speak; a producer that never closes fails the video, not the turn
+WAIT_S = (
+    300.0  # longer than any reply takes to speak; a producer that never closes fails the video, not the turn
+)
 
 
 class SpeechFeed:
