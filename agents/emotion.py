@@ -88,8 +88,12 @@ def _is_users_words(dialogue: Dialogue):
 
 
 class EmotionAgent:
-    def __init__(self, chat_model: ChatModel | None = None, classifier: EmotionClassifier | None = None):
+    def __init__(
+        self, chat_model: ChatModel | None = None, classifier: EmotionClassifier | None = None,
+        prompts: dict[str, str] | None = None,
+    ):  # fmt: skip
         self._chat_model = chat_model
+        self.prompts = prompts  # replacement prompt texts by name (a replay)
         self._classifier = classifier or default_classifier()
 
     def run(
@@ -102,7 +106,7 @@ class EmotionAgent:
         top = ", ".join(f"{a['label']} ({a['probability']:.2f})" for a in embedded.details["alternatives"])
         variables = {"dialogue": dialogue.transcript(), "candidates": top, "emotions": ", ".join(EMOTIONS)}
         return run_llm_policy(
-            self._chat_model, "emotion", variables, embedded, {"cause": _is_users_words(dialogue)}
+            self._chat_model, "emotion", variables, embedded, {"cause": _is_users_words(dialogue)}, self.prompts
         )
 
     def embedded(

@@ -14,7 +14,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from agents.chat_models import ChatModel, ChatModelError
+from agents.chat_models import ChatModel, ChatModelError, ToolCallingChatModel
 
 PROMPTS_DIR = Path(__file__).parent / "prompts"
 T = TypeVar("T", bound=BaseModel)
@@ -30,11 +30,15 @@ class AgentResult(Generic[T]):
     prompt: str | None = None
     raw_output: str | None = None
     fallbacks: list[str] = field(default_factory=list)
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)  # tools the chat model chose to call
 
 
-def load_prompt(name: str, prompts_dir: Path | None = None) -> string.Template:
-    """Prompts are `$name` templates so that JSON braces in them need no escaping."""
-    return string.Template((prompts_dir or PROMPTS_DIR).joinpath(f"{name}.txt").read_text("utf-8"))
+def load_prompt(name: str, overrides: dict[str, str] | None = None) -> string.Template:
+    """Prompts are `$name` templates so that JSON braces in them need no escaping. `overrides` maps
+    a prompt's name to replacement text (a replay with an edited prompt)."""
+    if overrides and name in overrides:
+        return string.Template(overrides[name])
+    return string.Template(PROMPTS_DIR.joinpath(f"{name}.txt").read_text("utf-8"))
 
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
@@ -87,13 +91,21 @@ def run_llm_policy(
     variables: dict[str, str],
     embedded: AgentResult[T],
     checks: dict[str, Callable[[Any], bool]] | None = None,
-    prompts_dir: Path | None = None,
+    prompts: dict[str, str] | None = None,
+    tools: list[dict[str, Any]] | None = None,
 ) -> AgentResult[T]:
-    """Ask the chat model, then overlay its valid fields on the embedded result."""
-    prompt = load_prompt(prompt_name, prompts_dir).safe_substitute(variables)
+    """Ask the chat model, then overlay its valid fields on the embedded result. `tools` (function
+    specs) are offered to a model that can call tools; the calls it makes come back in the result."""
+    prompt = load_prompt(prompt_name, prompts).safe_substitute(variables)
     started = time.perf_counter()
+    messages = [{"role": "user", "content": prompt}]
+    calls: list[dict[str, Any]] = []
     try:
-        raw = chat_model.complete([{"role": "user", "content": prompt}])
+        if tools and isinstance(chat_model, ToolCallingChatModel):
+            raw, calls = chat_model.complete_with_tools(messages, tools)
+            calls = [dict(c) for c in calls]
+        else:
+            raw = chat_model.complete(messages)
     except ChatModelError as exc:
         return AgentResult(
             embedded.output, "llm", embedded.details, prompt, None,
@@ -103,7 +115,7 @@ def run_llm_policy(
     proposed = parse_json_object(raw)
     if proposed is None:
         return AgentResult(
-            embedded.output, "llm", details, prompt, raw, ["all fields: no JSON object in reply"]
+            embedded.output, "llm", details, prompt, raw, ["all fields: no JSON object in reply"], calls
         )
     output, fallbacks = overlay(embedded.output, proposed, checks)
-    return AgentResult(output, "llm", details, prompt, raw, fallbacks)
+    return AgentResult(output, "llm", details, prompt, raw, fallbacks, calls)

@@ -85,8 +85,9 @@ def preferences_in_words(text: str) -> dict[str, str]:
 
 
 class ProfilePlanner:
-    def __init__(self, chat_model: ChatModel | None = None):
+    def __init__(self, chat_model: ChatModel | None = None, prompts: dict[str, str] | None = None):
         self._chat_model = chat_model
+        self.prompts = prompts  # replacement prompt texts by name (a replay)
 
     def run(
         self, dialogue: Dialogue, emotion: EmotionReading, scene: SceneReading,
@@ -100,7 +101,7 @@ class ProfilePlanner:
                 "emotion": emotion.model_dump_json(),
                 "scene": scene.model_dump_json(),
             }
-            result = run_llm_policy(self._chat_model, "profile", variables, embedded)
+            result = run_llm_policy(self._chat_model, "profile", variables, embedded, prompts=self.prompts)
         wanted = {**preferences_in_words(" ".join(dialogue.user_turns)), **(preferences or {})}
         if wanted:
             profile = AvatarProfile.model_validate({**result.output.model_dump(), **wanted})

@@ -134,12 +134,15 @@ def compose_reply(
 
 
 class Responder:
-    def __init__(self, chat_model: ChatModel | None = None):
+    def __init__(self, chat_model: ChatModel | None = None, prompts: dict[str, str] | None = None):
         self._chat_model = chat_model
+        self.prompts = prompts  # replacement prompt texts by name (a replay)
 
     def run(
-        self, dialogue: Dialogue, emotion: EmotionReading, scene: SceneReading, english: bool = True
+        self, dialogue: Dialogue, emotion: EmotionReading, scene: SceneReading, english: bool = True,
+        tools: list[dict] | None = None,
     ) -> AgentResult[ResponseText]:
+        """`tools`: function specs of the support tools a tool-calling chat model may call."""
         embedded = self.embedded(dialogue, emotion, scene, english)
         # Non-English messages get the request for English: the safety check reads English only.
         if self._chat_model is None or not english:
@@ -152,7 +155,9 @@ class Responder:
             "scenario": f"{scenario.name}: {scenario.description}" if scenario else scene.scenario,
         }
         # An LLM's reply reaches the user only if it passes the same safety check as every reply.
-        return run_llm_policy(self._chat_model, "response", variables, embedded, {"response": is_safe_reply})
+        return run_llm_policy(
+            self._chat_model, "response", variables, embedded, {"response": is_safe_reply}, self.prompts, tools
+        )
 
     def embedded(
         self, dialogue: Dialogue, emotion: EmotionReading, scene: SceneReading, english: bool = True

@@ -116,8 +116,12 @@ def _goal_for(scenario: Scenario, emotion: str) -> str:
 
 
 class SceneAgent:
-    def __init__(self, chat_model: ChatModel | None = None, index: SceneIndex | None = None):
+    def __init__(
+        self, chat_model: ChatModel | None = None, index: SceneIndex | None = None,
+        prompts: dict[str, str] | None = None,
+    ):  # fmt: skip
         self._chat_model = chat_model
+        self.prompts = prompts  # replacement prompt texts by name (a replay)
         self._index = index or default_index()
 
     def run(
@@ -134,7 +138,7 @@ class SceneAgent:
             "emotion": emotion.model_dump_json(),
             "candidates": candidates,
         }
-        return run_llm_policy(self._chat_model, "scene", variables, embedded)
+        return run_llm_policy(self._chat_model, "scene", variables, embedded, prompts=self.prompts)
 
     def embedded(
         self, dialogue: Dialogue, emotion: EmotionReading, families: set[str] | None = None

@@ -9,7 +9,7 @@ from graph.nodes import TurnNodes
 from graph.state import TurnState
 
 NODE_ORDER = (
-    "intake", "perceive", "ask_again", "emotion", "safety", "scene", "responder", "profile",
+    "intake", "perceive", "ask_again", "emotion", "safety", "scene", "responder", "support", "profile",
     "retrieve_voice", "synthesize_speech", "retrieve_face", "animate_face", "remember",
 )  # fmt: skip
 
@@ -44,7 +44,8 @@ def build_graph(nodes: TurnNodes, checkpointer: BaseCheckpointSaver | None = Non
     graph.add_edge("ask_again", "remember")
     graph.add_conditional_edges("emotion", after_emotion, ["safety", "scene"])
     graph.add_edge("scene", "responder")
-    graph.add_edge("responder", "profile")
+    graph.add_edge("responder", "support")
+    graph.add_edge("support", "profile")
     graph.add_edge("safety", "profile")
     graph.add_conditional_edges("profile", after_profile, ["retrieve_voice", "retrieve_face", "remember"])
     graph.add_edge("retrieve_voice", "synthesize_speech")

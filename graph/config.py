@@ -21,7 +21,7 @@ class Settings:
     )
     llm: str = field(
         default_factory=lambda: _env("EMPATHYEAR_LLM", "embedded").lower(),
-        metadata={"env": "EMPATHYEAR_LLM", "help": "embedded | openai | transformers"},
+        metadata={"env": "EMPATHYEAR_LLM", "help": "embedded | openai | transformers | a plugin's name"},
     )
     llm_base_url: str = field(
         default_factory=lambda: _env("EMPATHYEAR_LLM_BASE_URL", "http://127.0.0.1:8000/v1"),
@@ -49,11 +49,15 @@ class Settings:
     )
     speech: str = field(
         default_factory=lambda: _env("EMPATHYEAR_SPEECH", "kokoro").lower(),
-        metadata={"env": "EMPATHYEAR_SPEECH", "help": "kokoro | piper | styletts2 (then Kokoro, then Piper)"},
+        metadata={"env": "EMPATHYEAR_SPEECH", "help": "kokoro | piper | styletts2 | a plugin's name (then Kokoro, then Piper)"},
     )
     face: str = field(
         default_factory=lambda: _env("EMPATHYEAR_FACE", "avatar").lower(),
-        metadata={"env": "EMPATHYEAR_FACE", "help": "avatar | eat (then the avatar renderer)"},
+        metadata={"env": "EMPATHYEAR_FACE", "help": "avatar | eat | a plugin's name (then the avatar renderer)"},
+    )
+    asr: str = field(
+        default_factory=lambda: _env("EMPATHYEAR_ASR", "whisper").lower(),
+        metadata={"env": "EMPATHYEAR_ASR", "help": "whisper, or a speech-recognition plugin's name"},
     )
     crisis_resources: Path | None = field(
         default_factory=lambda: Path(p).expanduser() if (p := _env("EMPATHYEAR_CRISIS_RESOURCES")) else None,

@@ -19,6 +19,7 @@ from agents.taxonomy import AgeGroup, Gender, Timbre
 from graph.builder import build_graph
 from graph.config import Settings
 from graph.nodes import Agents, TurnNodes, normalise_text, truncate_message
+from graph.telemetry import Telemetry
 from memory.checkpoints import delete_turn_checkpoints, open_checkpointer
 from memory.store import Store
 from tools.registry import MediaTool, ToolRegistry
@@ -72,9 +73,10 @@ def new_id() -> str:
 class TurnRunner:
     def __init__(
         self, settings: Settings | None = None, chat_model: ChatModel | None | str = "configured",
-        tools: list[MediaTool] | None = None,
+        tools: list[MediaTool] | None = None, telemetry: Telemetry | None = None,
     ):  # fmt: skip
-        """`chat_model` overrides the configured backend (None: embedded); `tools` overrides discovery."""
+        """`chat_model` overrides the configured backend (None: embedded); `tools` overrides discovery;
+        `telemetry` the OpenTelemetry set-up (default: from the environment, see graph.telemetry)."""
         self.settings = settings or Settings()
         self.store = Store(self.settings.database)
         self.checkpointer = open_checkpointer(self.settings.checkpoints)
@@ -86,7 +88,10 @@ class TurnRunner:
             Responder(chat_model),
             ProfilePlanner(chat_model),
         )
-        self.nodes = TurnNodes(self.settings, self.store, self.agents, ToolRegistry(self.settings, tools))
+        self.telemetry = telemetry or Telemetry.from_environment()
+        self.nodes = TurnNodes(
+            self.settings, self.store, self.agents, ToolRegistry(self.settings, tools), self.telemetry
+        )
         self.graph = build_graph(self.nodes, self.checkpointer)
 
     @staticmethod
@@ -119,6 +124,7 @@ class TurnRunner:
             "warnings": [], "trace": [],
         }  # fmt: skip
         config = {"configurable": {"thread_id": turn_id}}
+        self.telemetry.start_turn(turn_id, session_id)
         started = time.perf_counter()
         try:
             for mode, payload in self.graph.stream(initial, config, stream_mode=["updates", "custom"]):
@@ -131,14 +137,19 @@ class TurnRunner:
                     public = {k: v for k, v in values.items() if k != "trace"}
                     yield {"event": "node", "node": node, "duration_ms": timing, "update": public}
         except Exception as exc:
+            self.telemetry.end_turn(turn_id, error=exc)
             saved = self.store.turn(turn_id) is not None
             self.store.fail_turn(turn_id, f"{type(exc).__name__}: {exc}")
             outcome = "your message is saved" if saved else "your message could not be saved"
             raise TurnFailed(f"the turn failed in the graph ({type(exc).__name__}); {outcome}") from exc
+        except GeneratorExit:  # the caller stopped listening mid-turn: its span must still end
+            self.telemetry.end_turn(turn_id)
+            raise
         state = self.graph.get_state(config).values
         timings = {t["node"]: t["duration_ms"] for t in state["trace"]}
         timings["total"] = round((time.perf_counter() - started) * 1000, 2)
         self.store.complete_turn(turn_id, timings=timings)
+        self.telemetry.end_turn(turn_id, state, timings)
         yield {"event": "result", "result": self._result(state, timings)}
 
     def run(self, request: TurnRequest) -> dict[str, Any]:
@@ -159,6 +170,7 @@ class TurnRunner:
                 "profile": state.get("profile"),
             },  # fmt: skip
             "perception": state.get("perception"),
+            "support": state.get("support") or [],
             "voice": state.get("voice"),
             "speech": state.get("speech"),
             "face": state.get("face"),

@@ -28,6 +28,8 @@ class TurnState(TypedDict, total=False):
     crisis: dict[str, str] | None
     scene: dict[str, Any]
     response: str
+    tool_calls: list[dict[str, Any]]  # support tools a tool-calling chat model chose to call
+    support: list[dict[str, Any]]  # what the support tools added: tool, text, audio
     profile: dict[str, str]
     voice: dict[str, Any] | None
     speech: str | None

@@ -1,5 +1,12 @@
 """Chat-model backends for the agents' LLM policy; one file per backend."""
 
-from agents.chat_models.base import ChatModel, ChatModelError, Message, load_chat_model
+from agents.chat_models.base import (
+    ChatModel,
+    ChatModelError,
+    Message,
+    ToolCall,
+    ToolCallingChatModel,
+    load_chat_model,
+)  # fmt: skip
 
-__all__ = ["ChatModel", "ChatModelError", "Message", "load_chat_model"]
+__all__ = ["ChatModel", "ChatModelError", "Message", "ToolCall", "ToolCallingChatModel", "load_chat_model"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 
-from agents.chat_models.base import ChatModelError, Message
+from agents.chat_models.base import ChatModelError, Message, ToolCall
 
 
 class OpenAICompatibleChatModel:
@@ -15,12 +17,32 @@ class OpenAICompatibleChatModel:
         self._client = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=timeout_s)
 
     def complete(self, messages: list[Message]) -> str:
+        return self.complete_with_tools(messages, [])[0]
+
+    def complete_with_tools(self, messages: list[Message], tools: list[dict]) -> tuple[str, list[ToolCall]]:
+        """The reply and the tools the model chose to call (OpenAI function calling; servers such as
+        vLLM and Ollama support it for models trained to call tools)."""
         payload = {"model": self._model, "messages": messages, "temperature": 0.7, "max_tokens": 600}
+        if tools:
+            payload["tools"] = tools
         try:
             reply = self._client.post("/chat/completions", json=payload)
             reply.raise_for_status()
-            return reply.json()["choices"][0]["message"]["content"] or ""
+            message = reply.json()["choices"][0]["message"]
+            calls = [
+                ToolCall(name=c["function"]["name"], arguments=_arguments(c["function"].get("arguments")))
+                for c in message.get("tool_calls") or []
+            ]
+            return message.get("content") or "", calls
         except httpx.HTTPError as exc:
             raise ChatModelError(f"chat server at {self._client.base_url} failed: {exc}") from exc
         except (KeyError, IndexError, TypeError, ValueError) as exc:
             raise ChatModelError("chat server answered without a chat completion") from exc
+
+
+def _arguments(raw: object) -> dict:
+    """Function-call arguments arrive as a JSON string (or, from some servers, an object)."""
+    value = json.loads(raw) if isinstance(raw, str) and raw.strip() else raw or {}
+    if not isinstance(value, dict):
+        raise ValueError("tool-call arguments are not an object")
+    return value

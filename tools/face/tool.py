@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from tools.contract import PRODUCES_VIDEO, STREAMS_SPEECH
 from tools.face.backend import FaceRequest, StreamingFaceBackend, TalkingFaceBackend, TalkingFaceError
 from tools.face.renderer import AvatarRenderer
 from tools.speech.feed import SpeechFeed
@@ -20,7 +21,7 @@ DEFAULT_FACE = "sofia"
 class AnimateFaceTool:
     name = "talking_face"
     role = "talking_face"
-    streams_speech = True  # takes a SpeechFeed and renders while the speech is made
+    capabilities = frozenset({STREAMS_SPEECH, PRODUCES_VIDEO})
     description = (
         "Animates a library face saying the reply's speech, with an expression for the emotion, as MP4."
     )
@@ -107,11 +108,21 @@ class AnimateFaceTool:
 
 
 def create(settings: Any) -> AnimateFaceTool:
-    """EMPATHYEAR_FACE: avatar (the embedded renderer) or eat (then the renderer)."""
+    """EMPATHYEAR_FACE: avatar (the embedded renderer), eat or a talking_face_backend plugin's name
+    (then the renderer)."""
     renderer = AvatarRenderer()
     backends: list[TalkingFaceBackend] = [renderer]
     setup_warnings = []
-    if getattr(settings, "face", "avatar") == "eat":
+    chosen = getattr(settings, "face", "avatar")
+    if chosen not in ("avatar", "eat"):
+        from tools.registry import plugin_backend
+
+        plugin = plugin_backend(settings, "talking_face_backend", chosen)
+        if plugin is None:
+            setup_warnings.append(f"video: no talking-face backend named {chosen!r} is installed; the avatar renderer is used")
+        else:
+            backends.insert(0, plugin)
+    if chosen == "eat":
         from tools.face.eat import EATTalkingFace
 
         try:

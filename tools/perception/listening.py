@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import threading
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -45,14 +46,30 @@ def speech_spans(audio: np.ndarray) -> list[tuple[float, float]]:
     return [(s["start"] / SPEECH_RATE, s["end"] / SPEECH_RATE) for s in spans]
 
 
-def listen(audio: np.ndarray) -> Heard:
+class SpeechRecognizer(Protocol):
+    """The speech_recognition backend role: English words from 16 kHz mono float audio."""
+
+    name: str
+
+    def transcribe(self, audio: np.ndarray) -> str: ...
+
+
+class WhisperRecognizer:
+    name = "whisper"
+    role = "speech_recognition"
+
+    def transcribe(self, audio: np.ndarray) -> str:
+        with _lock:
+            segments, _ = whisper().transcribe(
+                audio, language="en", beam_size=1, vad_filter=True, condition_on_previous_text=False
+            )
+            return " ".join(segment.text.strip() for segment in segments).strip()
+
+
+def listen(audio: np.ndarray, recognizer: SpeechRecognizer | None = None) -> Heard:
     """The transcript of the voiced parts, or an empty one when nobody spoke."""
     spans = speech_spans(audio)
     if sum(end - start for start, end in spans) < MIN_SPEECH_S:
         return Heard("", spans, 0)
-    with _lock:
-        segments, _ = whisper().transcribe(
-            audio, language="en", beam_size=1, vad_filter=True, condition_on_previous_text=False
-        )
-        text = " ".join(segment.text.strip() for segment in segments).strip()
+    text = (recognizer or WhisperRecognizer()).transcribe(audio)
     return Heard(text, spans, len(text.split()))

@@ -18,6 +18,9 @@ class PerceptionTool:
     role = "perception"
     description = "Transcribes a user's voice or video and reads emotion cues from the voice and the face."
 
+    def __init__(self, recognizer: Any | None = None):
+        self.recognizer = recognizer  # None: the embedded Whisper
+
     def invoke(self, args: dict[str, Any]) -> dict[str, Any]:
         """args: audio and/or video (paths or None)."""
         from tools.perception.facial_cues import facial_cues
@@ -42,7 +45,7 @@ class PerceptionTool:
         samples = decode_audio(sound.path)
         timed("decode_audio", started)
         started = time.perf_counter()
-        heard = listen(samples)
+        heard = listen(samples, self.recognizer)
         timed("listen", started)
         result: dict[str, Any] = {
             "transcript": heard.transcript or None,
@@ -74,4 +77,13 @@ class PerceptionTool:
 
 
 def create(settings: Any) -> PerceptionTool:
-    return PerceptionTool()
+    """EMPATHYEAR_ASR: whisper (embedded) or the name of a speech_recognition plugin."""
+    chosen = getattr(settings, "asr", "whisper")
+    if chosen == "whisper":
+        return PerceptionTool()
+    from tools.registry import plugin_backend
+
+    recognizer = plugin_backend(settings, "speech_recognition", chosen)
+    if recognizer is None:
+        raise ValueError(f"EMPATHYEAR_ASR={chosen!r}: no speech_recognition plugin of that name is installed")
+    return PerceptionTool(recognizer)

@@ -19,6 +19,7 @@ import numpy as np
 
 from asset_index.voices import VoiceStyles, load_catalogue
 from tools.audio import apply_gain, resample, semitone_factor, shift_pitch, silence, write_wav
+from tools.contract import PRODUCES_AUDIO
 from tools.speech.backend import SpeechBackend, SpeechBackendError, VoiceSpec
 from tools.speech.delivery import Delivery, delivery_for
 from tools.speech.text import speakable, speech_chunks
@@ -69,6 +70,7 @@ def spoken_part(chunks: list[str], limit: int = MAX_SPOKEN_CHARS) -> list[str]:
 class SpeechTool:
     name = "speech"
     role = "speech"
+    capabilities = frozenset({PRODUCES_AUDIO})
     description = "Speaks a reply in a catalogue voice, delivered to fit the user's emotion, as a 24 kHz WAV."
 
     def __init__(
@@ -195,8 +197,8 @@ class SpeechTool:
 
 
 def create(settings: Any) -> SpeechTool:
-    """The configured backend first (EMPATHYEAR_SPEECH: kokoro, styletts2 or piper), then the
-    embedded ones it can fall back on."""
+    """The configured backend first (EMPATHYEAR_SPEECH: kokoro, styletts2, piper or a speech_backend
+    plugin's name), then the embedded ones it can fall back on."""
     from tools.speech.kokoro import KokoroSpeech
     from tools.speech.piper import PiperSpeech
 
@@ -214,4 +216,12 @@ def create(settings: Any) -> SpeechTool:
             setup_warnings.append(
                 f"speech: StyleTTS2 is configured but unusable ({exc}); Kokoro speaks instead"
             )
+    elif chosen != "kokoro":
+        from tools.registry import plugin_backend
+
+        plugin = plugin_backend(settings, "speech_backend", chosen)
+        if plugin is None:
+            setup_warnings.append(f"speech: no speech backend named {chosen!r} is installed; Kokoro speaks instead")
+        else:
+            backends.insert(0, plugin)
     return SpeechTool(backends, settings.home / "voices", setup_warnings)
