@@ -49,11 +49,17 @@ class Settings:
     )
     speech: str = field(
         default_factory=lambda: _env("EMPATHYEAR_SPEECH", "kokoro").lower(),
-        metadata={"env": "EMPATHYEAR_SPEECH", "help": "kokoro | piper | styletts2 | a plugin's name (then Kokoro, then Piper)"},
+        metadata={
+            "env": "EMPATHYEAR_SPEECH",
+            "help": "kokoro | piper | styletts2 | a plugin's name (then Kokoro, then Piper)",
+        },
     )
     face: str = field(
         default_factory=lambda: _env("EMPATHYEAR_FACE", "avatar").lower(),
-        metadata={"env": "EMPATHYEAR_FACE", "help": "avatar | eat | a plugin's name (then the avatar renderer)"},
+        metadata={
+            "env": "EMPATHYEAR_FACE",
+            "help": "avatar | eat | a plugin's name (then the avatar renderer)",
+        },
     )
     asr: str = field(
         default_factory=lambda: _env("EMPATHYEAR_ASR", "whisper").lower(),

@@ -8,6 +8,7 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,21 +17,25 @@ from typing import Any
 from agents.dialogue import Dialogue, Utterance
 from agents.emotion import EmotionAgent
 from agents.llm_policy import AgentResult
+from agents.perceived import perceived_note
 from agents.profile import ProfilePlanner
 from agents.responder import Responder
-from agents.safety import CrisisSignal, crisis_resources, detect_crisis, safety_reply
+from agents.safety import CrisisSignal, crisis_resources, detect_crisis, is_safe_reply, safety_reply
 from agents.scene import SceneAgent
 from agents.schema import EmotionReading, SceneReading
-from agents.perceived import perceived_note
+from agents.strategies import group_of
 from agents.wording import looks_english
 from graph.config import MAX_TEXT_CHARS, Settings
 from graph.state import TurnState
+from graph.telemetry import Telemetry
 from memory.store import Store
+from tools.contract import LLM_CALLABLE, STREAMS_SPEECH, SupportContext, capabilities_of, function_spec
 from tools.registry import ToolRegistry
 from tools.speech.feed import SpeechFeed
 
 SAFETY_FAMILIES = {"suicide": "crisis intervention", "self_harm": "crisis intervention",
                    "abuse": "domestic violence support"}  # fmt: skip
+SUPPORT_TIMEOUT_S = 10.0  # a support tool that takes longer is left out of the turn
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -51,7 +56,7 @@ class Agents:
 
 def agent_details(result: AgentResult, agent: str) -> tuple[dict[str, Any], list[str]]:
     """Trace details of an agent run and the warnings its fallbacks raise."""
-    details = {"policy": result.policy, **result.details}
+    details = {"policy": result.policy, **result.details, "parsed": result.output.model_dump(mode="json")}
     if result.prompt is not None:
         details |= {"prompt": result.prompt, "raw_output": result.raw_output, "fallbacks": result.fallbacks}
     warnings = []
@@ -92,6 +97,16 @@ def speech_chunk_writer() -> Callable[[Any], None] | None:
     return on_chunk
 
 
+def call_with_timeout(call: Callable[[Any], Any], argument: Any, seconds: float) -> Any:
+    """A plugin's call that may not hold the turn up longer than `seconds` (it finishes, unheard, in
+    the background)."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(call, argument).result(timeout=seconds)
+    finally:
+        pool.shutdown(wait=False)
+
+
 class SpeechFeeds:
     """The speech of each turn in flight, passed from synthesize_speech to animate_face, which run
     side by side: whichever starts first opens the turn's feed."""
@@ -110,29 +125,35 @@ class SpeechFeeds:
 
 
 class TurnNodes:
-    def __init__(self, settings: Settings, store: Store, agents: Agents, tools: ToolRegistry):
+    def __init__(
+        self, settings: Settings, store: Store, agents: Agents, tools: ToolRegistry,
+        telemetry: Telemetry | None = None,
+    ):  # fmt: skip
         self.settings = settings
         self.store = store
         self.agents = agents
         self.tools = tools
+        self.telemetry = telemetry or Telemetry()
         self.feeds = SpeechFeeds()
 
     # -- wrapping ---------------------------------------------------------------------------
     def traced(self, name: str, node: Callable[[TurnState], NodeOutcome]) -> Callable[[TurnState], dict]:
         def run(state: TurnState) -> dict[str, Any]:
-            started_at = datetime.now(timezone.utc).isoformat()
-            started = time.perf_counter()
-            outcome = node(state)
-            duration_ms = round((time.perf_counter() - started) * 1000, 2)
-            outputs = {k: v for k, v in outcome.update.items() if k != "warnings"}
-            event = {
-                "node": name, "started_at": started_at, "duration_ms": duration_ms,
-                "inputs": outcome.inputs, "outputs": outputs, **outcome.details,
-            }  # fmt: skip
-            if outcome.update.get("warnings"):
-                event["warnings"] = outcome.update["warnings"]
-            self.store.add_trace_event(state["turn_id"], event)
-            return {**outcome.update, "trace": [{"node": name, "duration_ms": duration_ms}]}
+            with self.telemetry.node(state["turn_id"], name) as describe_span:
+                started_at = datetime.now(timezone.utc).isoformat()
+                started = time.perf_counter()
+                outcome = node(state)
+                duration_ms = round((time.perf_counter() - started) * 1000, 2)
+                outputs = {k: v for k, v in outcome.update.items() if k != "warnings"}
+                event = {
+                    "node": name, "started_at": started_at, "duration_ms": duration_ms,
+                    "inputs": outcome.inputs, "outputs": outputs, **outcome.details,
+                }  # fmt: skip
+                if outcome.update.get("warnings"):
+                    event["warnings"] = outcome.update["warnings"]
+                self.store.add_trace_event(state["turn_id"], event)
+                describe_span(event)
+                return {**outcome.update, "trace": [{"node": name, "duration_ms": duration_ms}]}
 
         run.__name__ = name
         return run
@@ -248,14 +269,81 @@ class TurnNodes:
     def responder(self, state: TurnState) -> NodeOutcome:
         emotion = EmotionReading(**state["emotion"])
         scene = SceneReading(**state["scene"])
-        result = self.agents.responder.run(self.dialogue(state), emotion, scene, state.get("english", True))
+        callable_tools = [
+            function_spec(t) for t in self.tools.support() if LLM_CALLABLE in capabilities_of(t)
+        ]
+        result = self.agents.responder.run(
+            self.dialogue(state), emotion, scene, state.get("english", True), callable_tools
+        )
         details, warnings = agent_details(result, "responder")
         inputs = {"emotion": emotion.label, "scenario": scene.scenario}
         reply = result.output.response
         if note := perceived_note(state.get("perception"), emotion.label):
             reply = f"{note} {reply}"
             details["perceived_note"] = note
-        return NodeOutcome({"response": reply, "warnings": warnings}, inputs, details)
+        if result.tool_calls:
+            details["tool_calls"] = result.tool_calls
+        return NodeOutcome(
+            {"response": reply, "tool_calls": result.tool_calls, "warnings": warnings}, inputs, details
+        )
+
+    def support(self, state: TurnState) -> NodeOutcome:
+        """Support tools beside the reply: those a tool-calling chat model called, else each one whose
+        own offer fits the turn. What they say joins the reply; their media stay in the turn's folder."""
+        tools = {t.name: t for t in self.tools.support()}
+        if not tools:
+            return NodeOutcome({"support": []})
+        emotion, scene = EmotionReading(**state["emotion"]), SceneReading(**state["scene"])
+        chosen = [(tools[c["name"]], c.get("arguments") or {}, "chat model")
+                  for c in state.get("tool_calls") or [] if c.get("name") in tools]  # fmt: skip
+        warnings: list[str] = []
+        if not chosen:
+            context = SupportContext(
+                state["message"], emotion.label, group_of(emotion.label), scene.scenario, scene.goal
+            )
+            for tool in tools.values():
+                try:
+                    offered = tool.offer(context) if hasattr(tool, "offer") else None
+                except Exception as exc:  # a plugin's bug must not cost the reply
+                    warnings.append(f"support tool {tool.name} failed to decide ({type(exc).__name__})")
+                    continue
+                if offered is not None:
+                    chosen.append((tool, offered, "offer"))
+        used, reply = [], state["response"]
+        for tool, args, chooser in chosen:
+            try:
+                checked = (
+                    tool.args_schema.model_validate(args).model_dump()
+                    if hasattr(tool, "args_schema")
+                    else args
+                )
+                produced = call_with_timeout(
+                    tool.invoke, {**checked, "out_dir": state["media_dir"]}, SUPPORT_TIMEOUT_S
+                )
+            except TimeoutError:
+                warnings.append(
+                    f"support tool {tool.name} took over {SUPPORT_TIMEOUT_S:.0f} s; the reply goes without it"
+                )
+                continue
+            except Exception as exc:
+                warnings.append(
+                    f"support tool {tool.name} failed ({type(exc).__name__}: {exc}); the reply goes without it"
+                )
+                continue
+            text = (produced.get("text") or "").strip()
+            if text and not is_safe_reply(text):
+                warnings.append(
+                    f"support tool {tool.name} returned text that failed the safety check; left out"
+                )
+                continue
+            if text:
+                reply = f"{reply} {text}"
+            used.append({"tool": tool.name, "chosen_by": chooser, "arguments": checked, "text": text or None,
+                         "audio": produced.get("audio")})  # fmt: skip
+        return NodeOutcome(
+            {"support": used, "response": reply, "warnings": warnings},
+            {"tools": sorted(tools), "tool_calls": state.get("tool_calls") or []},
+        )
 
     def profile(self, state: TurnState) -> NodeOutcome:
         emotion = EmotionReading(**state["emotion"])
@@ -336,7 +424,7 @@ class TurnNodes:
         args = {"face": state.get("face"), "emotion": state["emotion"], "out_dir": state["media_dir"]}
         tool = self.tools.get("talking_face")
         try:
-            if tool is not None and getattr(tool, "streams_speech", False):
+            if tool is not None and STREAMS_SPEECH in capabilities_of(tool):
                 outcome = self._tool_step(
                     "talking_face", "video", args, "talking-face animation", {"speech_feed": feed}
                 )

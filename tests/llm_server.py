@@ -23,11 +23,18 @@ PARTIAL = {
 }  # fmt: skip
 
 
+# What a model that follows instructions answers to a responder prompt edited to ask for brevity.
+BRIEF = {"response": "LLM: That sounds exhausting. I'm glad you told me."}
+BRIEF_INSTRUCTION = "Answer in one short sentence."
+TOOL_ARGUMENTS = {"pattern": "box", "rounds": 2}
+
+
 def scripted_reply(mode: str, prompt: str) -> str:
     # Each prompt names its own agent first.
     agent = min((name for name in GOOD if name in prompt), key=prompt.index)
     if mode == "good":
-        return "Sure! Here you go:\n```json\n" + json.dumps(GOOD[agent]) + "\n```"
+        answer = BRIEF if agent == "You are EmpathyEar" and BRIEF_INSTRUCTION in prompt else GOOD[agent]
+        return "Sure! Here you go:\n```json\n" + json.dumps(answer) + "\n```"
     if mode == "partial":
         return "Here is my answer: " + json.dumps(PARTIAL[agent]) + " Hope it helps."
     return "I am a language model and I think {feelings are [complicated"
@@ -36,13 +43,21 @@ def scripted_reply(mode: str, prompt: str) -> str:
 class _Handler(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802 - http.server's naming
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        self.server.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
+        self.server.requests.append(
+            {"path": self.path, "auth": self.headers.get("Authorization"), "body": body}
+        )
         if self.server.mode == "error":
             self.send_response(500)
             self.end_headers()
             return
-        content = scripted_reply(self.server.mode, body["messages"][-1]["content"])
-        payload = json.dumps({"choices": [{"message": {"role": "assistant", "content": content}}]}).encode()
+        prompt = body["messages"][-1]["content"]
+        message = {"role": "assistant", "content": scripted_reply(self.server.mode, prompt)}
+        if self.server.mode == "good" and body.get("tools") and "You are EmpathyEar" in prompt:
+            # A model that calls tools picks the first one it is offered, as the protocol sends it.
+            tool = body["tools"][0]["function"]["name"]
+            message["tool_calls"] = [{"id": "call-1", "type": "function",
+                                      "function": {"name": tool, "arguments": json.dumps(TOOL_ARGUMENTS)}}]  # fmt: skip
+        payload = json.dumps({"choices": [{"message": message}]}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))

@@ -16,6 +16,8 @@ def test_graph_drawing_matches_the_snapshot(runner):
     if os.environ.get("UPDATE_SNAPSHOTS"):
         SNAPSHOT.write_text(drawing)
     assert drawing == SNAPSHOT.read_text(), "routing changed: review it, then UPDATE_SNAPSHOTS=1"
+    architecture = SNAPSHOT.parents[2] / "docs" / "architecture.md"
+    assert drawing.strip() in architecture.read_text(), "docs/architecture.md shows an older drawing of the graph"
 
 
 def test_a_text_turn_visits_the_text_route_and_returns_the_contract(runner):

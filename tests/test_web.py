@@ -31,3 +31,17 @@ def test_the_why_panel_reads_as_sentences():
         and "no face was visible" in why
     )
     assert why_panel({"meta": {"emotion": None, "scene": None, "profile": None}, "warnings": []}) == ""
+
+
+def test_a_replay_reads_as_a_before_and_after_table():
+    from ui.web import prompt_text, replay_table
+
+    outcome = {
+        "restarted_at": "responder", "change": {"prompts": ["responder"], "chat_model": "openai:default"},
+        "diff": [{"field": "response", "old": "A | long reply.", "new": "Short."}],
+        "unchanged": ["emotion.label", "scene.scenario"],
+    }  # fmt: skip
+    table = replay_table(outcome)
+    assert "| response | A \\| long reply. | Short. |" in table and "Unchanged: emotion.label, scene.scenario." in table
+    assert "changed nothing" in replay_table({**outcome, "diff": []})
+    assert "You are EmpathyEar" in prompt_text("responder")

@@ -111,7 +111,9 @@ def describe(settings: Any) -> list[dict[str, Any]]:
     """What `empathyear tools` lists: every plugin with its role, package, flags and whether it is
     the one in use."""
     found = discover(settings)
-    registry = ToolRegistry(settings, [i.target for i in found if getattr(i.target, "role", None) in TOOL_ROLES])
+    registry = ToolRegistry(
+        settings, [i.target for i in found if getattr(i.target, "role", None) in TOOL_ROLES]
+    )
     chosen = {
         "speech_backend": getattr(settings, "speech", None), "talking_face_backend": getattr(settings, "face", None),
         "speech_recognition": getattr(settings, "asr", None), "chat_model": getattr(settings, "llm", None),

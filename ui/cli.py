@@ -1,8 +1,9 @@
-"""The `empathyear` command line: chat, history, trace, delete, index, serve."""
+"""The `empathyear` command line: chat, history, trace, replay, delete, tools, index, serve."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -109,9 +110,8 @@ def _interactive(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from memory.store import Store
-
     from graph.config import Settings
+    from memory.store import Store
 
     store = Store(Settings().database)
     turns = store.turns(args.session)
@@ -134,9 +134,9 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
-    from memory.store import Store
-
     from graph.config import Settings
+    from graph.trace_export import export_trace
+    from memory.store import Store
 
     store = Store(Settings().database)
     turn = store.turn(args.turn)
@@ -145,8 +145,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
         return 2
     events = store.trace(args.turn)
     if args.json:
-        print(json.dumps({"turn": args.turn, "session": turn["session_id"], "timings_ms": turn["timings"],
-                          "events": events}, ensure_ascii=False, default=str))  # fmt: skip
+        print(json.dumps(export_trace(turn, events), ensure_ascii=False, default=str))
         return 0
     print(f"turn {args.turn} of session {turn['session_id']} [{turn['status']}]")
     for event in events:
@@ -162,6 +161,48 @@ def cmd_trace(args: argparse.Namespace) -> int:
             )
     if turn["timings"]:
         print(f"total {turn['timings'].get('total', 0):.1f} ms")
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from graph.config import Settings
+    from graph.replay import AGENT_PROMPTS, ReplayError, replay
+
+    prompts = {}
+    for item in args.prompt:
+        agent, _, file = item.partition("=")
+        if agent not in AGENT_PROMPTS or not file:
+            print(
+                f"error: --prompt takes AGENT=FILE with AGENT one of {', '.join(AGENT_PROMPTS)}",
+                file=sys.stderr,
+            )
+            return 2
+        try:
+            prompts[agent] = Path(file).read_text("utf-8")
+        except OSError as exc:
+            print(f"error: cannot read the prompt file {file}: {exc.strerror}", file=sys.stderr)
+            return 2
+    settings = Settings()
+    chat_model: Any = "configured"
+    try:
+        if args.llm:
+            from agents.chat_models import load_chat_model
+
+            chat_model = load_chat_model(dataclasses.replace(settings, llm=args.llm.lower()))
+        outcome = replay(args.turn, prompts, chat_model, settings)
+    except (ReplayError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(outcome, ensure_ascii=False, default=str))
+        return 0
+    print(f"turn {outcome['turn']} replayed from the {outcome['restarted_at']} with {outcome['change']}")
+    width = 44
+    print(f"{'field':<22} {'before':<{width}} after")
+    for row in outcome["diff"]:
+        before, after = (str(row[k])[: width - 2] for k in ("old", "new"))
+        print(f"{row['field']:<22} {before:<{width}} {after}")
+    print(f"unchanged: {', '.join(outcome['unchanged']) or 'nothing'}")
     return 0
 
 
@@ -185,6 +226,25 @@ def cmd_index(args: argparse.Namespace) -> int:
     for kind, outcome in build_indexes(path, force=args.force).items():
         state = "built" if outcome["rebuilt"] else "already up to date"
         print(f"{kind}: {outcome['entries']} entries, {state} ({path})")
+    return 0
+
+
+def cmd_tools(args: argparse.Namespace) -> int:
+    from graph.config import Settings
+    from tools.registry import describe
+
+    rows = describe(Settings())
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+        return 0
+    for row in sorted(rows, key=lambda r: (str(r["role"]), r["name"])):
+        state = "active" if row["active"] else "installed"
+        if row["problem"]:
+            state = f"broken: {row['problem']}"
+        flags = f" [{', '.join(row['capabilities'])}]" if row["capabilities"] else ""
+        print(f"{str(row['role']):<22} {row['name']:<16} {state:<10} from {row['package']}{flags}")
+        if row["description"]:
+            print(f"{'':<22} {row['description']}")
     return 0
 
 
@@ -224,9 +284,27 @@ def parser() -> argparse.ArgumentParser:
     trace.add_argument("--json", action="store_true")
     trace.set_defaults(run=cmd_trace)
 
+    replay = commands.add_parser(
+        "replay", help="re-run a recorded turn with edited prompts or another chat model, side by side"
+    )
+    replay.add_argument("turn")
+    replay.add_argument(
+        "--prompt", action="append", default=[], metavar="AGENT=FILE",
+        help="replace an agent's prompt (emotion, scene, responder, profile); repeatable",
+    )  # fmt: skip
+    replay.add_argument(
+        "--llm", help="chat model for the replay: embedded, openai, transformers or a plugin's"
+    )
+    replay.add_argument("--json", action="store_true")
+    replay.set_defaults(run=cmd_replay)
+
     delete = commands.add_parser("delete", help="erase a session and everything derived from it")
     delete.add_argument("--session", required=True)
     delete.set_defaults(run=cmd_delete)
+
+    tools = commands.add_parser("tools", help="installed tools and backends, by role, and which are in use")
+    tools.add_argument("--json", action="store_true")
+    tools.set_defaults(run=cmd_tools)
 
     server = commands.add_parser("serve", help="the web page at / and the REST API under /v1, in one process")
     server.add_argument("--host", default="127.0.0.1")

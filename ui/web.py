@@ -1,6 +1,7 @@
 """The Gradio page: a conversation with text, voice or video in, and for every reply its text as soon
 as it is ready, then its speech, then the avatar video; a plain-language "Why" panel; a "Trace" tab
-for prompt engineers; and new, delete and voice/avatar controls. Each browser tab is its own session."""
+for prompt engineers, with a replay of the last turn under an edited prompt; and new, delete and
+voice/avatar controls. Each browser tab is its own session."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from typing import Any
 import gradio as gr
 
 from agents.taxonomy import AGE_GROUPS, GENDERS, TIMBRES
+from agents.llm_policy import PROMPTS_DIR
+from graph.replay import AGENT_PROMPTS, ReplayError, replay
 from graph.runner import InputError, TurnFailed, TurnRunner, new_id
 
 NOTICE = (
@@ -95,6 +98,32 @@ def help_box(result: dict[str, Any], resources_file: Path | None) -> Any:
     return gr.update(value=f"### Help is available right now\n{resources['intro']}\n\n{items}", visible=True)
 
 
+def prompt_text(agent: str) -> str:
+    """The prompt an agent reads now, to start an edit from."""
+    return (PROMPTS_DIR / f"{AGENT_PROMPTS[agent]}.txt").read_text("utf-8")
+
+
+def replay_table(outcome: dict[str, Any]) -> str:
+    """A replay's changed fields, before and after, as a Markdown table."""
+
+    def cell(value: Any) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    lines = [
+        f"Replayed from the **{outcome['restarted_at']}** with {', '.join(outcome['change']['prompts'])} edited "
+        f"({outcome['change']['chat_model']}).",
+        "",
+        "| field | before | after |",
+        "|---|---|---|",
+        *[f"| {row['field']} | {cell(row['old'])} | {cell(row['new'])} |" for row in outcome["diff"]],
+        "",
+        f"Unchanged: {', '.join(outcome['unchanged']) or 'nothing'}.",
+    ]
+    if not outcome["diff"]:
+        lines[2:5] = ["The edited prompt changed nothing in the meta-response."]
+    return "\n".join(lines)
+
+
 def keep_upload(runner: TurnRunner, session: str, path: str | None) -> str | None:
     """Moves a recording from Gradio's upload cache into the session's folder, so deleting the
     session deletes it too."""
@@ -155,6 +184,16 @@ def build_ui(runner: TurnRunner) -> gr.Blocks:
         except TurnFailed as exc:
             raise gr.Error(f"Something went wrong: {exc}") from exc
 
+    def replay_last(session, agent, prompt):
+        turns = runner.store.turns(session) if session else []
+        if not turns:
+            raise gr.Error("Send a message first: the replay re-runs this conversation's last turn.")
+        try:
+            outcome = replay(turns[-1]["id"], {agent: prompt}, settings=runner.settings)
+        except ReplayError as exc:
+            raise gr.Error(str(exc)) from exc
+        return replay_table(outcome)
+
     def fresh():
         return (
             [],
@@ -204,6 +243,16 @@ def build_ui(runner: TurnRunner) -> gr.Blocks:
                     trace = gr.JSON(
                         label="Every node of the last turn: timing, inputs, outputs, prompts", elem_id="trace"
                     )
+                    with gr.Accordion("Replay the last turn with an edited prompt", open=False):
+                        agent = gr.Dropdown(list(AGENT_PROMPTS), value="responder", label="Agent")
+                        prompt = gr.Textbox(
+                            value=prompt_text("responder"),
+                            lines=8,
+                            label="Its prompt",
+                            elem_id="replay-prompt",
+                        )
+                        rerun = gr.Button("Replay", elem_id="replay")
+                        compared = gr.Markdown(elem_id="replay-diff")
                 with gr.Accordion("Voice and avatar", open=False):
                     gender = gr.Dropdown([ANY, *GENDERS], value=ANY, label="Gender")
                     age = gr.Dropdown([ANY, *AGE_GROUPS], value=ANY, label="Age")
@@ -226,4 +275,6 @@ def build_ui(runner: TurnRunner) -> gr.Blocks:
         new.click(fresh, None, cleared)
         delete.click(lambda: gr.update(visible=True), None, confirm)
         confirm.click(erase, session, cleared)
+        agent.change(prompt_text, agent, prompt)
+        rerun.click(replay_last, [session, agent, prompt], compared)
     return page

@@ -34,7 +34,9 @@ class ChatModel(Protocol):
 class ToolCallingChatModel(ChatModel, Protocol):
     """A chat model that can also call tools, described as OpenAI-style function specs."""
 
-    def complete_with_tools(self, messages: list[Message], tools: list[dict]) -> tuple[str, list[ToolCall]]: ...
+    def complete_with_tools(
+        self, messages: list[Message], tools: list[dict]
+    ) -> tuple[str, list[ToolCall]]: ...
 
 
 def load_chat_model(settings: Settings) -> ChatModel | None:

@@ -1,0 +1,150 @@
+"""Replaying a recorded turn with edited prompts or another chat model, to see what a change does.
+
+The turn's own checkpoints give the state just before the first agent the change touches; from there
+the graph runs again in a sandbox (a throwaway database, checkpoint file and media folder, no speech
+or video), so the original session is never written to. The result sets the old and the new
+meta-response side by side, field by field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from agents.chat_models import ChatModel, load_chat_model
+from agents.emotion import EmotionAgent
+from agents.profile import ProfilePlanner
+from agents.responder import Responder
+from agents.scene import SceneAgent, SceneIndex
+from graph.builder import build_graph
+from graph.config import Settings
+from graph.nodes import Agents, TurnNodes
+from memory.checkpoints import open_checkpointer
+from memory.store import Store
+from tools.registry import ToolRegistry
+
+# The agents in the order a turn runs them, with the prompt file each one reads.
+AGENT_PROMPTS = {"emotion": "emotion", "scene": "scene", "responder": "response", "profile": "profile"}
+# The node whose finishing leads into each agent, so the graph's own routing takes over from there.
+_BEFORE = {"scene": "emotion", "responder": "scene", "profile": "support"}
+META_FIELDS = ("emotion", "scene", "response", "profile")
+
+
+class ReplayError(ValueError):
+    """The replay cannot run as asked; the message says why."""
+
+
+def restart_point(prompts: dict[str, str], new_model: bool) -> str:
+    """The first agent whose behaviour the change can alter: every agent for a new chat model."""
+    if new_model or not prompts:
+        return "emotion"
+    return next(agent for agent in AGENT_PROMPTS if agent in prompts)
+
+
+def flatten(meta: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """{"emotion": {"label": ...}} -> {"emotion.label": ...}"""
+    flat: dict[str, Any] = {}
+    for key, value in meta.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat |= flatten(value, f"{name}.")
+        else:
+            flat[name] = value
+    return flat
+
+
+def field_diff(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The fields that differ (with both values) and those that do not."""
+    before, after = flatten(old), flatten(new)
+    changed, same = [], []
+    for name in sorted(set(before) | set(after)):
+        if before.get(name) == after.get(name):
+            same.append(name)
+        else:
+            changed.append({"field": name, "old": before.get(name), "new": after.get(name)})
+    return changed, same
+
+
+def replay(
+    turn_id: str, prompts: dict[str, str] | None = None, chat_model: ChatModel | None | str = "configured",
+    settings: Settings | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Re-runs `turn_id` with `prompts` ({agent: prompt text}, agents as in AGENT_PROMPTS) and
+    `chat_model` (an instance, None for the embedded policies, or "configured")."""
+    settings = settings or Settings()
+    prompts = prompts or {}
+    unknown = sorted(set(prompts) - set(AGENT_PROMPTS))
+    if unknown:
+        raise ReplayError(f"no agent {', '.join(unknown)}; agents: {', '.join(AGENT_PROMPTS)}")
+    turn = Store(settings.database).turn(turn_id)
+    if turn is None:
+        raise ReplayError(f"no turn {turn_id!r}")
+    new_model = chat_model != "configured"
+    if chat_model == "configured":
+        chat_model = load_chat_model(settings)
+    if prompts and chat_model is None:
+        raise ReplayError(
+            "an edited prompt changes nothing without a chat model: the embedded policies use no prompts. "
+            "Replay with --llm openai (and EMPATHYEAR_LLM_BASE_URL) or another chat model"
+        )
+    restart = restart_point(prompts, new_model)
+
+    with tempfile.TemporaryDirectory(prefix="empathyear-replay-") as scratch:
+        sandbox = dataclasses.replace(settings, home=Path(scratch))
+        texts = {AGENT_PROMPTS[agent]: text for agent, text in prompts.items()}
+        agents = Agents(
+            EmotionAgent(chat_model, prompts=texts),
+            SceneAgent(chat_model, SceneIndex(settings.home / "cache"), prompts=texts),
+            Responder(chat_model, prompts=texts),
+            ProfilePlanner(chat_model, prompts=texts),
+        )
+        store = Store(sandbox.database)
+        nodes = TurnNodes(sandbox, store, agents, ToolRegistry(sandbox))
+        recorded = build_graph(nodes, open_checkpointer(settings.checkpoints))
+        snapshot = _state_before(recorded, turn_id, restart)
+
+        replay_id = f"replay-{turn_id}"
+        values = {
+            **snapshot.values, "turn_id": replay_id, "session_id": "replay", "want_speech": False,
+            "want_video": False, "media_dir": str(sandbox.media / "replay"), "trace": [], "warnings": [],
+        }  # fmt: skip
+        store.begin_turn(replay_id, "replay", values.get("text", ""), None, None)
+        graph = build_graph(nodes, open_checkpointer(sandbox.checkpoints))
+        config = {"configurable": {"thread_id": replay_id}}
+        graph.update_state(config, values, as_node=_entry_node(restart, values))
+        graph.invoke(None, config)
+        state = graph.get_state(config).values
+        events = store.trace(replay_id)
+
+    old = {k: (turn["meta"] or {}).get(k) for k in META_FIELDS}
+    new = {k: state.get(k) for k in META_FIELDS}
+    changed, same = field_diff(old, new)
+    return {
+        "turn": turn_id, "restarted_at": restart,
+        "change": {"prompts": sorted(prompts), "chat_model": getattr(chat_model, "name", "embedded")},
+        "old": old, "new": new, "diff": changed, "unchanged": same,
+        "trace": events, "warnings": state.get("warnings", []),
+    }  # fmt: skip
+
+
+def _state_before(graph: Any, turn_id: str, node: str) -> Any:
+    """The recorded state at the moment `node` was about to run."""
+    history = list(graph.get_state_history({"configurable": {"thread_id": turn_id}}))
+    if not history:
+        raise ReplayError(f"turn {turn_id} has no checkpoints to replay from (was its session deleted?)")
+    for snapshot in reversed(history):  # oldest first
+        if node in snapshot.next:
+            return snapshot
+    raise ReplayError(
+        f"turn {turn_id} never reached the {node} (it took another route), so it cannot be replayed from there"
+    )
+
+
+def _entry_node(restart: str, values: dict[str, Any]) -> str:
+    """The node the sandbox pretends just finished: the emotion agent follows perception when the turn
+    had a recording, the intake otherwise."""
+    if restart == "emotion":
+        return "perceive" if values.get("audio_path") or values.get("video_path") else "intake"
+    return _BEFORE[restart]
