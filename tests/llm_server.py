@@ -32,7 +32,7 @@ TOOL_ARGUMENTS = {"pattern": "box", "rounds": 2}
 def scripted_reply(mode: str, prompt: str) -> str:
     # Each prompt names its own agent first.
     agent = min((name for name in GOOD if name in prompt), key=prompt.index)
-    if mode == "good":
+    if mode in ("good", "no-tools"):
         answer = BRIEF if agent == "You are EmpathyEar" and BRIEF_INSTRUCTION in prompt else GOOD[agent]
         return "Sure! Here you go:\n```json\n" + json.dumps(answer) + "\n```"
     if mode == "partial":
@@ -46,8 +46,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.requests.append(
             {"path": self.path, "auth": self.headers.get("Authorization"), "body": body}
         )
-        if self.server.mode == "error":
-            self.send_response(500)
+        if self.server.mode == "error" or (self.server.mode == "no-tools" and body.get("tools")):
+            self.send_response(500 if self.server.mode == "error" else 400)
             self.end_headers()
             return
         prompt = body["messages"][-1]["content"]

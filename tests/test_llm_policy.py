@@ -103,3 +103,15 @@ def test_garbage_or_a_dead_server_still_yields_a_valid_turn(home, monkeypatch, m
         result = runner.run(runner.request(text=MESSAGE, want_speech=False))
     MetaResponse.model_validate(result["meta"])
     assert sum("used the embedded policy" in w for w in result["warnings"]) == 4
+
+
+def test_a_server_that_refuses_tools_is_asked_again_without_them():
+    from agents.chat_models.openai_compatible import OpenAICompatibleChatModel
+
+    tools = [{"type": "function", "function": {"name": "breathing", "description": "d", "parameters": {}}}]
+    with serve("no-tools") as (server, url):
+        text, calls = OpenAICompatibleChatModel(url, "m").complete_with_tools(
+            [{"role": "user", "content": "You are EmpathyEar. Say hi."}], tools
+        )
+    assert "LLM:" in text and calls == []
+    assert [bool(r["body"].get("tools")) for r in server.requests] == [True, False]

@@ -126,7 +126,7 @@ def describe(settings: Any) -> list[dict[str, Any]]:
             "name": getattr(target, "name", item.entry_point), "role": role,
             "description": getattr(target, "description", ""),
             "capabilities": sorted(capabilities_of(target)) if target is not None else [],
-            "active": bool(target is not None and (registry.is_active(target) or chosen.get(role) == target.name)),
+            "active": target is not None and (registry.is_active(target) or chosen.get(role) == item.entry_point),
             "problem": item.problem,
         })  # fmt: skip
     for role, backends in BUILT_IN_BACKENDS.items():

@@ -23,7 +23,11 @@ NOTICE = (
 def _runner():
     from graph.runner import TurnRunner
 
-    return TurnRunner()
+    try:
+        return TurnRunner()
+    except ValueError as exc:  # a setting that names nothing installed (EMPATHYEAR_LLM=..., ...)
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
 
 
 def _print_reply(result: dict[str, Any]) -> None:

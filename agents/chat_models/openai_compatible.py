@@ -27,6 +27,10 @@ class OpenAICompatibleChatModel:
             payload["tools"] = tools
         try:
             reply = self._client.post("/chat/completions", json=payload)
+            if tools and reply.status_code in (400, 422):
+                # A server or model without tool support refuses the request; the reply still counts.
+                payload.pop("tools")
+                reply = self._client.post("/chat/completions", json=payload)
             reply.raise_for_status()
             message = reply.json()["choices"][0]["message"]
             calls = [
