@@ -107,3 +107,9 @@ def test_chat_returns_a_video_of_the_avatar_saying_the_reply(home):
     probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", result["video"]], capture_output=True, text=True).stderr
     assert "Video: h264" in probe and "Audio: aac" in probe and "512x512" in probe
     assert result["face"]["gender"] == result["meta"]["profile"]["gender"] and result["warnings"] == []
+
+
+def test_a_chat_model_setting_that_names_nothing_installed_is_a_clear_error(home):
+    done = run(home, "chat", "Hello there, how are you?", EMPATHYEAR_LLM="nonesuch")
+    assert done.returncode == 2 and "unknown EMPATHYEAR_LLM 'nonesuch'" in done.stderr
+    assert "Traceback" not in done.stderr
