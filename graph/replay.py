@@ -78,8 +78,7 @@ def replay(
     unknown = sorted(set(prompts) - set(AGENT_PROMPTS))
     if unknown:
         raise ReplayError(f"no agent {', '.join(unknown)}; agents: {', '.join(AGENT_PROMPTS)}")
-    turn = Store(settings.database).turn(turn_id)
-    if turn is None:
+    if Store(settings.database).turn(turn_id) is None:
         raise ReplayError(f"no turn {turn_id!r}")
     new_model = chat_model != "configured"
     if chat_model == "configured":
@@ -104,6 +103,9 @@ def replay(
         nodes = TurnNodes(sandbox, store, agents, ToolRegistry(sandbox))
         recorded = build_graph(nodes, open_checkpointer(settings.checkpoints))
         snapshot = _state_before(recorded, turn_id, restart)
+        # The latest checkpoint, not the stored turn: a turn still making its speech and video has
+        # its meta-response in the graph's state before it is stored.
+        latest = recorded.get_state({"configurable": {"thread_id": turn_id}}).values
 
         replay_id = f"replay-{turn_id}"
         values = {
@@ -118,7 +120,7 @@ def replay(
         state = graph.get_state(config).values
         events = store.trace(replay_id)
 
-    old = {k: (turn["meta"] or {}).get(k) for k in META_FIELDS}
+    old = {k: latest.get(k) for k in META_FIELDS}
     new = {k: state.get(k) for k in META_FIELDS}
     changed, same = field_diff(old, new)
     return {

@@ -28,16 +28,16 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def start_server(home: Path, **settings: str):
+    """`empathyear serve` in its own data directory with `settings` as its environment; yields the URL."""
     port = free_port()
-    home = tmp_path_factory.mktemp("home")
     environment = {
         k: v for k, v in os.environ.items() if not k.startswith("EMPATHYEAR_") or k == "EMPATHYEAR_MODELS"
     }
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "empathyear"), "serve", "--port", str(port)],
-        env={**environment, "EMPATHYEAR_HOME": str(home)}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env={**environment, "EMPATHYEAR_HOME": str(home), **settings}, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 240
@@ -55,6 +55,11 @@ def server(tmp_path_factory):
     yield url
     process.terminate()
     process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    yield from start_server(tmp_path_factory.mktemp("home"))
 
 
 def test_a_turn_in_the_browser_shows_text_speech_video_and_why(server):
@@ -89,4 +94,32 @@ def test_a_turn_in_the_browser_shows_text_speech_video_and_why(server):
         assert named, why
         OUTPUT.mkdir(exist_ok=True)
         page.screenshot(path=str(OUTPUT / "browser-turn.png"), full_page=True)
+        browser.close()
+
+
+def test_the_trace_tab_replays_the_last_turn_with_an_edited_prompt(tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    from tests.llm_server import BRIEF, BRIEF_INSTRUCTION, serve
+
+    with serve("good") as (_, llm), sync_playwright() as playwright:
+        url = next(start_server(tmp_path / "home", EMPATHYEAR_LLM="openai", EMPATHYEAR_LLM_BASE_URL=llm))
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1200})
+        page.goto(url, wait_until="load")
+        page.fill("#message textarea", "Today traffic was horrible and was so frustrating!")
+        page.click("#send")
+        page.wait_for_selector("#chat .bot-row", timeout=60_000)
+        page.get_by_role("tab", name="Trace").click()
+        page.get_by_text("Replay the last turn with an edited prompt").click()
+        prompt = page.locator("#replay-prompt textarea")
+        prompt.fill(prompt.input_value() + f"\n{BRIEF_INSTRUCTION}\n")
+        page.click("#replay")
+        page.wait_for_function(
+            "text => document.querySelector('#replay-diff').innerText.includes(text)", arg=BRIEF["response"],
+            timeout=120_000,
+        )  # fmt: skip
+        table = page.inner_text("#replay-diff")
+        assert "responder" in table and "LLM: Gridlock" in table and "emotion.label" in table
+        page.screenshot(path=str(OUTPUT / "replay.png"), full_page=True)
         browser.close()
