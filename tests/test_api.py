@@ -196,3 +196,28 @@ def test_the_openapi_document_describes_every_endpoint(api):
     paths = client.get("/v1/openapi.json").json()["paths"]
     assert {"/v1/sessions", "/v1/sessions/{session_id}/turns", "/v1/sessions/{session_id}/turns/stream",
             "/v1/sessions/{session_id}", "/v1/sessions/{session_id}/media/{path}"} <= set(paths)  # fmt: skip
+
+
+def test_a_support_tools_audio_is_a_media_link_of_the_session(home):
+    from pathlib import Path
+
+    class Chime:
+        name, role, description = "chime", "support", "a soft chime"
+
+        def offer(self, context):
+            return {}
+
+        def invoke(self, args):
+            path = Path(args["out_dir"]) / "chime.wav"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"RIFF")
+            return {"text": "Here is a soft chime, if it helps.", "audio": str(path)}
+
+    client = TestClient(create_api(TurnRunner(Settings(), chat_model=None, tools=[Chime()])))
+    session, auth = open_session(client)
+    result = client.post(f"/v1/sessions/{session}/turns", data={"text": "I lost my wallet.", "want_speech": "false"},
+                         headers=auth).json()  # fmt: skip
+    (used,) = result["support"]
+    assert used["tool"] == "chime" and "soft chime" in result["meta"]["response"]
+    assert used["audio"].startswith(f"/v1/sessions/{session}/media/")
+    assert client.get(used["audio"], headers=auth).content == b"RIFF"

@@ -70,6 +70,9 @@ class Api:
             **result,
             "speech": self.media_url(session_id, result["speech"]),
             "video": self.media_url(session_id, result["video"]),
+            "support": [
+                {**used, "audio": self.media_url(session_id, used.get("audio"))} for used in result.get("support", [])
+            ],
         }
 
     async def save_upload(
