@@ -5,6 +5,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -28,15 +30,18 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(home: Path, **settings: str):
-    """`empathyear serve` in its own data directory with `settings` as its environment; yields the URL."""
+@contextmanager
+def start_server(home: Path, **settings: str) -> Iterator[str]:
+    """`empathyear serve` in its own data directory with `settings` as its environment, stopped on exit."""
     port = free_port()
     environment = {
         k: v for k, v in os.environ.items() if not k.startswith("EMPATHYEAR_") or k == "EMPATHYEAR_MODELS"
     }
+    home.mkdir(parents=True, exist_ok=True)
+    log = home / "server.log"  # a file, not a pipe nobody reads, which would stall a chatty server
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "empathyear"), "serve", "--port", str(port)],
-        env={**environment, "EMPATHYEAR_HOME": str(home), **settings}, stdout=subprocess.PIPE,
+        env={**environment, "EMPATHYEAR_HOME": str(home), **settings}, stdout=log.open("w"),
         stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -48,18 +53,21 @@ def start_server(home: Path, **settings: str):
         except httpx.HTTPError:
             time.sleep(1)
         if process.poll() is not None:
-            pytest.fail(f"the server stopped: {process.stdout.read()[-2000:]}")
+            pytest.fail(f"the server stopped: {log.read_text()[-2000:]}")
     else:
         process.kill()
         pytest.fail("the server did not come up in 240 s")
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    yield from start_server(tmp_path_factory.mktemp("home"))
+    with start_server(tmp_path_factory.mktemp("home")) as url:
+        yield url
 
 
 def test_a_turn_in_the_browser_shows_text_speech_video_and_why(server):
@@ -102,8 +110,11 @@ def test_the_trace_tab_replays_the_last_turn_with_an_edited_prompt(tmp_path):
 
     from tests.llm_server import BRIEF, BRIEF_INSTRUCTION, serve
 
-    with serve("good") as (_, llm), sync_playwright() as playwright:
-        url = next(start_server(tmp_path / "home", EMPATHYEAR_LLM="openai", EMPATHYEAR_LLM_BASE_URL=llm))
+    with (
+        serve("good") as (_, llm),
+        start_server(tmp_path / "home", EMPATHYEAR_LLM="openai", EMPATHYEAR_LLM_BASE_URL=llm) as url,
+        sync_playwright() as playwright,
+    ):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1200})
         page.goto(url, wait_until="load")
