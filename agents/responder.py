@@ -34,6 +34,7 @@ _NOT_A_SITUATION = re.compile(
     re.IGNORECASE,
 )
 MIN_MIRROR_WORDS = 3
+REPLY_WORDS = 18  # about six seconds of speech
 _SUBJECT = re.compile(
     r"^((?:the|your|a|an|this|that|his|her|their) (?:\w+ ){0,2}?\w+)"
     r" (?:is|was|are|were|has|had|got|keeps|kept|won't|wouldn't|can't|didn't|doesn't|broke|died|passed)\b",
@@ -69,6 +70,13 @@ def _fresh(templates: list[str], said: str) -> list[str]:
 
 
 _FIXED = re.compile(r"\{\w+\}")
+
+
+def fitting(templates: list[str], words: int) -> list[str]:
+    """The templates that keep the reply within `words` more words, else the three shortest: a long
+    mirrored situation gets a short move, so every reply stays about as long as it is spoken quickly."""
+    short = [t for t in templates if len(t.split()) <= words]
+    return short or sorted(templates, key=lambda t: len(t.split()))[:3]
 
 
 def _sentence_case(text: str) -> str:
@@ -123,7 +131,9 @@ def compose_reply(
     if _last_reply_asked(dialogue):  # don't answer every message with another question
         moves = [m for m in moves if "question" not in m] or moves
     move = rng.choice(moves)
-    parts.append(pick(group["moves"][move]).format(topic=topic_of(cause)))
+    parts.append(
+        pick(fitting(group["moves"][move], REPLY_WORDS - len(parts[0].split()))).format(topic=topic_of(cause))
+    )
     reply = " ".join(_sentence_case(p) for p in parts)
     return reply, {
         "strategy_emotion": label,
@@ -139,7 +149,11 @@ class Responder:
         self.prompts = prompts  # replacement prompt texts by name (a replay)
 
     def run(
-        self, dialogue: Dialogue, emotion: EmotionReading, scene: SceneReading, english: bool = True,
+        self,
+        dialogue: Dialogue,
+        emotion: EmotionReading,
+        scene: SceneReading,
+        english: bool = True,
         tools: list[dict] | None = None,
     ) -> AgentResult[ResponseText]:
         """`tools`: function specs of the support tools a tool-calling chat model may call."""
@@ -156,7 +170,13 @@ class Responder:
         }
         # An LLM's reply reaches the user only if it passes the same safety check as every reply.
         return run_llm_policy(
-            self._chat_model, "response", variables, embedded, {"response": is_safe_reply}, self.prompts, tools
+            self._chat_model,
+            "response",
+            variables,
+            embedded,
+            {"response": is_safe_reply},
+            self.prompts,
+            tools,
         )
 
     def embedded(
