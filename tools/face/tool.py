@@ -49,6 +49,8 @@ class AnimateFaceTool:
         feed: SpeechFeed | None = args.get("speech_feed")
         if feed is not None:
             first = backends[0]
+            if first is not self.renderer:  # a plugin that streams may animate the still too
+                self.renderer.portrait(face_id, request.portrait)
             if isinstance(first, StreamingFaceBackend):
                 video, problem = self._live(first, request, feed)
             else:  # renders from the finished speech

@@ -22,7 +22,6 @@ class SpeechFeed:
     def __init__(self) -> None:
         self._queue: queue.Queue[Any] = queue.Queue()
         self.speech: str | None = None
-        self.closed = False
         self._finished = False  # the consumer has seen the end
 
     def put(self, chunk: Any) -> None:
@@ -30,7 +29,6 @@ class SpeechFeed:
 
     def close(self, speech: str | None) -> None:
         self.speech = speech
-        self.closed = True
         self._queue.put(self._CLOSED)
 
     def __iter__(self) -> Iterator[Any]:
