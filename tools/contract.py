@@ -44,7 +44,6 @@ STREAMS_SPEECH = "streams_speech"  # talking_face: takes a SpeechFeed and render
 LLM_CALLABLE = "llm_callable"  # support: a chat model that calls tools may call it
 PRODUCES_AUDIO = "produces_audio"
 PRODUCES_VIDEO = "produces_video"
-CAPABILITIES = (STREAMS_SPEECH, LLM_CALLABLE, PRODUCES_AUDIO, PRODUCES_VIDEO)
 
 
 class NoArguments(BaseModel):

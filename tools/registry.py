@@ -15,7 +15,6 @@ from typing import Any, Protocol
 from tools.contract import BACKEND_ROLES, SUPPORT_ROLE, TOOL_ROLES, capabilities_of
 
 ENTRY_POINT_GROUP = "empathyear.tools"
-ROLES = TOOL_ROLES
 log = logging.getLogger(__name__)
 
 
