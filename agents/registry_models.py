@@ -147,9 +147,12 @@ def kokoro_voices_path() -> Path:
 
 
 def main() -> int:
+    from tools.speech.kokoro_graph import cpu_model_path
+
     try:
         print(f"all-mpnet-base-v2: {mpnet_path()}")
         print(f"Kokoro-82M: {kokoro_model_path()}")
+        print(f"Kokoro-82M for the CPU: {cpu_model_path(kokoro_model_path())}")
         print(f"Kokoro voices: {kokoro_voices_path()}")
     except ModelMissing as exc:
         print(f"error: {exc}", file=sys.stderr)

