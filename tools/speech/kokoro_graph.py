@@ -4,7 +4,7 @@ The registry model quantizes every convolution (ConvInteger), and its convolutio
 CPU both are slow paths: ConvInteger and 1-D Conv run as im2col plus a matrix product, while a 2-D
 float Conv gets the blocked (NCHWc) kernels. So each ConvInteger becomes a float Conv on weights
 dequantized once, and each 1-D Conv a 2-D Conv of height one. Speech comes out about 20% sooner on
-two cores; the weights take 165 MB more memory. Matrix products stay int8, where they are fast.
+two cores; the weights take about 250 MB more memory. Matrix products stay int8, where they are fast.
 """
 
 from __future__ import annotations
