@@ -78,7 +78,7 @@ def run() -> dict:
             first_audio.append(marks[0] - began)
     return {
         "benchmark": "speech",
-        "backend": "kokoro-82m-onnx-cpu1",
+        "backend": "kokoro-82m-onnx-cpu2",
         "rtf": round(synth_s / audio_s, 3),
         "first_audio_s": round(statistics.median(first_audio), 3),
         "first_audio_max_s": round(max(first_audio), 3),

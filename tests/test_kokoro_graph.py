@@ -7,7 +7,14 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from agents.registry_models import kokoro_model_path
-from tools.speech.kokoro_graph import GraphRewriteError, convolutions_in_2d, cpu_model_path, float_convolutions
+from tools.speech.kokoro_graph import (
+    GraphRewriteError,
+    convolutions_in_2d,
+    cpu_model_path,
+    float_convolutions,
+    stft_as_convolution,
+    without_unread,
+)
 
 RNG = np.random.default_rng(7)
 
@@ -64,6 +71,22 @@ def small_model() -> onnx.ModelProto:
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)])
 
 
+def stft_model(samples: int) -> onnx.ModelProto:
+    """The harmonic source's STFT: a Hann window of 20, a step of 5, arguments as Constant nodes."""
+    window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(20) / 20)).astype(np.float32)
+    constants = {"step": np.array(5, dtype=np.int64), "length": np.array(20, dtype=np.int64), "window": window}
+    nodes = [
+        helper.make_node("Constant", [], [name], value=numpy_helper.from_array(value))
+        for name, value in constants.items()
+    ]
+    nodes.append(helper.make_node("STFT", ["x", "step", "window", "length"], ["y"], onesided=1))
+    graph = helper.make_graph(
+        nodes, "stft", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, samples])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+    )  # fmt: skip
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)])
+
+
 def run(model: onnx.ModelProto, x: np.ndarray) -> np.ndarray:
     session = onnxruntime.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     return session.run(None, {"x": x})[0]
@@ -76,6 +99,7 @@ def test_the_rewritten_graph_computes_the_same_convolutions_in_float():
 
     assert float_convolutions(model.graph) == 2
     assert convolutions_in_2d(model.graph) == 3
+    without_unread(model.graph)
     onnx.checker.check_model(model)
     ops = [node.op_type for node in model.graph.node]
     assert "ConvInteger" not in ops and "DynamicQuantizeLinear" not in ops and ops.count("Conv") == 3
@@ -83,6 +107,21 @@ def test_the_rewritten_graph_computes_the_same_convolutions_in_float():
     # only the activations' 8-bit rounding is gone, so the two agree to a few percent of the range
     assert rewritten.shape == quantized.shape
     assert np.abs(rewritten - quantized).max() < 0.03 * np.abs(quantized).max()
+
+
+def test_the_stft_becomes_a_convolution_with_the_same_frames():
+    model = stft_model(1000)
+    x = RNG.normal(size=(1, 1000)).astype(np.float32)
+    reference = run(model, x)
+
+    assert stft_as_convolution(model.graph) == 1
+    assert convolutions_in_2d(model.graph) == 1
+    without_unread(model.graph)
+    ops = [node.op_type for node in model.graph.node]
+    assert "STFT" not in ops and "Constant" not in ops
+    rewritten = run(model, x)
+    assert rewritten.shape == reference.shape == (1, 197, 11, 2)
+    np.testing.assert_allclose(rewritten, reference, atol=1e-4)
 
 
 def test_an_unexpected_pattern_is_refused_not_guessed():
@@ -99,5 +138,18 @@ def test_the_set_up_derives_kokoro_for_the_cpu_once():
     graph = onnx.load(str(derived), load_external_data=False).graph
     weights = {init.name: init for init in graph.initializer}
     convolutions = [node for node in graph.node if node.op_type == "Conv" and node.input[1] in weights]
-    assert not any(node.op_type == "ConvInteger" for node in graph.node)
-    assert len(convolutions) == 88 and all(len(weights[node.input[1]].dims) == 4 for node in convolutions)
+    assert not any(node.op_type in ("ConvInteger", "STFT") for node in graph.node)
+    assert len(convolutions) == 89 and all(len(weights[node.input[1]].dims) == 4 for node in convolutions)
+
+
+def test_a_derived_model_replaces_older_revisions(tmp_path):
+    source = tmp_path / "tiny.int8.onnx"
+    onnx.save(small_model(), str(source))
+    stale = tmp_path / "tiny.cpu0.onnx"
+    stale.write_bytes(b"an older rewrite")
+
+    derived = cpu_model_path(source)
+    assert derived.name.startswith("tiny.cpu") and derived.exists() and not stale.exists()
+    assert source.exists() and [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    x = RNG.normal(size=(1, 8, 40)).astype(np.float32)
+    assert run(onnx.load(str(derived)), x).shape == (1, 8, 40)
