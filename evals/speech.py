@@ -54,6 +54,7 @@ REPLIES = [
 def run() -> dict:
     from tools.speech.delivery import NEUTRAL
     from tools.speech.kokoro import KokoroSpeech
+    from tools.speech.kokoro_graph import REVISION
     from tools.speech.tool import LEAD_IN_S, LEAD_OUT_S, SpeechTool
 
     started = time.perf_counter()
@@ -78,7 +79,7 @@ def run() -> dict:
             first_audio.append(marks[0] - began)
     return {
         "benchmark": "speech",
-        "backend": "kokoro-82m-onnx-cpu2",
+        "backend": f"kokoro-82m-onnx-cpu{REVISION}",
         "rtf": round(synth_s / audio_s, 3),
         "first_audio_s": round(statistics.median(first_audio), 3),
         "first_audio_max_s": round(max(first_audio), 3),
