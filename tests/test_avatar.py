@@ -153,6 +153,41 @@ def test_the_video_is_h264_and_aac_as_long_as_the_speech(renderer, speech, tmp_p
     assert "Audio: aac" in probe
 
 
+def sound_of(video, folder):
+    track = folder / "track.wav"
+    subprocess.run(
+        [imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(video), "-vn", str(track)],
+        check=True,
+    )
+    return soundfile.read(track)
+
+
+@pytest.mark.parametrize("marked_last", [True, False])
+def test_a_video_made_chunk_by_chunk_carries_the_whole_speech_and_leaves_nothing_else(
+    renderer, speech, tmp_path, marked_last
+):
+    audio, rate = soundfile.read(speech, dtype="float32")
+    out = tmp_path / "video" / "face.mp4"
+    live = renderer.live(FaceRequest(Path(speech), "sofia", tmp_path / "p.png", "content", 0.8, out))
+    pieces = np.array_split(audio, 3)
+    for i, piece in enumerate(pieces):
+        live.add(piece, rate, last=marked_last and i == len(pieces) - 1)
+    assert live.finish(Path(speech)) == out
+
+    assert [p.name for p in out.parent.iterdir()] == ["face.mp4"]
+    sound, sound_rate = sound_of(out, tmp_path)
+    assert abs(len(sound) / sound_rate - len(audio) / rate) <= 0.1
+
+
+def test_an_aborted_video_leaves_nothing(renderer, speech, tmp_path):
+    audio, rate = soundfile.read(speech, dtype="float32")
+    out = tmp_path / "video" / "face.mp4"
+    live = renderer.live(FaceRequest(Path(speech), "sofia", tmp_path / "p.png", "content", 0.8, out))
+    live.add(audio, rate, last=True)
+    live.abort()
+    assert list(out.parent.iterdir()) == []
+
+
 @pytest.mark.parametrize("gender", GENDERS)
 @pytest.mark.parametrize("age", AGE_GROUPS)
 def test_every_gender_and_age_group_renders(renderer, tmp_path_factory, gender, age):

@@ -2,7 +2,7 @@
 encoded as 512x512, 25 fps H.264 with the speech as AAC, by the ffmpeg that imageio-ffmpeg ships.
 
 Frames are rendered as the speech arrives, chunk by chunk (`LiveAvatar`), so the video is nearly done
-when the speech is; the finished speech is then joined to the frames. The first frames ease from a
+when the speech is; the speech is encoded as AAC while the last frames render, then joined to them. The first frames ease from a
 neutral face into the expression while the speech's lead-in silence plays; the mouth follows the audio
 and closes in the silence at the end.
 """
@@ -89,13 +89,15 @@ class AvatarRenderer:
 
 
 class LiveAvatar:
-    """Frames go to the encoder as soon as the audio under them has arrived; the speech is muxed in
-    at the end, which costs a fraction of a second against rendering everything after the speech."""
+    """Frames go to the encoder as soon as the audio under them has arrived. Once the last chunk is
+    in, the whole speech is encoded as AAC while its frames render, so the end only joins the two."""
 
     def __init__(self, renderer: AvatarRenderer, request: FaceRequest):
         self.renderer = renderer
         self.request = request
         self.partial = request.out_path.with_name(f".{request.out_path.stem}.frames.mp4")
+        self.sound = request.out_path.with_name(f".{request.out_path.stem}.speech.m4a")
+        self._encoding_sound: subprocess.Popen | None = None
         self._audio: list[np.ndarray] = []
         self._rate = 0
         self._sent = 0
@@ -113,8 +115,24 @@ class LiveAvatar:
         audio = np.concatenate(self._audio)
         exact = len(audio) / rate * FPS
         ready = max(1, round(exact)) if last else int(exact)
+        if last:
+            self._encode_sound(audio, rate)
         if ready > self._sent:
             self._render(audio, ready)
+
+    def _encode_sound(self, audio: np.ndarray, rate: int) -> None:
+        import imageio_ffmpeg
+
+        from tools.audio import write_wav
+
+        speech = write_wav(self.sound.with_suffix(".wav"), audio, rate)
+        self._encoding_sound = subprocess.Popen(
+            [
+                imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(speech),
+                "-c:a", "aac", "-f", "mp4", str(self.sound),
+            ],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
 
     def _start(self, samples: np.ndarray, rate: int) -> None:
         import imageio_ffmpeg
@@ -158,7 +176,8 @@ class LiveAvatar:
         self._sent = ready
 
     def finish(self, speech: Path) -> Path:
-        """Closes the frames and joins the finished speech to them as AAC."""
+        """Closes the frames and joins the speech to them: the AAC encoded since the last chunk, or
+        `speech` encoded now when no chunk was marked last."""
         import imageio_ffmpeg
 
         if self._writer is None:
@@ -167,15 +186,20 @@ class LiveAvatar:
         self._writer = None
         out = self.request.out_path
         joined = out.with_name(f".{out.stem}.partial.mp4")
+        sound, codec = (self.sound, "copy") if self._encoding_sound is not None else (speech, "aac")
         command = [
             imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(self.partial),
-            "-i", str(speech), "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", "aac",
+            "-i", str(sound), "-map", "0:v", "-map", "1:a", "-c:v", "copy", "-c:a", codec,
             "-movflags", "+faststart", str(joined),
         ]  # fmt: skip
         try:
+            if self._encoding_sound is not None:
+                _, problem = self._encoding_sound.communicate(timeout=120)
+                if self._encoding_sound.returncode != 0:
+                    raise TalkingFaceError(f"encoding the speech failed: {problem.strip()[-300:]}")
             done = subprocess.run(command, capture_output=True, text=True, timeout=120)
         finally:
-            self.partial.unlink(missing_ok=True)
+            self._remove_parts()
         if done.returncode != 0:
             joined.unlink(missing_ok=True)
             raise TalkingFaceError(f"joining the speech to the video failed: {done.stderr.strip()[-300:]}")
@@ -189,4 +213,11 @@ class LiveAvatar:
             except Exception:  # the encoder may already be gone; the frames are discarded either way
                 pass
             self._writer = None
-        self.partial.unlink(missing_ok=True)
+        if self._encoding_sound is not None and self._encoding_sound.poll() is None:
+            self._encoding_sound.kill()
+            self._encoding_sound.wait()
+        self._remove_parts()
+
+    def _remove_parts(self) -> None:
+        for part in (self.partial, self.sound, self.sound.with_suffix(".wav")):
+            part.unlink(missing_ok=True)
