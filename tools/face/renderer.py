@@ -2,9 +2,9 @@
 encoded as 512x512, 25 fps H.264 with the speech as AAC, by the ffmpeg that imageio-ffmpeg ships.
 
 Frames are rendered as the speech arrives, chunk by chunk (`LiveAvatar`), so the video is nearly done
-when the speech is; the speech is encoded as AAC while the last frames render, then joined to them. The first frames ease from a
-neutral face into the expression while the speech's lead-in silence plays; the mouth follows the audio
-and closes in the silence at the end.
+when the speech is; the speech is encoded as AAC while the last frames render, then joined to them.
+The first frames ease from a neutral face into the expression while the speech's lead-in silence
+plays; the mouth follows the audio and closes in the silence at the end.
 """
 
 from __future__ import annotations
