@@ -11,9 +11,22 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 
+def cpu_model() -> str:
+    """The processor's name where the system says it (Linux), else what platform knows."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
 def provenance() -> dict[str, object]:
     return {
         "machine": {
+            "cpu": cpu_model(),
             "cpus": os.cpu_count(),
             "platform": platform.platform(),
             "python": platform.python_version(),
