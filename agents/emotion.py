@@ -63,16 +63,26 @@ def cause_clause(message: str, cause: str) -> str:
     return cause
 
 
-SUBJECT_CHANGE_CONFIDENCE = 0.5
+SUBJECT_CHANGE_CONFIDENCE = 0.5  # the new message alone is this sure of itself...
+SUBJECT_CHANGE_LEAD = 0.2  # ...and this much surer than the conversation of another feeling
+VALENCE_CHANGE_CONFIDENCE, VALENCE_CHANGE_LEAD = 0.35, 0.1  # good news after bad, or bad after good
 
 
-def turns_the_other_way(context: list[tuple[str, float]], message: list[tuple[str, float]]) -> bool:
-    """The new message alone reads, confidently, on the other side of happy/unhappy from the
-    conversation so far. (Looser rules follow more changes of subject but cost accuracy on
+def changes_the_subject(context: list[tuple[str, float]], message: list[tuple[str, float]]) -> bool:
+    """The new message alone reads as a feeling of another family than the conversation so far,
+    clearly enough to take over: at SUBJECT_CHANGE_CONFIDENCE and SUBJECT_CHANGE_LEAD over the
+    conversation's reading, or, across happy/unhappy, at that confidence alone or at the looser
+    VALENCE_CHANGE_* pair. (Looser rules follow more changes of subject but cost accuracy on
     EmpatheticDialogues, whose label belongs to the whole conversation.)"""
-    (context_label, _), (message_label, confidence) = context[0], message[0]
-    upbeat = {group_of(context_label) in UPBEAT_GROUPS, group_of(message_label) in UPBEAT_GROUPS}
-    return confidence >= SUBJECT_CHANGE_CONFIDENCE and len(upbeat) == 2
+    (context_label, context_confidence), (message_label, confidence) = context[0], message[0]
+    if group_of(context_label) == group_of(message_label):
+        return False
+    lead = confidence - context_confidence
+    if (group_of(context_label) in UPBEAT_GROUPS) != (group_of(message_label) in UPBEAT_GROUPS):
+        return confidence >= SUBJECT_CHANGE_CONFIDENCE or (
+            confidence >= VALENCE_CHANGE_CONFIDENCE and lead >= VALENCE_CHANGE_LEAD
+        )
+    return confidence >= SUBJECT_CHANGE_CONFIDENCE and lead >= SUBJECT_CHANGE_LEAD
 
 
 def _is_users_words(dialogue: Dialogue):
@@ -113,10 +123,10 @@ class EmotionAgent:
         self, dialogue: Dialogue, cues: dict[str, dict[str, float]] | None = None
     ) -> AgentResult[EmotionReading]:
         # The conversation so far sets the reading, unless the new message on its own clearly feels
-        # the other way (bad news after good, or good after bad): a change of subject.
+        # another way (bad news after good, a worry after a loss): a change of subject.
         contexts = [dialogue.ed_context()] + ([[dialogue.message]] if dialogue.history else [])
         text_ranked, *latest = self._classifier.predict(contexts)
-        if latest and turns_the_other_way(text_ranked, latest[0]):
+        if latest and changes_the_subject(text_ranked, latest[0]):
             cues = {"message": dict(latest[0]), **(cues or {})}
         fused = fuse(dict(text_ranked), cues)
         ranked = sorted(fused.items(), key=lambda pair: -pair[1])

@@ -82,6 +82,23 @@ def test_a_change_of_subject_is_followed_not_coloured_by_the_last_one(emotion_ag
     assert scene_agent.run(happy, emotion).output.scenario == "sports-team-win"
 
 
+def said_and_heard(*messages: str) -> tuple[Utterance, ...]:
+    return tuple(u for m in messages for u in (Utterance("user", m), Utterance("assistant", "I hear you.")))
+
+
+def test_a_worry_after_mixed_news_reads_as_a_worry_and_good_news_after_bad_as_good(emotion_agent):
+    exam = Dialogue(
+        "I have a big exam tomorrow and I can't focus.",
+        said_and_heard("I finally got the job I wanted for years!", "My grandmother passed away last night."),
+    )
+    assert group_of(emotion_agent.run(exam).output.label) == "fear"
+    puppy = Dialogue(
+        "We just adopted a puppy!",
+        said_and_heard("I have a big exam tomorrow and I can't focus.", "My best friend forgot my birthday."),
+    )
+    assert group_of(emotion_agent.run(puppy).output.label) in UPBEAT_GROUPS
+
+
 @pytest.mark.parametrize("message", ["Do you have a favorite era?", "Hello", "About 2 years now.", "No I'm fine."])
 def test_questions_greetings_and_bare_answers_are_not_mirrored_back(emotion_agent, scene_agent, message):
     dialogue = Dialogue(message, (Utterance("user", "I miss the old days."), Utterance("assistant", "Tell me more.")))
