@@ -188,6 +188,16 @@ def test_a_reply_never_celebrates_bad_news(emotion_agent):
     assert "your best friend forgot your birthday again" in result.output.response
 
 
+@pytest.mark.parametrize(
+    "message", ["I'm so grateful my friends threw me a party.", "My friend built a deck and I'm so impressed."]
+)
+def test_good_news_is_met_as_good_news_whatever_scene_it_resembles(emotion_agent, scene_agent, message):
+    dialogue = Dialogue(message)
+    emotion = emotion_agent.run(dialogue).output
+    result = Responder().run(dialogue, emotion, scene_agent.run(dialogue, emotion).output)
+    assert result.details["group"] in UPBEAT_GROUPS, result.output.response
+
+
 @pytest.mark.parametrize("message", ["I'm 100% done with this job.", "I'm 5 minutes late again and my boss noticed."])
 def test_numbers_that_are_not_ages_do_not_change_the_companion(emotion_agent, message):
     dialogue = Dialogue(message)
