@@ -71,10 +71,10 @@ def float_convolutions(graph) -> int:
             raise GraphRewriteError(f"{name} is not a constant")
         return numpy_helper.to_array(weights[name])
 
-    def only_reader(name: str, op_type: str):
+    def only_reader(name: str, *op_types: str):
         found = readers.get(name, [])
-        if len(found) != 1 or found[0].op_type != op_type:
-            raise GraphRewriteError(f"{name} is not read by one {op_type}")
+        if len(found) != 1 or found[0].op_type not in op_types:
+            raise GraphRewriteError(f"{name} is not read by one {' or '.join(op_types)}")
         return found[0]
 
     replaced, removed, new_weights = {}, set(), []
@@ -89,8 +89,7 @@ def float_convolutions(graph) -> int:
         weight = (array(quantized).astype(np.float32) - array(node.input[3]).astype(np.float32)) * scale
         inputs = [quantize.input[0], f"{node.name}_float_weight"]
         new_weights.append(numpy_helper.from_array(weight.astype(np.float32), inputs[1]))
-        chain = [node]
-        step = readers[node.output[0]][0]
+        chain, step = [node], only_reader(node.output[0], "Add", "Cast")
         if step.op_type == "Add":  # the bias, quantized at run time: Reshape(Cast(Floor(Div(bias, scale))))
             bias = producer[producer[producer[producer[step.input[1]].input[0]].input[0]].input[0]]
             if bias.op_type != "Div":
@@ -98,8 +97,6 @@ def float_convolutions(graph) -> int:
             inputs.append(bias.input[0])
             chain.append(step)
             step = only_reader(step.output[0], "Cast")
-        elif step.op_type != "Cast":
-            raise GraphRewriteError(f"{node.name} is followed by {step.op_type}")
         rescale = only_reader(step.output[0], "Mul")
         chain += [step, rescale]
         conv = helper.make_node("Conv", inputs, [rescale.output[0]], name=node.name.removesuffix("_quant"))
