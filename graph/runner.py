@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from agents.chat_models import ChatModel, load_chat_model
 from agents.emotion import EmotionAgent
+from agents.listener.model import TrainedListener
 from agents.profile import ProfilePlanner
 from agents.responder import Responder
 from agents.scene import SceneAgent, SceneIndex
@@ -66,6 +68,21 @@ class TurnRequest(BaseModel):
         return self
 
 
+def listener_for(settings: Settings) -> TrainedListener | None:
+    """The reply policy of EMPATHYEAR_LISTENER: the trained listener, or None for the templates."""
+    if settings.listener == "templates":
+        return None
+    if settings.listener != "trained":
+        raise ValueError(f"unknown EMPATHYEAR_LISTENER {settings.listener!r}: use trained or templates")
+    return shared_listener()
+
+
+@functools.cache
+def shared_listener() -> TrainedListener:
+    """One listener per process: every runner and replay shares its loaded model."""
+    return TrainedListener()
+
+
 def new_id() -> str:
     return uuid.uuid4().hex[:16]
 
@@ -85,7 +102,7 @@ class TurnRunner:
         self.agents = Agents(
             EmotionAgent(chat_model),
             SceneAgent(chat_model, SceneIndex(self.settings.home / "cache")),
-            Responder(chat_model),
+            Responder(chat_model, listener=listener_for(self.settings)),
             ProfilePlanner(chat_model),
         )
         self.telemetry = telemetry or Telemetry.from_environment()
@@ -109,8 +126,9 @@ class TurnRunner:
             raise InputError(problems) from exc
 
     def stream(self, request: TurnRequest) -> Iterator[dict[str, Any]]:
-        """Events `{"event": "node", ...}` as nodes finish, `{"event": "speech_chunk", "chunk": SpokenChunk}`
-        as each piece of the reply's speech is ready, then `{"event": "result", "result": ...}`."""
+        """Events `{"event": "node", ...}` as nodes finish, `{"event": "reply_text", "text": str}` with
+        the reply so far as each sentence is written and guarded, `{"event": "speech_chunk", "chunk":
+        SpokenChunk}` as each piece of the reply's speech is ready, then `{"event": "result", ...}`."""
         session_id = request.session_id or new_id()
         turn_id = new_id()
         media_dir = request.out_dir or self.settings.media / session_id / turn_id
@@ -131,6 +149,8 @@ class TurnRunner:
                 if mode == "custom":
                     if "speech_chunk" in payload:
                         yield {"event": "speech_chunk", "chunk": payload["speech_chunk"]}
+                    elif "reply_text" in payload:
+                        yield {"event": "reply_text", "text": payload["reply_text"]}
                     continue
                 for node, values in payload.items():
                     timing = (values.get("trace") or [{}])[0].get("duration_ms")

@@ -21,6 +21,9 @@ def home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("EMPATHYEAR_HOME", str(tmp_path / "home"))
     for name in ("EMPATHYEAR_LLM", "EMPATHYEAR_LLM_BASE_URL", "EMPATHYEAR_LLM_PATH", "EMPATHYEAR_CRISIS_RESOURCES"):
         monkeypatch.delenv(name, raising=False)
+    # Turn tests read the templates' deterministic wording; the trained listener, the default, has
+    # its own tests (test_listener.py) through the same runner.
+    monkeypatch.setenv("EMPATHYEAR_LISTENER", "templates")
     return tmp_path / "home"
 
 

@@ -132,6 +132,8 @@ class Api:
                     for medium in ("speech", "video"):
                         if event["update"].get(medium):
                             yield sse(medium, {"url": self.media_url(session_id, event["update"][medium])})
+                elif event["event"] == "reply_text":
+                    yield sse("reply_text", {"text": event["text"]})
                 elif event["event"] == "speech_chunk":
                     chunk = event["chunk"]
                     yield sse(

@@ -22,8 +22,12 @@ def warm(runner) -> dict[str, float]:
     started = time.perf_counter()
     dialogue = Dialogue("I finally passed my exam today!", ())
     emotion = runner.agents.emotion.run(dialogue).output
-    runner.agents.scene.run(dialogue, emotion)
+    scene = runner.agents.scene.run(dialogue, emotion).output
     timings["agents_s"] = time.perf_counter() - started
+    if runner.agents.responder.listener is not None:
+        started = time.perf_counter()
+        runner.agents.responder.run(dialogue, emotion, scene)
+        timings["listener_s"] = time.perf_counter() - started
     tools = runner.nodes.tools
     for role, warm_up in (
         ("voice_retrieval", lambda t: t.retriever()),

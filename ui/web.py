@@ -158,12 +158,16 @@ def build_ui(runner: TurnRunner) -> gr.Blocks:
         yield step(
             chat=history, message="", voice_in=None, video_in=None, status="Listening…", session=session
         )
+        asked = history
         try:
             for event in runner.stream(request):
-                if event["event"] == "node":
+                if event["event"] == "reply_text":  # the reply so far, a guarded sentence at a time
+                    history = [*asked, {"role": "assistant", "content": event["text"]}]
+                    yield step(chat=history, status="Writing…", session=session)
+                elif event["event"] == "node":
                     update = event["update"]
                     if "response" in update:
-                        history = [*history, {"role": "assistant", "content": update["response"]}]
+                        history = [*asked, {"role": "assistant", "content": update["response"]}]
                         yield step(chat=history, status="Finding the voice…", session=session)
                     elif update.get("speech"):
                         yield step(

@@ -1,0 +1,122 @@
+"""Fine-tunes the listener: a LoRA adapter on SmolLM2-135M-Instruct, learning the EmpatheticDialogues
+listeners' own replies to the speaker, conditioned on the speaker's emotion.
+
+    python -m agents.listener.training --data ../shared/data/empathetic_dialogues   # make train-listener
+
+Trains on the listener replies outside the held-out conversations (agents.ed_split), with the loss
+on the reply alone, and writes `agents/artifacts/listener_lora.npz` (float16, a few MB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from agents.ed_split import listener_replies
+from agents.listener.lora import adapter_arrays, attach
+from agents.listener.prompt import chat_text
+from agents.precision import native_bfloat16
+
+ARTIFACT = Path(__file__).resolve().parent.parent / "artifacts" / "listener_lora.npz"
+RANK, ALPHA = 16, 32.0
+MAX_REPLY_WORDS = 45
+
+
+def usable(row: dict) -> bool:
+    """A reply to a greeting is the listener opening a story of their own; very long replies are
+    monologues. Neither is what the listener should learn."""
+    return len(row["context"][-1].split()) >= 4 and len(row["reply"].split()) <= MAX_REPLY_WORDS
+
+
+def encode(tokenizer, row: dict) -> tuple[list[int], int]:
+    prompt = chat_text(row["context"], row["emotion"])
+    full = chat_text(row["context"], row["emotion"], row["reply"].strip())
+    prompt_ids = tokenizer(prompt, add_special_tokens=False).input_ids
+    ids = tokenizer(full, add_special_tokens=False).input_ids
+    return ids, len(prompt_ids)
+
+
+def batches(examples: list[tuple[list[int], int]], size: int, rng: random.Random):
+    """Examples of similar length together, so little is padding; batch order shuffled."""
+    ordered = sorted(examples, key=lambda e: len(e[0]))
+    groups = [ordered[i : i + size] for i in range(0, len(ordered), size)]
+    rng.shuffle(groups)
+    for group in groups:
+        width = max(len(ids) for ids, _ in group)
+        input_ids = torch.zeros(len(group), width, dtype=torch.long)
+        labels = torch.full((len(group), width), -100, dtype=torch.long)
+        mask = torch.zeros(len(group), width, dtype=torch.long)
+        for row, (ids, start) in enumerate(group):
+            input_ids[row, : len(ids)] = torch.tensor(ids)
+            labels[row, start : len(ids)] = torch.tensor(ids[start:])
+            mask[row, : len(ids)] = 1
+        yield input_ids, labels, mask
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True, help="folder of the ED files")
+    parser.add_argument("--out", type=Path, default=ARTIFACT)
+    parser.add_argument("--epochs", type=float, default=2.0)
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--lr", type=float, default=3e-4)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from agents.registry_models import smollm_path
+
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
+    started = time.perf_counter()
+    base = smollm_path()
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
+    model.config.use_cache = False
+    params = attach(model, RANK, ALPHA)
+    rows = [r for r in listener_replies(args.data / "listener_replies_dev.jsonl", held_out=False) if usable(r)]
+    examples = [encode(tokenizer, r) for r in rows]
+    steps_per_epoch = math.ceil(len(examples) / args.batch)
+    total = int(steps_per_epoch * args.epochs)
+    optimiser = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.0)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda s: min(1.0, (s + 1) / 20) * 0.5 * (1 + math.cos(math.pi * min(s, total) / total))
+    )
+    bf16 = native_bfloat16()
+    model.train()
+    step, losses = 0, []
+    while step < total:
+        for input_ids, labels, mask in batches(examples, args.batch, rng):
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            optimiser.step()
+            schedule.step()
+            optimiser.zero_grad()
+            losses.append(loss.item())
+            step += 1
+            if step % 20 == 0:
+                print(json.dumps({"step": step, "of": total, "loss": round(float(np.mean(losses[-20:])), 4),
+                                  "s": round(time.perf_counter() - started)}), flush=True)  # fmt: skip
+            if step >= total:
+                break
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(args.out, **adapter_arrays(model, RANK, ALPHA))
+    print(json.dumps({
+        "examples": len(examples), "steps": step, "epochs": args.epochs, "bfloat16": bf16,
+        "final_loss": round(float(np.mean(losses[-20:])), 4), "artifact_bytes": args.out.stat().st_size,
+        "seconds": round(time.perf_counter() - started, 1),
+    }))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

