@@ -45,7 +45,7 @@ def clean(text: str) -> str:
     lines = [_ROLE.sub("", line) for line in text.splitlines()]
     # A second speaker's line means the model went on writing the conversation: keep the first.
     text = _MARKUP.sub(" ", lines[0] if lines else "")
-    text = _SPACE.sub(" ", text).strip()
+    text = re.sub(r"\s+([.!?,])", r"\1", _SPACE.sub(" ", text)).strip()
     kept = [s for s in sentences(text) if s[-1:] in ".!?"][:MAX_SENTENCES]
     return " ".join(kept)
 

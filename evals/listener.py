@@ -12,7 +12,9 @@ system's replies are compared with the human listener's real reply. Figures per 
 - valence_disagreements: share of replies that cheer bad news or mourn good news, read by the
   emotion classifier on the reply (over 0.6 of its probability on the other side of the gold
   emotion's);
-- avg_words, safety_failures (the safety check and the promise guard) and distinct-n as a guard.
+- avg_words, safety_failures (the safety check and the promise guard) and distinct-n as a guard;
+- first_sentence and whole p50/p95: the responder's own time after the scene agent, to its first
+  guarded sentence (the first spoken chunk) and to the whole reply; with peak_rss_mb of the process.
 
 The systems: `templates` (the strategy bank), `listener` (the trained listener with its guards and
 reranker), `retrieval` (the human reply of the most similar training context, by MiniLM). Replies go
@@ -25,6 +27,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -103,25 +106,47 @@ def valence_disagreement(classifier, replies: list[str], golds: list[str]) -> fl
     return round(wrong / len(replies), 4)
 
 
-def write_replies(system: str, rows: list[dict], data: Path) -> tuple[list[str], float]:
-    """Every held-out context answered by one system, the way a live turn would answer it."""
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 3)
+
+
+def write_replies(system: str, rows: list[dict], data: Path) -> tuple[list[str], dict]:
+    """Every held-out context answered by one system, the way a live turn would answer it, with the
+    responder's own share of the time: its first sentence and its whole reply after the scene agent."""
     from agents.dialogue import Dialogue
     from agents.emotion import EmotionAgent
     from agents.listener.model import TrainedListener
     from agents.responder import Responder
+    from agents.safety import crisis_resources, detect_crisis, safety_reply
     from agents.scene import SceneAgent, default_index
-    from evals.responses import reply_to
 
-    started = time.perf_counter()
     if system == "retrieval":
         retrieval = Retrieval(data)
+        started = time.perf_counter()
         replies = [retrieval.reply(r["context"]) for r in rows]
-    else:
-        listener = TrainedListener() if system == "listener" else None
-        agents = {"emotion": EmotionAgent(), "scene": SceneAgent(None, default_index()),
-                  "responder": Responder(listener=listener)}  # fmt: skip
-        replies = [reply_to(agents, Dialogue.from_ed_context(r["context"]))[0] for r in rows]
-    return replies, round((time.perf_counter() - started) * 1000 / len(rows), 1)
+        return replies, {"whole_p50_s": round((time.perf_counter() - started) / len(rows), 4)}
+    listener = TrainedListener() if system == "listener" else None
+    emotion_agent, scene_agent = EmotionAgent(), SceneAgent(None, default_index())
+    responder = Responder(listener=listener)
+    replies, first, whole = [], [], []
+    for row in rows:
+        dialogue = Dialogue.from_ed_context(row["context"])
+        emotion = emotion_agent.run(dialogue).output
+        if signal := detect_crisis(dialogue.message):
+            replies.append(safety_reply(signal, crisis_resources()))
+            continue
+        scene = scene_agent.run(dialogue, emotion).output
+        heard: list[float] = []
+        started = time.perf_counter()
+        reply = responder.run(dialogue, emotion, scene, on_sentence=lambda _: heard.append(time.perf_counter()))
+        whole.append(time.perf_counter() - started)
+        first.append((heard[0] if heard else time.perf_counter()) - started)
+        replies.append(reply.output.response)
+    return replies, {
+        "first_sentence_p50_s": percentile(first, 0.5), "first_sentence_p95_s": percentile(first, 0.95),
+        "whole_p50_s": percentile(whole, 0.5), "whole_p95_s": percentile(whole, 0.95),
+    }  # fmt: skip
 
 
 def figures(replies: list[str], rows: list[dict], reference: ReferenceLM, classifier, human) -> dict:
@@ -160,13 +185,14 @@ def run(systems: list[str], data: Path, limit: int | None, out: Path) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     written = {}
     for system in systems:
-        replies, ms = write_replies(system, rows, data)
-        report["systems"][system] = {**figures(replies, rows, reference, classifier, human), "ms_per_reply": ms}
+        replies, timing = write_replies(system, rows, data)
+        report["systems"][system] = {**figures(replies, rows, reference, classifier, human), **timing}
         written[system] = replies
     with out.open("w", encoding="utf-8") as f:
         for i, row in enumerate(rows):
             f.write(json.dumps({**row, "replies": {s: written[s][i] for s in systems}}, ensure_ascii=False) + "\n")
     report["replies_file"] = str(out)
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return report
 
 

@@ -7,7 +7,7 @@ import torch
 from agents.dialogue import Dialogue
 from agents.ed_split import conversation_key, is_held_out, listener_replies
 from agents.emotion import EmotionAgent
-from agents.listener.choose import choose
+from agents.listener.choose import accept_sentence, pick_opening
 from agents.listener.lora import LoRALinear, merge
 from agents.listener.model import Candidate, TrainedListener
 from agents.reply_guards import clean, problems
@@ -59,14 +59,16 @@ def test_a_kind_specific_reply_passes_the_guards():
     assert problems("I'm so sorry about your dog. How are you holding up?", ["My dog died today."], "sad") == []
 
 
-def test_the_chooser_takes_the_best_candidate_that_passes_and_none_when_all_fail():
+def test_the_chooser_takes_the_best_opening_that_passes_and_none_when_all_fail():
     context = ["I failed my driving test again."]
     good = Candidate("Oh no, that's frustrating. Will you try again soon?", -1.5)
-    cheering = Candidate("Awesome, congrats!", -0.2)
-    reply, judged = choose([cheering, good], context, "disappointed")
-    assert reply == good.text
+    cheering = Candidate("Awesome, that is so great, congrats!", -0.2)
+    chosen, judged = pick_opening([cheering, good], context, "disappointed")
+    assert chosen == 1
     assert judged[0]["problems"] == ["cheers bad news"]
-    assert choose([cheering], context, "disappointed")[0] is None
+    assert pick_opening([cheering], context, "disappointed")[0] is None
+    assert accept_sentence("Good luck!", context, "disappointed") == "Good luck!"  # short is fine later on
+    assert accept_sentence("She will be fine, I promise.", context, "disappointed") is None
 
 
 def test_a_merged_adapter_computes_what_the_wrapped_layer_did():
@@ -103,12 +105,20 @@ def listener():
         (["My coworker keeps taking credit for my work. What should I do?"], "furious"),
     ],
 )
-def test_the_trained_listener_answers_in_a_guarded_reply(listener, context, emotion):
-    candidates = listener.generate(context, emotion, 3)
-    assert len(candidates) == 3 and all(c.text for c in candidates)
-    reply, _ = choose(candidates, context, emotion)
+def test_the_trained_listener_streams_a_guarded_reply_sentence_by_sentence(listener, context, emotion):
+    heard = []
+
+    def write():
+        return listener.write(
+            context, emotion, lambda c: pick_opening(c, context, emotion)[0],
+            lambda s: accept_sentence(s, context, emotion), heard.append, 3,
+        )  # fmt: skip
+
+    openings, reply = write()
+    assert len(openings) == 3 and all(c.text for c in openings)
     assert reply and problems(reply, context, emotion) == []
-    assert listener.generate(context, emotion, 3)[0].text == candidates[0].text  # the same message, the same words
+    assert " ".join(heard) == reply and len(heard[0].split()) >= 4  # the opening comes first, whole
+    assert write()[1] == reply  # the same message in the same place, the same words
 
 
 def test_the_responder_falls_back_to_the_templates_when_the_listener_is_missing(tmp_path):
@@ -119,16 +129,17 @@ def test_the_responder_falls_back_to_the_templates_when_the_listener_is_missing(
     assert result.details.get("strategy") != "listener" and result.output.response
 
 
-def test_a_turn_with_the_default_settings_is_answered_by_the_trained_listener(home, monkeypatch):
+def test_a_turn_with_the_trained_listener_chosen_is_answered_by_it(home, monkeypatch):
     from graph.config import Settings
     from graph.runner import TurnRunner
 
-    monkeypatch.delenv("EMPATHYEAR_LISTENER")
+    monkeypatch.setenv("EMPATHYEAR_LISTENER", "trained")
     runner = TurnRunner(Settings(), chat_model=None, tools=[])
     result = runner.run(runner.request(text="My dog died yesterday. I miss him so much.", want_speech=False))
     responder = next(e for e in runner.store.trace(result["turn"]) if e["node"] == "responder")
     assert responder["strategy"] == "listener"
-    assert result["meta"]["response"] in [c["text"] for c in responder["candidates"]]
+    passing = [o["text"] for o in responder["openings"] if o["score"] is not None]
+    assert any(result["meta"]["response"].startswith(text) for text in passing)
 
 
 def test_the_conversation_suite_covers_what_the_reply_must_handle():
@@ -144,7 +155,7 @@ def test_the_conversation_suite_covers_what_the_reply_must_handle():
 def test_a_blind_sheet_hides_the_systems_and_its_ratings_score_per_system(tmp_path):
     replies = tmp_path / "replies.jsonl"
     rows = [{"context": [f"Something happened {i}."], "emotion": "sad", "reply": f"human {i}",
-             "replies": {"templates": f"template {i}", "listener": f"listener {i}"}} for i in range(5)]  # fmt: skip
+             "replies": {"templates": f"first reply {i}", "listener": f"second reply {i}"}} for i in range(5)]  # fmt: skip
     replies.write_text("\n".join(json.dumps(r) for r in rows))
     sheet, key = tmp_path / "sheet.md", tmp_path / "key.json"
     blind.write(replies, 4, sheet, key, seed=1)
