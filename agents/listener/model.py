@@ -116,7 +116,7 @@ class TrainedListener:
             rows = list(range(n))  # the candidates still written, by their row in the cache
             chosen = None
             for _ in range(MAX_NEW_TOKENS):
-                picked = self._sample(logits, generator)
+                picked, logprobs = self._sample(logits, generator)
                 for row, i in enumerate(rows):
                     token = int(picked[row])
                     if ended[i]:
@@ -125,7 +125,7 @@ class TrainedListener:
                         ended[i] = True
                     else:
                         tokens[i].append(token)
-                        logprob[i] += float(torch.log_softmax(logits[row].float() / TEMPERATURE, -1)[token])
+                        logprob[i] += float(logprobs[row, token])
                 if chosen is None and all(has_opening(i) for i in rows):
                     openings = [Candidate(opening_of(text(i)) or text(i).strip(), logprob[i] / max(1, len(tokens[i])))
                                 for i in range(n)]  # fmt: skip
@@ -152,13 +152,13 @@ class TrainedListener:
 
     @staticmethod
     def _sample(logits, generator):
-        """Nucleus sampling, one token per row."""
+        """Nucleus sampling, one token per row, with the rows' log-probabilities."""
         import torch
 
-        probs = torch.softmax(logits.float() / TEMPERATURE, -1)
-        ordered, order = probs.sort(-1, descending=True)
+        logprobs = torch.log_softmax(logits.float() / TEMPERATURE, -1)
+        ordered, order = logprobs.exp().sort(-1, descending=True)
         ordered = ordered * (ordered.cumsum(-1) - ordered < TOP_P)
-        return order.gather(-1, torch.multinomial(ordered, 1, generator=generator))
+        return order.gather(-1, torch.multinomial(ordered, 1, generator=generator)), logprobs
 
 
 def opening_end(text: str) -> int | None:
