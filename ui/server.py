@@ -81,6 +81,8 @@ def serve(host: str = "127.0.0.1", port: int = 7860) -> None:
     runner = TurnRunner(settings)
     print("Loading the models…", flush=True)
     print(f"Warmed up in {warm(runner)}", flush=True)
+    if (listener := runner.agents.responder.listener) is not None:
+        print(f"The listener runs on {listener.describe()}", flush=True)
     app = create_app(runner)
     print(f"EmpathyEar is ready at http://{host}:{port}/  (API: http://{host}:{port}/v1/docs)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
