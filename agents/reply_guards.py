@@ -29,7 +29,13 @@ _PROMISE = re.compile(
 _CHEER = re.compile(
     r"\b(?:congrat\w*|awesome|amazing|fantastic|wonderful|great news|that'?s great|so cool|that'?s cool|"
     r"how exciting|exciting|thrilling|brilliant|delight\w*|lovely|celebrat\w*|yay|lucky you|good for you|"
-    r"happy for you|glad to hear|that'?s good|nice|fun)\b",
+    r"happy for you|glad to hear|that'?s good|nice|fun|sweet|delicious|cool)\b",
+    re.IGNORECASE,
+)
+# What a friend never says to someone who is hurting or lashing out.
+_HOSTILE = re.compile(
+    r"\b(?:what'?s wrong with you|what is wrong with you|are you (?:stupid|crazy|dumb|serious)|shut up|"
+    r"i don'?t care|who cares|get over it|your own fault|you deserve)\b",
     re.IGNORECASE,
 )
 _MOURN = re.compile(
@@ -37,6 +43,40 @@ _MOURN = re.compile(
     r"that'?s rough|too bad|oh no)\b",
     re.IGNORECASE,
 )
+
+
+# A message that asks the friend something directly, and the words of self-blame and of meeting it gently.
+QUESTION_CUE = re.compile(
+    r"\?\s*$|^(?:what|how|should|do you|would you|can you|could you|is it|am i|why)\b", re.IGNORECASE
+)
+SELF_BLAME = re.compile(
+    r"\b(?:my fault|i blame myself|i feel (?:so )?(?:guilty|ashamed|terrible|awful|bad)|i should have|"
+    r"i shouldn'?t have|i'?m a (?:terrible|bad|horrible|awful)|i hate myself|i messed up|i screwed up)\b",
+    re.IGNORECASE,
+)
+REASSURE = re.compile(
+    r"\b(?:not your fault|happens to|human|be (?:kind|gentle|easy) (?:on|with) yourself|you care|"
+    r"doesn'?t make you|did your best|did what you could|mistakes?|forgive|learn)\b",
+    re.IGNORECASE,
+)
+_GENTLE_LINES = (
+    "Please be gentle with yourself - feeling this bad shows how much you care.",
+    "It doesn't make you a bad person; that it weighs on you shows you care.",
+    "Everyone slips up sometimes, and the fact that this bothers you shows you care.",
+)
+
+
+def gentle_line(message: str, reply: str) -> str | None:
+    """A gentle first sentence for a reply that leaves the user's self-blame unanswered; None when
+    there is none to meet or the reply already meets it."""
+    if not SELF_BLAME.search(message) or REASSURE.search(reply):
+        return None
+    return _GENTLE_LINES[sum(map(ord, message)) % len(_GENTLE_LINES)]
+
+
+def takes_sides(reply: str) -> bool:
+    """Whether the reply cheers or commiserates, rather than staying with the person."""
+    return bool(_CHEER.search(reply) or _MOURN.search(reply))
 
 
 def clean(text: str) -> str:
@@ -57,6 +97,8 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
         found.append("too short")
     if not is_safe_reply(reply):
         found.append("failed the safety check")
+    if _HOSTILE.search(reply):
+        found.append("sounds unkind")
     if _PROMISE.search(reply):
         found.append("promises an outcome")
     if not looks_english(reply) or any(not ch.isascii() for ch in reply if ch.isalpha()):
@@ -66,6 +108,8 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
         found.append("cheers bad news")
     if upbeat and _MOURN.search(reply):
         found.append("mourns good news")
+    if QUESTION_CUE.search(context[-1].strip()) and all(s.endswith("?") for s in sentences(reply)):
+        found.append("answers a question with only a question")
     mine = content_words(reply)
     if len(mine) >= 3 and sum(w in content_words(context[-1]) for w in mine) / len(mine) > 0.7:
         found.append("repeats the user's own words")

@@ -17,6 +17,7 @@ from agents.emotion import cause_clause
 from agents.listener.choose import accept_sentence, pick_opening
 from agents.listener.model import ListenerUnavailable, TrainedListener
 from agents.llm_policy import AgentResult, run_llm_policy
+from agents.reply_guards import gentle_line
 from agents.safety import is_safe_reply
 from agents.schema import EmotionReading, ResponseText, SceneReading
 from agents.strategies import UPBEAT_GROUPS, group_of, strategy_bank
@@ -222,10 +223,18 @@ class Responder:
             judged.extend(found)
             return chosen
 
+        spoken: list[str] = []
+
+        def accept(sentence: str) -> str | None:
+            text = accept_sentence(sentence, context, label)
+            if text is not None and not spoken:  # self-blame is met gently before anything else
+                if line := gentle_line(dialogue.message, text):
+                    text = f"{line} {text}"
+                spoken.append(text)
+            return text
+
         try:
-            _, reply = self.listener.write(
-                context, label, opening, lambda s: accept_sentence(s, context, label), on_sentence, CANDIDATES
-            )
+            _, reply = self.listener.write(context, label, opening, accept, on_sentence, CANDIDATES)
         except ListenerUnavailable:
             return None
         if reply is None:

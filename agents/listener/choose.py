@@ -7,24 +7,11 @@ import re
 import numpy as np
 
 from agents.listener.examples import human_replies_like, key_text
+from agents.listener.valence import upbeat
 from agents.listener.model import Candidate
-from agents.reply_guards import clean, problems
+from agents.reply_guards import QUESTION_CUE, REASSURE, SELF_BLAME, clean, problems, takes_sides
+from agents.strategies import UPBEAT_GROUPS, group_of
 from agents.wording import content_words
-
-_QUESTION_CUE = re.compile(
-    r"\?\s*$|^(?:what|how|should|do you|would you|can you|could you|is it|am i|why)\b", re.IGNORECASE
-)
-_SELF_BLAME = re.compile(
-    r"\b(?:my fault|i blame myself|i feel (?:so )?(?:guilty|ashamed|terrible|awful)|i should have|"
-    r"i shouldn'?t have|i'?m a (?:terrible|bad|horrible|awful)|i hate myself|i messed up|i screwed up)\b",
-    re.IGNORECASE,
-)
-_REASSURE = re.compile(
-    r"\b(?:not your fault|happens to|human|be (?:kind|gentle|easy) (?:on|with) yourself|you care|"
-    r"doesn'?t make you|did your best|did what you could|mistakes?|forgive|learn)\b",
-    re.IGNORECASE,
-)
-
 
 def score(text: str, candidate: Candidate, context: list[str]) -> float:
     """Higher is better: the model's own confidence, plus what a careful reader looks for: the
@@ -33,10 +20,10 @@ def score(text: str, candidate: Candidate, context: list[str]) -> float:
     mine = set(content_words(text))
     overlap = len(mine & set(content_words(message))) / max(1, len(mine))
     value = candidate.mean_logprob + 0.8 * overlap
-    asks = bool(_QUESTION_CUE.search(message.strip()))
+    asks = bool(QUESTION_CUE.search(message.strip()))
     if asks and "?" in text and not re.search(r"\b(?:i think|maybe|might|could|i'd|i would)\b", text, re.I):
         value -= 0.5  # a question answered with a question
-    if _SELF_BLAME.search(message) and _REASSURE.search(text):
+    if SELF_BLAME.search(message) and REASSURE.search(text):
         value += 0.6
     return value
 
@@ -46,15 +33,27 @@ def _standardised(values: list[float]) -> np.ndarray:
     return (array - array.mean()) / (array.std() + 1e-6)
 
 
+WRONG_TONE = 0.6  # how far a candidate's tone may sit from the one the moment calls for
+
+
+def expected_tone(emotion: str, message_upbeat: float) -> float:
+    """How upbeat the reply should read: the emotion's side, tempered by how the message itself
+    reads (the label can be wrong: a neighbour's kindness read as anger). A two-sided feeling takes
+    the message's reading alone."""
+    if emotion == "surprised":
+        return message_upbeat
+    return 0.5 * float(group_of(emotion) in UPBEAT_GROUPS) + 0.5 * message_upbeat
+
+
 def pick_opening(openings: list[Candidate], context: list[str], emotion: str) -> tuple[int | None, list[dict]]:
     """The best opening that passes every guard (None if none does) and what was judged of each.
 
-    Among those that pass, three readings count, each standardised over the candidates: the score
-    above (half weight), how close the opening is to the message (MiniLM cosine: on the point, not
-    generic), and how close it is to what human listeners replied in the nearest training situations
-    (agents.listener.examples: the tone people take with a scare, a loss, a win). On 100 held-out
-    contexts the three together chose replies nearer the human listener's own than the score alone
-    (MiniLM cosine 0.298 against 0.274)."""
+    Its tone is read first (agents.listener.valence): one far from what the moment calls for is
+    refused like any guard's failure. Among those left, four readings count, each standardised over
+    the candidates: the score above (half weight); how close the opening is to the message (MiniLM
+    cosine: on the point, not generic); how close it is to what human listeners replied in the
+    nearest training situations (agents.listener.examples: the tone people take with a scare, a
+    loss, a win); and how near its tone is to the expected one."""
     from agents.encoder import embed
 
     judged = []
@@ -64,14 +63,35 @@ def pick_opening(openings: list[Candidate], context: list[str], emotion: str) ->
         judged.append({"text": text, "raw": candidate.text, "problems": reasons,
                        "score": None if reasons else round(score(text, candidate, context), 3)})  # fmt: skip
     passing = [i for i, j in enumerate(judged) if not j["problems"]]
-    if len(passing) <= 1:
-        return (passing[0] if passing else None), judged
+    if not passing:
+        return None, judged
     vectors = embed([judged[i]["text"] for i in passing] + [context[-1], key_text(context)])
     replies, message, situation = vectors[:-2], vectors[-2], vectors[-1]
+    tones = upbeat(vectors)
+    if tones is not None:
+        wanted = expected_tone(emotion, float(tones[-2]))
+        # When the label and the message's own tone disagree, the moment is unclear: take no side.
+        unclear = emotion != "surprised" and abs(float(group_of(emotion) in UPBEAT_GROUPS) - float(tones[-2])) > 0.5
+        off = np.abs(tones[: len(passing)] - wanted)
+        for i, distance in zip(passing, off, strict=True):
+            judged[i]["tone_off"] = round(float(distance), 3)
+            if distance > WRONG_TONE:
+                judged[i]["problems"].append("the wrong tone for the moment")
+            elif unclear and takes_sides(judged[i]["text"]):
+                judged[i]["problems"].append("takes a side where the moment is unclear")
+        keep = [k for k, i in enumerate(passing) if not judged[i]["problems"]]
+        passing, replies, off = [passing[k] for k in keep], replies[keep], off[keep]
+        if not passing:
+            return None, judged
+    else:
+        off = np.zeros(len(passing))
+    if len(passing) == 1:
+        return passing[0], judged
     on_point = replies @ message
     examples = human_replies_like(situation)
     like_people = (replies @ examples.T).mean(1) if examples is not None else np.zeros(len(passing))
     total = 0.5 * _standardised([judged[i]["score"] for i in passing]) + _standardised(on_point)
+    total -= _standardised(off) if off.any() else 0.0
     if examples is not None:
         total += _standardised(like_people)
     for i, row, people, value in zip(passing, on_point, like_people, total, strict=True):

@@ -237,15 +237,20 @@ class Reply:
             piece = rest[:end]
             self._used += end
             accepted = self._accept(piece.strip()) if piece.strip() else None
-            if accepted is None or _repeats(accepted, self._sentences):
+            if accepted is None or _repeats(accepted, self._sentences) or self._count(accepted) > MAX_SENTENCES:
                 self._stopped = True
                 break
             self._sentences.append(accepted)
             if self._on_sentence is not None:
                 self._on_sentence(accepted)
-            if piece.endswith("\n") or len(self._sentences) >= MAX_SENTENCES:
+            if piece.endswith("\n") or self._count() >= MAX_SENTENCES:
                 self._stopped = True
         return self._stopped
+
+    def _count(self, adding: str = "") -> int:
+        """Sentences spoken so far, with `adding`: a piece may hold two (a short opening, or a gentle
+        word put before it)."""
+        return len(_SENTENCE_END.findall(" ".join([*self._sentences, adding]) + " "))
 
     def text(self) -> str | None:
         return " ".join(self._sentences) or None

@@ -1,0 +1,82 @@
+"""How upbeat a text reads: a logistic head on MiniLM embeddings, the same vectors the reranker already
+has for every candidate, so reading a candidate's tone costs a dot product. It learns from the
+EmpatheticDialogues train-split situations and from the listeners' replies outside the held-out
+conversations (agents.ed_split), each labelled by whether its emotion is on the happy side (surprise,
+felt at both, left out): situations alone read a reply's "Will you try again?" as cheerful. It is a
+reader apart from the harness's emotion classifier (mpnet), which judges the replies.
+
+    python -m agents.listener.valence --data ../shared/data/empathetic_dialogues   # make train-listener
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import functools
+import json
+from pathlib import Path
+
+import numpy as np
+
+ARTIFACT = Path(__file__).resolve().parent.parent / "artifacts" / "valence_head.npz"
+
+
+@functools.cache
+def _head(path: Path = ARTIFACT) -> tuple[np.ndarray, float] | None:
+    if not path.exists():
+        return None
+    with np.load(path) as arrays:
+        return arrays["weights"].astype(np.float32), float(arrays["bias"])
+
+
+def upbeat(vectors: np.ndarray) -> np.ndarray | None:
+    """The probability that each MiniLM vector's text is on the happy side; None without the head."""
+    head = _head()
+    if head is None:
+        return None
+    weights, bias = head
+    return 1.0 / (1.0 + np.exp(-(vectors @ weights + bias)))
+
+
+def build(data: Path, out: Path = ARTIFACT) -> dict:
+    from sklearn.linear_model import LogisticRegression
+
+    from agents.ed_split import listener_replies
+    from agents.encoder import embed
+    from agents.strategies import UPBEAT_GROUPS, group_of
+
+    names = json.loads((data / "situation_labels.json").read_text())
+    with (data / "situations_train.csv").open(encoding="utf-8") as f:
+        rows = [(r["text"].strip(), names[int(r["label"])] if isinstance(names, list) else names[r["label"]])
+                for r in csv.DictReader(f) if r["text"].strip()]  # fmt: skip
+    rows = [(t, e) for t, e in rows if e != "surprised"]  # felt at good news and bad alike
+    replies = [(r["reply"], r["emotion"]) for r in listener_replies(data / "listener_replies_dev.jsonl", held_out=False)
+               if r["emotion"] != "surprised"]  # fmt: skip
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(replies))
+    checked = [replies[i] for i in order[: len(replies) // 10]]  # a tenth of the replies checks the head
+    learned = rows + [replies[i] for i in order[len(replies) // 10 :]]
+
+    def arrays(pairs):
+        return embed([t for t, _ in pairs]), np.array([group_of(e) in UPBEAT_GROUPS for _, e in pairs], np.int64)
+
+    vectors, labels = arrays(learned)
+    weights = np.where(np.arange(len(learned)) >= len(rows), 3.0, 1.0)  # replies are what it reads
+    model = LogisticRegression(C=4.0, max_iter=2000).fit(vectors, labels, sample_weight=weights)
+    check_vectors, check_labels = arrays(checked)
+    accuracy = float((model.predict(check_vectors) == check_labels).mean())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(out, weights=model.coef_[0].astype(np.float32), bias=np.float32(model.intercept_[0]))
+    return {"situations": len(rows), "replies": len(learned) - len(rows), "reply_check_accuracy": round(accuracy, 4)}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, required=True, help="folder of the ED files")
+    parser.add_argument("--out", type=Path, default=ARTIFACT)
+    args = parser.parse_args(argv)
+    print(json.dumps(build(args.data, args.out)))
+
+
+if __name__ == "__main__":
+    main()
