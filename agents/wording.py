@@ -101,7 +101,8 @@ def reflect(text: str) -> str:
 # English function words; a message of several words with none of them is likely not English.
 _ENGLISH_MARKERS = frozenset(
     "the a an i you he she it we they is are was were am be to of and in on my me your that "
-    "this what how why so not but have has had do did can just feel with for at".split()
+    "this what how why so not but have has had do did can just feel with for at "
+    "oh no yes really very that's it's i'm you're don't can't".split()
 )
 
 

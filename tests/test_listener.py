@@ -9,8 +9,10 @@ from agents.ed_split import conversation_key, is_held_out, listener_replies
 from agents.emotion import EmotionAgent
 from agents.listener.choose import accept_sentence, pick_opening
 from agents.listener.lora import LoRALinear, merge
-from agents.listener.model import Candidate, TrainedListener
-from agents.reply_guards import clean, problems
+from agents.listener.export import export_dir
+from agents.listener.model import Candidate, Reply, TrainedListener
+from agents.listener.valence import upbeat
+from agents.reply_guards import clean, gentle_line, problems
 from agents.responder import Responder
 from agents.scene import SceneAgent
 from evals import blind
@@ -49,6 +51,8 @@ def test_a_generated_reply_is_cleaned_to_whole_spoken_sentences(raw, spoken):
         ("What kind of dog is Lola?", ["I adopted a dog today."], "joyful", "names someone the user never mentioned"),
         ("How old is your 3 year old?", ["My son started school."], "proud", "brings in numbers the user never gave"),
         ("Lo siento mucho, amigo.", ["I lost my job."], "sad", "not English"),
+        ("What's wrong with you? Get over it.", ["Nobody listens to me."], "annoyed", "sounds unkind"),
+        ("How are you doing?", ["Hi, how are you today?"], "content", "answers a question with only a question"),
     ],
 )
 def test_the_guards_reject_what_a_reply_must_never_do(reply, context, emotion, problem):
@@ -69,6 +73,35 @@ def test_the_chooser_takes_the_best_opening_that_passes_and_none_when_all_fail()
     assert pick_opening([cheering], context, "disappointed")[0] is None
     assert accept_sentence("Good luck!", context, "disappointed") == "Good luck!"  # short is fine later on
     assert accept_sentence("She will be fine, I promise.", context, "disappointed") is None
+
+
+def test_the_tone_head_reads_cheer_and_commiseration_apart():
+    from agents.encoder import embed
+
+    cheer, sorrow = upbeat(embed(["Awesome, congratulations, that's wonderful!", "I'm so sorry, that must hurt."]))
+    assert cheer > 0.8 and sorrow < 0.2
+
+
+def test_self_blame_left_unanswered_is_met_gently_first():
+    message = "It's all my fault, I'm a terrible friend."
+    assert gentle_line(message, "Oh no. What happened?")
+    assert gentle_line(message, "It's not your fault, these things happen.") is None
+    assert gentle_line("I got the job!", "Congratulations!") is None
+
+
+def test_a_reply_ends_where_it_starts_saying_the_same_again():
+    reply = Reply(None, lambda s: s)
+    assert reply.take("I am so sorry. I am so sorry. What happened next?", True)
+    assert reply.text() == "I am so sorry."
+
+
+def test_the_listener_runs_from_its_int8_export_named_by_the_adapter(listener, tmp_path):
+    listener.load()
+    assert (export_dir() / "model.onnx").exists()
+    assert listener.describe()["engine"] == "onnxruntime" and listener.describe()["weights"] == "int8"
+    retrained = tmp_path / "retrained.npz"
+    retrained.write_bytes(b"another adapter")
+    assert export_dir(retrained) != export_dir()  # a retrained adapter is exported afresh
 
 
 def test_a_merged_adapter_computes_what_the_wrapped_layer_did():
@@ -138,7 +171,7 @@ def test_a_turn_with_the_trained_listener_chosen_is_answered_by_it(home, monkeyp
     result = runner.run(runner.request(text="My dog died yesterday. I miss him so much.", want_speech=False))
     responder = next(e for e in runner.store.trace(result["turn"]) if e["node"] == "responder")
     assert responder["strategy"] == "listener"
-    passing = [o["text"] for o in responder["openings"] if o["score"] is not None]
+    passing = [o["text"] for o in responder["openings"] if not o["problems"]]
     assert any(result["meta"]["response"].startswith(text) for text in passing)
 
 

@@ -69,9 +69,10 @@ def pick_opening(openings: list[Candidate], context: list[str], emotion: str) ->
     replies, message, situation = vectors[:-2], vectors[-2], vectors[-1]
     tones = upbeat(vectors)
     if tones is not None:
-        wanted = expected_tone(emotion, float(tones[-2]))
+        message_tone = float(upbeat(message[None], "message")[0])
+        wanted = expected_tone(emotion, message_tone)
         # When the label and the message's own tone disagree, the moment is unclear: take no side.
-        unclear = emotion != "surprised" and abs(float(group_of(emotion) in UPBEAT_GROUPS) - float(tones[-2])) > 0.5
+        unclear = emotion != "surprised" and abs(float(group_of(emotion) in UPBEAT_GROUPS) - message_tone) > 0.5
         off = np.abs(tones[: len(passing)] - wanted)
         for i, distance in zip(passing, off, strict=True):
             judged[i]["tone_off"] = round(float(distance), 3)

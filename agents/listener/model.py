@@ -26,6 +26,9 @@ from agents.precision import vector_extensions
 MAX_NEW_TOKENS = 48
 MAX_SENTENCES = 3
 TEMPERATURE, TOP_P = 0.7, 0.9
+# The chosen reply is written on nearly greedily: its openings were varied and reranked, but what
+# follows is not, and sampled sentences are where a small model wanders ("...or was she poisoned?").
+CONTINUE_TEMPERATURE = 0.3
 TOP_K = 64  # the nucleus is looked for among the likeliest tokens only: it is always far smaller
 
 
@@ -129,7 +132,7 @@ class TrainedListener:
             rows = list(range(n))  # the candidates still written, by their row in the cache
             chosen = None
             for _ in range(MAX_NEW_TOKENS):
-                picked, logprobs = _sample(logits, rng)
+                picked, logprobs = _sample(logits, rng, TEMPERATURE if chosen is None else CONTINUE_TEMPERATURE)
                 for row, i in enumerate(rows):
                     token = int(picked[row])
                     if ended[i]:
@@ -165,9 +168,9 @@ class TrainedListener:
         return openings, spoken.text()
 
 
-def _sample(logits: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _sample(logits: np.ndarray, rng: np.random.Generator, temperature: float) -> tuple[np.ndarray, np.ndarray]:
     """Nucleus sampling, one token per row, with each picked token's log-probability."""
-    scaled = logits.astype(np.float64) / TEMPERATURE
+    scaled = logits.astype(np.float64) / temperature
     top = np.argpartition(-scaled, TOP_K, axis=1)[:, :TOP_K]
     top_scores = np.take_along_axis(scaled, top, 1)
     order = np.argsort(-top_scores, axis=1)

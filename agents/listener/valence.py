@@ -1,8 +1,11 @@
-"""How upbeat a text reads: a logistic head on MiniLM embeddings, the same vectors the reranker already
+"""How upbeat a text reads: two logistic heads on MiniLM embeddings, one for the person's message and
+one for a listener's reply, the same vectors the reranker already
 has for every candidate, so reading a candidate's tone costs a dot product. It learns from the
 EmpatheticDialogues train-split situations and from the listeners' replies outside the held-out
 conversations (agents.ed_split), each labelled by whether its emotion is on the happy side (surprise,
-felt at both, left out): situations alone read a reply's "Will you try again?" as cheerful. It is a
+felt at both, left out). The message head learns the situations alone; the reply head the replies
+too, weighted up: situations alone read a reply's "Will you try again?" as cheerful, and the replies
+blur how a message reads. It is a
 reader apart from the harness's emotion classifier (mpnet), which judges the replies.
 
     python -m agents.listener.valence --data ../shared/data/empathetic_dialogues   # make train-listener
@@ -21,20 +24,24 @@ import numpy as np
 ARTIFACT = Path(__file__).resolve().parent.parent / "artifacts" / "valence_head.npz"
 
 
+READERS = ("message", "reply")  # what the person says, and what a listener says back
+
+
 @functools.cache
-def _head(path: Path = ARTIFACT) -> tuple[np.ndarray, float] | None:
+def _heads(path: Path = ARTIFACT) -> dict[str, tuple[np.ndarray, float]] | None:
     if not path.exists():
         return None
     with np.load(path) as arrays:
-        return arrays["weights"].astype(np.float32), float(arrays["bias"])
+        return {r: (arrays[f"{r}_weights"].astype(np.float32), float(arrays[f"{r}_bias"])) for r in READERS}
 
 
-def upbeat(vectors: np.ndarray) -> np.ndarray | None:
-    """The probability that each MiniLM vector's text is on the happy side; None without the head."""
-    head = _head()
-    if head is None:
+def upbeat(vectors: np.ndarray, reader: str = "reply") -> np.ndarray | None:
+    """The probability that each MiniLM vector's text is on the happy side, read as a `reader`
+    ("message" or "reply"); None without the heads."""
+    heads = _heads()
+    if heads is None:
         return None
-    weights, bias = head
+    weights, bias = heads[reader]
     return 1.0 / (1.0 + np.exp(-(vectors @ weights + bias)))
 
 
@@ -61,13 +68,21 @@ def build(data: Path, out: Path = ARTIFACT) -> dict:
         return embed([t for t, _ in pairs]), np.array([group_of(e) in UPBEAT_GROUPS for _, e in pairs], np.int64)
 
     vectors, labels = arrays(learned)
-    weights = np.where(np.arange(len(learned)) >= len(rows), 3.0, 1.0)  # replies are what it reads
-    model = LogisticRegression(C=4.0, max_iter=2000).fit(vectors, labels, sample_weight=weights)
+    situations = len(rows)
+    split = situations * 9 // 10  # the message head is checked on the last tenth of the situations first
+    checking = LogisticRegression(C=4.0, max_iter=2000).fit(vectors[:split], labels[:split])
+    message_accuracy = float((checking.predict(vectors[split:situations]) == labels[split:situations]).mean())
+    message = LogisticRegression(C=4.0, max_iter=2000).fit(vectors[:situations], labels[:situations])
+    weights = np.where(np.arange(len(learned)) >= situations, 3.0, 1.0)  # replies are what it reads
+    reply = LogisticRegression(C=4.0, max_iter=2000).fit(vectors, labels, sample_weight=weights)
     check_vectors, check_labels = arrays(checked)
-    accuracy = float((model.predict(check_vectors) == check_labels).mean())
+    reply_accuracy = float((reply.predict(check_vectors) == check_labels).mean())
     out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(out, weights=model.coef_[0].astype(np.float32), bias=np.float32(model.intercept_[0]))
-    return {"situations": len(rows), "replies": len(learned) - len(rows), "reply_check_accuracy": round(accuracy, 4)}
+    heads = {f"{name}_{part}": value for name, model in (("message", message), ("reply", reply))
+             for part, value in (("weights", model.coef_[0].astype(np.float32)), ("bias", np.float32(model.intercept_[0])))}  # fmt: skip
+    np.savez(out, **heads)
+    return {"situations": situations, "replies": len(learned) - situations,
+            "message_check_accuracy": round(message_accuracy, 4), "reply_check_accuracy": round(reply_accuracy, 4)}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:
