@@ -44,10 +44,10 @@ class Settings:
         metadata={"env": "EMPATHYEAR_LLM_TIMEOUT_S", "help": "seconds before a chat call fails"},
     )
     listener: str = field(
-        default_factory=lambda: _env("EMPATHYEAR_LISTENER", "templates").lower(),
+        default_factory=lambda: _env("EMPATHYEAR_LISTENER", "trained").lower(),
         metadata={
             "env": "EMPATHYEAR_LISTENER",
-            "help": "templates | trained (the fine-tuned listener, templates as its fallback)",
+            "help": "trained (the fine-tuned listener, templates as its fallback) | templates",
         },
     )
     history_turns: int = field(

@@ -201,3 +201,10 @@ def test_a_blind_sheet_hides_the_systems_and_its_ratings_score_per_system(tmp_pa
     report = blind.score(key, tmp_path / "ratings.json")["systems"]
     assert report["human"] == {"n": 4, "mean": 5.0, "stderr": 0.0}
     assert report["templates"]["mean"] == 2.0
+
+
+def test_the_trained_listener_is_the_default_reply_policy(monkeypatch):
+    from graph.config import Settings
+
+    monkeypatch.delenv("EMPATHYEAR_LISTENER", raising=False)
+    assert Settings().listener == "trained"

@@ -11,11 +11,25 @@ from agents.listener.valence import upbeat
 from agents.listener.model import Candidate
 from agents.reply_guards import QUESTION_CUE, REASSURE, SELF_BLAME, clean, problems, takes_sides
 from agents.strategies import UPBEAT_GROUPS, group_of
-from agents.wording import content_words
+from agents.wording import content_words, sentences
+
+# A sentence about the listener's own life ("I have never done a marathon", "I hate moving") turns
+# the conversation to the friend; these first-person openings stay with the person instead.
+_ABOUT_THEM = re.compile(
+    r"^i(?:'m| am)? (?:so |really |very )?(?:sorry|glad|happy|proud|hope|bet|can (?:only )?imagine|understand|know how|"
+    r"think|would (?:be|feel)|'d (?:be|feel)|feel for you|love that you|wish you|can see|can tell|can't imagine)",
+    re.IGNORECASE,
+)
+
+
+def about_themselves(text: str) -> int:
+    """How many of the reply's sentences are the listener talking about themselves."""
+    return sum(1 for s in sentences(text) if re.match(r"i\b|i'", s, re.I) and not _ABOUT_THEM.match(s))
+
 
 def score(text: str, candidate: Candidate, context: list[str]) -> float:
     """Higher is better: the model's own confidence, plus what a careful reader looks for: the
-    user's own subject taken up, a question answered, self-blame met gently."""
+    user's own subject taken up, a question answered, self-blame met gently, the talk kept on them."""
     message = context[-1]
     mine = set(content_words(text))
     overlap = len(mine & set(content_words(message))) / max(1, len(mine))
@@ -25,7 +39,7 @@ def score(text: str, candidate: Candidate, context: list[str]) -> float:
         value -= 0.5  # a question answered with a question
     if SELF_BLAME.search(message) and REASSURE.search(text):
         value += 0.6
-    return value
+    return value - 0.5 * about_themselves(text)
 
 
 def _standardised(values: list[float]) -> np.ndarray:
