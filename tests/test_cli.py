@@ -28,7 +28,7 @@ def test_chat_json_follows_the_contract_and_continues_a_session(home):
     result = json.loads(first.stdout)
     MetaResponse.model_validate(result["meta"])
     assert result["meta"]["scene"]["scenario"] == "stuck-in-traffic"
-    assert "traffic was horrible" in result["meta"]["response"]
+    assert result["meta"]["response"].strip()  # the default listener's words; the turn tests read the wording
 
     second = run(home, "chat", "It happened again this morning.", "--session", result["session"], "--json", "--no-speech")
     follow = json.loads(second.stdout)

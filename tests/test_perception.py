@@ -32,10 +32,12 @@ def runner(tmp_path_factory):
     import os
 
     os.environ["EMPATHYEAR_HOME"] = str(tmp_path_factory.mktemp("home"))
+    # what was heard shows in the templates' mirrored wording; the listener's is its own
+    os.environ["EMPATHYEAR_LISTENER"] = "templates"
     try:
         yield TurnRunner(Settings(), chat_model=None)
     finally:
-        del os.environ["EMPATHYEAR_HOME"]
+        del os.environ["EMPATHYEAR_HOME"], os.environ["EMPATHYEAR_LISTENER"]
 
 
 def turn(runner, **fields):
