@@ -9,7 +9,9 @@ figure is checked against its target; the report says which are met.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,8 +34,21 @@ TARGETS = [
     ("responses", "corpus_dist2", ">=", 0.45, "corpus Dist-2 over 500 replies"),
     ("responses", "unique_share", ">=", 0.95, "share of unique replies"),
     ("responses", "safety_failures", "<=", 0, "replies failing the safety check"),
+    ("listener", "systems.listener.first_sentence_p50_s", "<=", 0.8, "listener's first spoken sentence, p50 (s)"),
+    ("listener", "systems.listener.whole_p50_s", "<=", 2.0, "listener's whole reply, p50 (s)"),
+    ("listener", "systems.listener.valence_disagreements", "<", 0.05, "held-out replies of the wrong tone"),
+    ("listener", "systems.listener.safety_failures", "<=", 0, "held-out replies failing a safety guard"),
+    ("conversations", "pass_rate", ">=", 0.9, "conversation-suite turns passing every check"),
 ]
 HUMAN = {"corpus_dist1": 0.163, "corpus_dist2": 0.622}  # listeners' own replies to ED test contexts
+
+
+def machine_key(stamp: dict) -> str:
+    """The CPU's name and a digest of its vector extensions and core count, for a file name."""
+    machine = stamp["machine"]
+    name = re.sub(r"[^a-z0-9]+", "-", str(machine["cpu"]).lower()).strip("-")
+    digest = hashlib.sha256(json.dumps([machine["vector_extensions"], machine["cpus"]]).encode()).hexdigest()[:8]
+    return f"{name}-{digest}"
 
 
 def run_benchmark(name: str, extra: list[str]) -> dict:
@@ -45,11 +60,22 @@ def run_benchmark(name: str, extra: list[str]) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def figure_of(report: dict, figure: str):
+    """A figure by its dotted path in a report ("systems.listener.whole_p50_s")."""
+    value = report
+    for part in figure.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+COMPARE = {"<=": lambda v, t: v <= t, "<": lambda v, t: v < t, ">=": lambda v, t: v >= t}
+
+
 def checks(reports: dict[str, dict]) -> list[dict]:
     rows = []
     for bench, figure, comparison, target, label in TARGETS:
-        value = reports.get(bench, {}).get(figure)
-        met = value is not None and (value <= target if comparison == "<=" else value >= target)
+        value = figure_of(reports.get(bench, {}), figure)
+        met = value is not None and COMPARE[comparison](value, target)
         rows.append(
             {
                 "benchmark": bench,
@@ -139,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
     data = ["--data", str(args.data), "--limit", str(args.limit)]
     reports = {}
     for name, extra in (("speech", []), ("video", []), ("perception", []), ("latency", []),
-                        ("emotion", data), ("responses", [*data, "--out", str(RESULTS / "replies.jsonl")])):  # fmt: skip
+                        ("emotion", data), ("responses", [*data, "--out", str(RESULTS / "replies.jsonl")]),
+                        ("listener", ["--limit", "150"]), ("conversations", [])):  # fmt: skip
         print(f"running {name}…", flush=True)
         reports[name] = run_benchmark(name, extra)
     rows, stamp = checks(reports), provenance()
@@ -147,6 +174,10 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps({**stamp, "checks": rows, "benchmarks": reports}, indent=1)
     )
     (RESULTS / "latest.md").write_text(markdown(reports, rows, plots(reports), stamp))
+    # Figures from different CPUs are never one series: each machine keeps its own record.
+    (RESULTS / f"machine-{machine_key(stamp)}.json").write_text(
+        json.dumps({**stamp, "checks": rows, "benchmarks": reports}, indent=1)
+    )
     met = sum(r["met"] for r in rows)
     print(f"{met} of {len(rows)} targets met; report: {RESULTS / 'latest.md'}")
     return 0
