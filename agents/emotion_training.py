@@ -4,11 +4,13 @@
 
 Each member is a multinomial logistic regression over one view of the text: MiniLM or mpnet
 sentence embeddings (frozen), or word uni+bigram TF-IDF. First the heads learn the 17,802
-training situations and their paraphrases; the validation dialogues (dialogues_dev.jsonl), split
-by conversation, give a selection half, which picks the mixing weights and the temperature, and a
-report half, which nothing is fitted on and which gives the held-out accuracy printed at the end.
-Then, unless --no-refit, the saved heads are refitted with the same choices on everything: the
-training and validation situations with their paraphrases and every validation dialogue context.
+training situations and their paraphrases; the validation dialogues (dialogues_dev.jsonl) outside
+the held-out conversations (agents.ed_split), split by conversation, give a selection half, which
+picks the mixing weights and the temperature, and a report half, which nothing is fitted on at
+first. Then, unless --no-refit, the saved heads are refitted with the same choices on the training
+situations with their paraphrases and both halves. The held-out conversations, which the listener's
+figures are measured on, are never learnt: their accuracy is printed at the end. Nor are the
+validation situations, which are those conversations' own prompts.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from agents.ed_split import is_held_out
 from agents.emotion_classifier import ARTIFACT, dense_features, format_context, log_softmax
 from agents.tfidf import TfidfFeatures
 
@@ -132,7 +135,8 @@ def main(argv: list[str] | None = None) -> None:
     labels = [names[str(i)] for i in range(len(names))]
     text, aug, y = read_situations(args.data / "situations_train.csv")
     dialogues = [json.loads(line) for line in (args.data / "dialogues_dev.jsonl").open(encoding="utf-8")]
-    select, report = split_by_conversation(dialogues)
+    held_out = [d for d in dialogues if is_held_out(d["context"])]
+    select, report = split_by_conversation([d for d in dialogues if not is_held_out(d["context"])])
     select_texts = [format_context(d["context"]) for d in select]
     report_texts = [format_context(d["context"]) for d in report]
     select_gold = np.array([labels.index(d["emotion"]) for d in select])
@@ -140,10 +144,11 @@ def main(argv: list[str] | None = None) -> None:
 
     # 1. Heads on the situations; mixing and temperature chosen on the selection half.
     train_parts, train_gold = [text, aug], np.array(y + y)
-    select_lp, report_lp, summary, saved = [], [], {}, {}
+    select_lp, report_lp, summary, saved, views = [], [], {}, {}, []
     for member in members:
         arrays, view = fit_member(member, train_parts, train_gold, args.cache)
         saved |= arrays
+        views.append(view)
         select_lp.append(view(select_texts))
         report_lp.append(view(report_texts))
         summary[member] = {"report_half_accuracy": round(float((report_lp[-1].argmax(1) == report_gold).mean()), 4)}
@@ -152,15 +157,20 @@ def main(argv: list[str] | None = None) -> None:
     temperature = fit_temperature(mixed_select, select_gold)
     mixed_report = sum(w * lp for w, lp in zip(mix, report_lp))
 
-    # 2. The committed heads also learn from the validation situations and the dialogue contexts,
-    #    with the choices made above.
+    # 2. The committed heads also learn from the dialogue contexts outside the held-out
+    #    conversations, with the choices made above.
     if not args.no_refit:
-        valid_text, valid_aug, valid_y = read_situations(args.data / "situations_valid.csv")
-        train_parts = train_parts + [valid_text, valid_aug, select_texts, report_texts]
-        train_gold = np.concatenate([train_gold, np.array(valid_y + valid_y), select_gold, report_gold])
-        saved = {}
+        train_parts = train_parts + [select_texts, report_texts]
+        train_gold = np.concatenate([train_gold, select_gold, report_gold])
+        saved, views = {}, []
         for member in members:
-            saved |= fit_member(member, train_parts, train_gold, args.cache)[0]
+            arrays, view = fit_member(member, train_parts, train_gold, args.cache)
+            saved |= arrays
+            views.append(view)
+    # The saved heads read the held-out conversations, which nothing was fitted on.
+    held_texts = [format_context(d["context"]) for d in held_out]
+    held_gold = np.array([labels.index(d["emotion"]) for d in held_out])
+    mixed_held = sum(w * view(held_texts) for w, view in zip(mix, views))
 
     saved |= {"labels": np.array(labels), "members": np.array(members), "temperature": np.float32(temperature)}
     for member, weight in zip(members, mix):
@@ -172,9 +182,10 @@ def main(argv: list[str] | None = None) -> None:
         "mix": dict(zip(members, mix)),
         "temperature": round(temperature, 4),
         "selection_half": {"n": len(select), "accuracy": round(float((mixed_select.argmax(1) == select_gold).mean()), 4)},
-        "report_half_held_out": {"n": len(report), "accuracy": round(float((mixed_report.argmax(1) == report_gold).mean()), 4)},
+        "report_half_before_refit": {"n": len(report), "accuracy": round(float((mixed_report.argmax(1) == report_gold).mean()), 4)},
+        "held_out_conversations": {"n": len(held_out), "accuracy": round(float((mixed_held.argmax(1) == held_gold).mean()), 4)},
         "saved_heads_trained_on": f"{len(train_gold)} rows: training situations and paraphrases"
-        + ("" if args.no_refit else ", validation situations and paraphrases, and every validation dialogue context"),
+        + ("" if args.no_refit else ", and the validation dialogue contexts outside the held-out conversations"),
         "artifact_bytes": args.out.stat().st_size,
         "seconds": round(time.perf_counter() - started, 1),
     }, indent=2))  # fmt: skip
