@@ -46,8 +46,10 @@ train-emotion: setup
 	$(BIN)/python -m agents.emotion_training --data $(ED_DATA)
 
 # Retrains the listener's LoRA adapter (agents/artifacts/listener_lora.npz; see the README): about
-# 35 minutes on two cores. Then indexes the human replies its reranker compares with, and exports it.
+# 35 minutes on two cores. Then indexes the human replies its reranker compares with, trains the
+# tone heads it reads candidates with, and exports it.
 train-listener: setup
 	$(BIN)/python -m agents.listener.training --data $(ED_DATA)
 	$(BIN)/python -m agents.listener.examples --data $(ED_DATA)
+	$(BIN)/python -m agents.listener.valence --data $(ED_DATA)
 	$(BIN)/python -m agents.listener.export
