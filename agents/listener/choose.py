@@ -81,13 +81,13 @@ def pick_opening(openings: list[Candidate], context: list[str], emotion: str) ->
         return None, judged
     vectors = embed([judged[i]["text"] for i in passing] + [context[-1], key_text(context)])
     replies, message, situation = vectors[:-2], vectors[-2], vectors[-1]
-    tones = upbeat(vectors)
+    tones = upbeat(replies)
     if tones is not None:
         message_tone = float(upbeat(message[None], "message")[0])
         wanted = expected_tone(emotion, message_tone)
         # When the label and the message's own tone disagree, the moment is unclear: take no side.
         unclear = emotion != "surprised" and abs(float(group_of(emotion) in UPBEAT_GROUPS) - message_tone) > 0.5
-        off = np.abs(tones[: len(passing)] - wanted)
+        off = np.abs(tones - wanted)
         for i, distance in zip(passing, off, strict=True):
             judged[i]["tone_off"] = round(float(distance), 3)
             if distance > WRONG_TONE:
@@ -105,10 +105,9 @@ def pick_opening(openings: list[Candidate], context: list[str], emotion: str) ->
     on_point = replies @ message
     examples = human_replies_like(situation)
     like_people = (replies @ examples.T).mean(1) if examples is not None else np.zeros(len(passing))
-    total = 0.5 * _standardised([judged[i]["score"] for i in passing]) + _standardised(on_point)
-    total -= _standardised(off) if off.any() else 0.0
-    if examples is not None:
-        total += _standardised(like_people)
+    # A reading that is the same for every candidate (no index, no tone heads) standardises to zero.
+    total = (0.5 * _standardised([judged[i]["score"] for i in passing]) + _standardised(on_point)
+             + _standardised(like_people) - _standardised(off))  # fmt: skip
     for i, row, people, value in zip(passing, on_point, like_people, total, strict=True):
         judged[i].update(on_point=round(float(row), 3), like_people=round(float(people), 3), total=round(float(value), 3))
     return passing[int(np.argmax(total))], judged

@@ -3,8 +3,8 @@ exported to ONNX Runtime with int8 weights (agents.listener.export) and loaded o
 candidates side by side up to their first sentence, a reranker picks one (agents.listener.choose),
 and only that one is written on, each sentence handed on as it is done.
 
-The prompt is read once and its key/value cache copied to every candidate; on two cores a step for
-five candidates costs about what a step for one does, so the candidates come nearly free."""
+The prompt is read once and its key/value cache copied to every candidate; on two cores a decoding
+step took 7.1 ms for one candidate and 12.6 ms for five, so more candidates cost little."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ class TrainedListener:
             self.load_s = round(time.perf_counter() - started, 3)
 
     def describe(self) -> dict:
-        """The path the listener runs on, for the doctor, the server's start-up line and benchmarks."""
+        """The path the listener runs on, for the server's start-up line."""
         return {"engine": "onnxruntime", "weights": PRECISION, "cpu_kernels": vector_extensions()}
 
     def _step(self, ids: np.ndarray, past: list[np.ndarray], length: int) -> tuple[np.ndarray, list[np.ndarray]]:

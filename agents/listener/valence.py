@@ -54,8 +54,7 @@ def build(data: Path, out: Path = ARTIFACT) -> dict:
 
     names = json.loads((data / "situation_labels.json").read_text())
     with (data / "situations_train.csv").open(encoding="utf-8") as f:
-        rows = [(r["text"].strip(), names[int(r["label"])] if isinstance(names, list) else names[r["label"]])
-                for r in csv.DictReader(f) if r["text"].strip()]  # fmt: skip
+        rows = [(r["text"].strip(), names[r["label"]]) for r in csv.DictReader(f) if r["text"].strip()]
     rows = [(t, e) for t, e in rows if e != "surprised"]  # felt at good news and bad alike
     replies = [(r["reply"], r["emotion"]) for r in listener_replies(data / "listener_replies_dev.jsonl", held_out=False)
                if r["emotion"] != "surprised"]  # fmt: skip
