@@ -126,7 +126,7 @@ def test_the_trace_tab_replays_the_last_turn_with_an_edited_prompt(tmp_path):
         prompt = page.locator("#replay-prompt textarea")
         # the last turn's prompt arrives after the tab opens; editing before it lands loses it
         page.wait_for_function(
-            "() => document.querySelector('#replay-prompt textarea').value.includes('You are EmpathyEar')",
+            "() => document.querySelector('#replay-prompt textarea')?.value.includes('You are EmpathyEar')",
             timeout=60_000,
         )  # fmt: skip
         prompt.fill(prompt.input_value() + f"\n{BRIEF_INSTRUCTION}\n")
