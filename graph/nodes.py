@@ -29,9 +29,9 @@ from graph.config import MAX_TEXT_CHARS, Settings
 from graph.state import TurnState
 from graph.telemetry import Telemetry
 from memory.store import Store
-from tools.contract import LLM_CALLABLE, STREAMS_SPEECH, SupportContext, capabilities_of, function_spec
+from tools.contract import LLM_CALLABLE, STREAMS_SPEECH, STREAMS_TEXT, SupportContext, capabilities_of, function_spec
 from tools.registry import ToolRegistry
-from tools.speech.feed import SpeechFeed
+from tools.feed import Feed
 
 SAFETY_FAMILIES = {"suicide": "crisis intervention", "self_harm": "crisis intervention",
                    "abuse": "domestic violence support"}  # fmt: skip
@@ -125,21 +125,23 @@ def call_with_timeout(call: Callable[[Any], Any], argument: Any, seconds: float)
         pool.shutdown(wait=False)
 
 
-class SpeechFeeds:
-    """The speech of each turn in flight, passed from synthesize_speech to animate_face, which run
-    side by side: whichever starts first opens the turn's feed."""
+class TurnFeeds:
+    """What steps of a turn in flight hand each other while they run side by side: the reply's
+    sentences ("reply", responder to synthesize_speech) and its speech ("speech", synthesize_speech
+    to animate_face). Whichever side starts first opens the feed."""
 
     def __init__(self) -> None:
-        self._feeds: dict[str, SpeechFeed] = {}
+        self._feeds: dict[tuple[str, str], Feed] = {}
         self._lock = threading.Lock()
 
-    def open(self, turn_id: str) -> SpeechFeed:
+    def open(self, turn_id: str, kind: str) -> Feed:
         with self._lock:
-            return self._feeds.setdefault(turn_id, SpeechFeed())
+            return self._feeds.setdefault((turn_id, kind), Feed())
 
     def discard(self, turn_id: str) -> None:
         with self._lock:
-            self._feeds.pop(turn_id, None)
+            for key in [k for k in self._feeds if k[0] == turn_id]:
+                del self._feeds[key]
 
 
 class TurnNodes:
@@ -152,7 +154,7 @@ class TurnNodes:
         self.agents = agents
         self.tools = tools
         self.telemetry = telemetry or Telemetry()
-        self.feeds = SpeechFeeds()
+        self.feeds = TurnFeeds()
 
     # -- wrapping ---------------------------------------------------------------------------
     def traced(self, name: str, node: Callable[[TurnState], NodeOutcome]) -> Callable[[TurnState], dict]:
@@ -285,22 +287,41 @@ class TurnNodes:
         )
 
     def responder(self, state: TurnState) -> NodeOutcome:
+        """Runs beside synthesize_speech: each sentence goes to the page and to speech as soon as it is
+        written and guarded; a policy that writes its reply whole hands it over whole."""
         emotion = EmotionReading(**state["emotion"])
         scene = SceneReading(**state["scene"])
         callable_tools = [
             function_spec(t) for t in self.tools.support() if LLM_CALLABLE in capabilities_of(t)
         ]
-        result = self.agents.responder.run(
-            self.dialogue(state), emotion, scene, state.get("english", True), callable_tools, reply_writer()
-        )
+        feed, shown = self.feeds.open(state["turn_id"], "reply"), reply_writer()
+        written: list[str] = []
+
+        def on_sentence(sentence: str) -> None:
+            written.append(sentence)
+            feed.put(sentence)
+            if shown is not None:
+                shown(sentence)
+
+        reply = None
+        try:
+            note = perceived_note(state.get("perception"), emotion.label)
+            if note:
+                on_sentence(note)
+            result = self.agents.responder.run(
+                self.dialogue(state), emotion, scene, state.get("english", True), callable_tools, on_sentence
+            )
+            if len(written) == (1 if note else 0):
+                on_sentence(result.output.response)
+            reply = " ".join(written)
+        finally:  # speech waits on this feed: it must close however the reply ended
+            feed.close(reply)
         details, warnings = agent_details(result, "responder")
-        inputs = {"emotion": emotion.label, "scenario": scene.scenario}
-        reply = result.output.response
-        if note := perceived_note(state.get("perception"), emotion.label):
-            reply = f"{note} {reply}"
+        if note:
             details["perceived_note"] = note
         if result.tool_calls:
             details["tool_calls"] = result.tool_calls
+        inputs = {"emotion": emotion.label, "scenario": scene.scenario}
         return NodeOutcome(
             {"response": reply, "tool_calls": result.tool_calls, "warnings": warnings}, inputs, details
         )
@@ -413,20 +434,33 @@ class TurnNodes:
         return self._pinned_step("voice_retrieval", "voice", state, "voice retrieval")
 
     def synthesize_speech(self, state: TurnState) -> NodeOutcome:
+        """Runs beside the responder. A tool that streams speaks each sentence as it arrives; any
+        other gets the finished reply, as does every tool on the safety route, whose reply is written
+        before."""
+        turn_id = state["turn_id"]
         args = {
-            "text": state["response"], "voice": state.get("voice"), "emotion": state["emotion"],
+            "voice": state.get("voice"), "emotion": state["emotion"],
             "steady": bool(state.get("crisis")), "out_dir": state["media_dir"],
         }  # fmt: skip
-        feed = self.feeds.open(state["turn_id"]) if state.get("want_video", True) else None
+        feed = self.feeds.open(turn_id, "speech") if state.get("want_video", True) else None
         listeners = [f for f in (speech_chunk_writer(), feed.put if feed else None) if f]
 
         def on_chunk(chunk: Any) -> None:
             for listener in listeners:
                 listener(chunk)
 
+        extra: dict[str, Any] = {"on_chunk": on_chunk}
         outcome = None
         try:
-            outcome = self._tool_step("speech", "speech", args, "speech synthesis", {"on_chunk": on_chunk})
+            tool = self.tools.get("speech")
+            reply = None if state.get("crisis") else self.feeds.open(turn_id, "reply")
+            if reply is not None and tool is not None and STREAMS_TEXT in capabilities_of(tool):
+                extra["sentences"] = reply
+            else:
+                args["text"] = reply.drain() if reply is not None else state["response"]
+            outcome = self._tool_step("speech", "speech", args, "speech synthesis", extra)
+            if reply is not None:
+                outcome.inputs["text"] = reply.drain()  # the reply as it was spoken, for the trace
         finally:  # the avatar waits on this feed: it must close however speech ended
             if feed is not None:
                 feed.close(outcome.update.get("speech") if outcome else None)
@@ -438,31 +472,30 @@ class TurnNodes:
     def animate_face(self, state: TurnState) -> NodeOutcome:
         """Runs beside synthesize_speech. A tool that streams renders each chunk of speech as it is
         spoken; any other gets the finished speech."""
-        feed = self.feeds.open(state["turn_id"])
+        feed = self.feeds.open(state["turn_id"], "speech")
         args = {"face": state.get("face"), "emotion": state["emotion"], "out_dir": state["media_dir"]}
         tool = self.tools.get("talking_face")
-        try:
-            if tool is not None and STREAMS_SPEECH in capabilities_of(tool):
-                outcome = self._tool_step(
-                    "talking_face", "video", args, "talking-face animation", {"speech_feed": feed}
-                )
-            elif feed.drain() is not None:
-                outcome = self._tool_step(
-                    "talking_face", "video", {**args, "speech": feed.speech}, "talking-face animation"
-                )
-            else:
-                outcome = NodeOutcome({"video": None}, args)
-        finally:
-            self.feeds.discard(state["turn_id"])
-        if feed.speech is None:
+        if tool is not None and STREAMS_SPEECH in capabilities_of(tool):
+            outcome = self._tool_step(
+                "talking_face", "video", args, "talking-face animation", {"speech_feed": feed}
+            )
+        elif feed.drain() is not None:
+            outcome = self._tool_step(
+                "talking_face", "video", {**args, "speech": feed.result}, "talking-face animation"
+            )
+        else:
+            outcome = NodeOutcome({"video": None}, args)
+        if feed.result is None:
             outcome.update |= {
                 "video": None,
                 "warnings": ["no speech to animate; the avatar video is skipped"],
             }
-        outcome.inputs["speech"] = feed.speech
+        outcome.inputs["speech"] = feed.result
         return outcome
 
     def remember(self, state: TurnState) -> NodeOutcome:
+        """The turn's last step, once every branch has finished."""
+        self.feeds.discard(state["turn_id"])
         meta = {
             "emotion": state.get("emotion"), "scene": state.get("scene"),
             "response": state["response"], "profile": state.get("profile"),

@@ -29,7 +29,7 @@ from tools.registry import ToolRegistry
 # The agents in the order a turn runs them, with the prompt file each one reads.
 AGENT_PROMPTS = {"emotion": "emotion", "scene": "scene", "responder": "response", "profile": "profile"}
 # The node whose finishing leads into each agent, so the graph's own routing takes over from there.
-_BEFORE = {"scene": "emotion", "responder": "scene", "profile": "support"}
+_BEFORE = {"scene": "emotion", "profile": "scene", "responder": "profile"}
 META_FIELDS = ("emotion", "scene", "response", "profile")
 
 

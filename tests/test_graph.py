@@ -23,10 +23,12 @@ def test_graph_drawing_matches_the_snapshot(runner):
 def test_a_text_turn_visits_the_text_route_and_returns_the_contract(runner):
     events = list(runner.stream(runner.request(text="I passed my driving test today!")))
     nodes = [e["node"] for e in events if e["event"] == "node"]
-    # The voice and face are found side by side, then speech and video are made side by side.
-    assert nodes[:6] == ["intake", "emotion", "scene", "responder", "support", "profile"]
-    assert set(nodes[6:8]) == {"retrieve_voice", "retrieve_face"}
-    assert nodes[8:] == ["synthesize_speech", "animate_face", "remember"]
+    # The voice and face are found side by side; then the reply is written, spoken and animated
+    # side by side, and its support follows the reply.
+    assert nodes[:4] == ["intake", "emotion", "scene", "profile"]
+    assert set(nodes[4:6]) == {"retrieve_voice", "retrieve_face"}
+    assert set(nodes[6:9]) == {"responder", "synthesize_speech", "animate_face"}
+    assert nodes[9:] == ["support", "remember"]
     result = events[-1]["result"]
     MetaResponse.model_validate(result["meta"])
     assert set(result) == {
@@ -130,7 +132,7 @@ def test_second_turn_reads_the_first(runner):
 def test_trace_has_every_node_with_timings(runner):
     result = runner.run(runner.request(text="I finally finished my thesis!", want_speech=False))
     trace = runner.store.trace(result["turn"])
-    assert [e["node"] for e in trace] == ["intake", "emotion", "scene", "responder", "support", "profile", "remember"]
+    assert [e["node"] for e in trace] == ["intake", "emotion", "scene", "profile", "responder", "support", "remember"]
     for event in trace:
         assert event["duration_ms"] >= 0 and event["started_at"]
     assert trace[1]["alternatives"][0]["label"] == result["meta"]["emotion"]["label"]

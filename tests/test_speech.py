@@ -134,6 +134,19 @@ def test_chunks_stream_in_order_and_add_up_to_the_file(tool, tmp_path):
     assert result["chunks"][-1]["end_s"] == pytest.approx(len(audio) / rate, abs=0.01)
 
 
+def test_each_sentence_is_spoken_as_soon_as_it_is_written(tool, tmp_path):
+    heard = []
+
+    def written():  # the responder writing: its second sentence comes once the first is heard
+        yield "I'm so sorry about your dog."
+        assert heard, "the first sentence waited for the rest of the reply"
+        yield "How are you holding up?"
+
+    result = speak(tool, tmp_path, None, emotion="sad", sentences=written(), on_chunk=heard.append)
+    assert " ".join(c["text"] for c in result["chunks"]) == "I'm so sorry about your dog. How are you holding up?"
+    assert heard[-1].last and heard[-1].text == "" and not any(c.last for c in heard[:-1])
+
+
 @pytest.mark.parametrize("text", ["", "   ", "🙂🙂 👍🏽"])
 def test_nothing_speakable_gives_no_audio_and_a_warning(tool, tmp_path, text):
     result = speak(tool, tmp_path, text)

@@ -40,7 +40,8 @@ TOOL_ROLES = (*MEDIA_ROLES, SUPPORT_ROLE)
 BACKEND_ROLES = ("speech_backend", "talking_face_backend", "speech_recognition", "chat_model")
 
 # Capability flags a tool may declare.
-STREAMS_SPEECH = "streams_speech"  # talking_face: takes a SpeechFeed and renders while speech is made
+STREAMS_SPEECH = "streams_speech"  # talking_face: takes a Feed of spoken chunks and renders while speech is made
+STREAMS_TEXT = "streams_text"  # speech: takes a Feed of the reply's sentences and speaks while it is written
 LLM_CALLABLE = "llm_callable"  # support: a chat model that calls tools may call it
 PRODUCES_AUDIO = "produces_audio"
 PRODUCES_VIDEO = "produces_video"

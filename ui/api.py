@@ -143,6 +143,7 @@ class Api:
                             "text": chunk.text,
                             "start_s": chunk.start_s,
                             "end_s": chunk.end_s,
+                            "last": chunk.last,
                         },
                     )
                 else:

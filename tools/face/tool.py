@@ -12,7 +12,7 @@ from typing import Any
 from tools.contract import PRODUCES_VIDEO, STREAMS_SPEECH
 from tools.face.backend import FaceRequest, StreamingFaceBackend, TalkingFaceBackend, TalkingFaceError
 from tools.face.renderer import AvatarRenderer
-from tools.speech.feed import SpeechFeed
+from tools.feed import Feed
 
 log = logging.getLogger(__name__)
 DEFAULT_FACE = "sofia"
@@ -35,7 +35,7 @@ class AnimateFaceTool:
 
     def invoke(self, args: dict[str, Any]) -> dict[str, Any]:
         """args: face (a retrieved face card or None), emotion ({label, confidence}), out_dir, and
-        either speech (a finished WAV) or speech_feed (a SpeechFeed: the speech as it is being made)."""
+        either speech (a finished WAV) or speech_feed (a Feed of SpokenChunks: the speech as it is being made)."""
         warnings = list(self.setup_warnings)
         face_id = (args.get("face") or {}).get("id") or DEFAULT_FACE
         emotion = args.get("emotion") or {}
@@ -46,7 +46,7 @@ class AnimateFaceTool:
             out_path=Path(args["out_dir"]) / "video.mp4",
         )  # fmt: skip
         backends = list(self.backends)
-        feed: SpeechFeed | None = args.get("speech_feed")
+        feed: Feed | None = args.get("speech_feed")
         if feed is not None:
             first = backends[0]
             if first is not self.renderer:  # a plugin that streams may animate the still too
@@ -56,9 +56,9 @@ class AnimateFaceTool:
             else:  # renders from the finished speech
                 feed.drain()
                 video, problem = None, None
-            if feed.speech is None:
+            if feed.result is None:
                 raise TalkingFaceError("there is no speech to animate")
-            request = replace(request, speech=Path(feed.speech))
+            request = replace(request, speech=Path(feed.result))
             if video is not None:
                 return {"video": str(video), "backend": first.name, "face": face_id, "warnings": warnings}
             if problem is not None:
@@ -77,7 +77,7 @@ class AnimateFaceTool:
 
     @staticmethod
     def _live(
-        backend: StreamingFaceBackend, request: FaceRequest, feed: SpeechFeed
+        backend: StreamingFaceBackend, request: FaceRequest, feed: Feed
     ) -> tuple[Path | None, Exception | None]:
         """Renders along with the speech; on a failure the speech is still waited for, so the
         next backend can render it whole."""
@@ -85,10 +85,10 @@ class AnimateFaceTool:
         try:
             for chunk in feed:
                 video.add(chunk.audio, chunk.sample_rate, last=chunk.last)
-            if feed.speech is None:
+            if feed.result is None:
                 video.abort()
                 return None, None
-            return video.finish(Path(feed.speech)), None
+            return video.finish(Path(feed.result)), None
         except Exception as exc:
             video.abort()
             feed.drain()

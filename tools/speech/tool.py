@@ -19,7 +19,7 @@ import numpy as np
 
 from asset_index.voices import VoiceStyles, load_catalogue
 from tools.audio import apply_gain, resample, semitone_factor, shift_pitch, silence, write_wav
-from tools.contract import PRODUCES_AUDIO
+from tools.contract import PRODUCES_AUDIO, STREAMS_TEXT
 from tools.speech.backend import SpeechBackend, SpeechBackendError, VoiceSpec
 from tools.speech.delivery import Delivery, delivery_for
 from tools.speech.text import speakable, speech_chunks
@@ -56,21 +56,10 @@ def level(audio: np.ndarray, decibels: float) -> np.ndarray:
     return apply_gain(audio * np.float32(TARGET_RMS / rms), decibels)
 
 
-def spoken_part(chunks: list[str], limit: int = MAX_SPOKEN_CHARS) -> list[str]:
-    """The leading chunks that fit in `limit` characters (at least one)."""
-    kept, total = [], 0
-    for chunk in chunks:
-        if kept and total + len(chunk) > limit:
-            break
-        kept.append(chunk)
-        total += len(chunk) + 1
-    return kept
-
-
 class SpeechTool:
     name = "speech"
     role = "speech"
-    capabilities = frozenset({PRODUCES_AUDIO})
+    capabilities = frozenset({PRODUCES_AUDIO, STREAMS_TEXT})
     description = "Speaks a reply in a catalogue voice, delivered to fit the user's emotion, as a 24 kHz WAV."
 
     def __init__(
@@ -132,68 +121,81 @@ class SpeechTool:
         return level(resample(audio, backend.sample_rate, OUTPUT_RATE), delivery.energy)
 
     def invoke(self, args: dict[str, Any]) -> dict[str, Any]:
-        """args: text, voice (a retrieved voice card or None), emotion ({label, confidence}),
-        out_dir, steady (the safety route), on_chunk (optional callable taking a SpokenChunk)."""
+        """args: text (the whole reply) or sentences (an iterable of its sentences as they are
+        written: each is spoken as soon as it arrives), voice (a retrieved voice card or None),
+        emotion ({label, confidence}), out_dir, steady (the safety route), on_chunk (optional
+        callable taking a SpokenChunk; the last is the closing silence)."""
         warnings = list(self.setup_warnings)
-        chunks = speech_chunks(speakable(args.get("text") or ""))
-        if not chunks:
-            return {
-                "speech": None,
-                "warnings": warnings + ["the reply has nothing to speak; no audio was made"],
-            }
-        spoken = spoken_part(chunks, self.max_chars)
-        if len(spoken) < len(chunks):
-            warnings.append("the reply is long: its first part is spoken, the whole of it is in the text")
         emotion = args.get("emotion") or {}
         delivery = delivery_for(
             emotion.get("label", ""), float(emotion.get("confidence", 1.0)), bool(args.get("steady"))
         )
         voice_id = (args.get("voice") or {}).get("id") or DEFAULT_VOICE
         on_chunk: Callable[[SpokenChunk], None] | None = args.get("on_chunk")
+        sentences = args.get("sentences")
+        if sentences is None:
+            sentences = [args.get("text") or ""]
 
-        pieces, timeline, at, backend_at = [], [], 0.0, 0
-        with self._lock:
-            for index, text in enumerate(spoken):
-                while True:
-                    backend = self.backends[backend_at]
-                    try:
-                        audio = self.render(backend, text, voice_id, delivery)
-                        break
-                    except Exception as exc:  # any backend failure hands the rest of the reply on
-                        if backend_at + 1 >= len(self.backends):
-                            raise SpeechBackendError(f"every speech backend failed; last: {exc}") from exc
-                        backend_at += 1
-                        fallback = self.backends[backend_at].name
-                        log.warning("speech backend %s failed: %s", backend.name, type(exc).__name__)
-                        warnings.append(
-                            f"speech: {backend.name} failed ({exc}); {fallback} spoke the rest of the reply"
-                        )
-                last = index == len(spoken) - 1
-                pause = LEAD_OUT_S if last else delivery.pause_s if text[-1] in ".!?" else CLAUSE_PAUSE_S
-                lead = silence(LEAD_IN_S if index == 0 else 0.0, OUTPUT_RATE)
-                audio = np.concatenate([lead, audio, silence(pause, OUTPUT_RATE)])
-                chunk = SpokenChunk(
-                    index,
-                    text,
-                    audio,
-                    OUTPUT_RATE,
-                    round(at, 3),
-                    round(at + len(audio) / OUTPUT_RATE, 3),
-                    last,
-                )
-                if on_chunk is not None:
-                    on_chunk(chunk)
-                pieces.append(audio)
+        pieces, timeline, at, backend_at, spoken_chars, cut = [], [], 0.0, 0, 0, False
+
+        def emit(text: str, audio: np.ndarray, last: bool) -> None:
+            nonlocal at
+            chunk = SpokenChunk(len(pieces), text, audio, OUTPUT_RATE, round(at, 3),
+                                round(at + len(audio) / OUTPUT_RATE, 3), last)  # fmt: skip
+            if on_chunk is not None:
+                on_chunk(chunk)
+            pieces.append(audio)
+            if text:
                 timeline.append(
-                    {"text": text, "start_s": chunk.start_s, "end_s": chunk.end_s, "backend": backend.name}
+                    {"text": text, "start_s": chunk.start_s, "end_s": chunk.end_s, "backend": self.backends[backend_at].name}
                 )
-                at = chunk.end_s
+            at = chunk.end_s
+
+        for sentence in sentences:  # the whole stream is read, even past the spoken limit
+            # The first chunk is kept short, so the first sound comes soon.
+            first_max = 32 if not pieces and not spoken_chars else 220
+            for text in speech_chunks(speakable(sentence), first_max_chars=first_max):
+                if cut or (spoken_chars and spoken_chars + len(text) > self.max_chars):
+                    if not cut:
+                        warnings.append("the reply is long: its first part is spoken, the whole of it is in the text")
+                    cut = True
+                    continue
+                spoken_chars += len(text) + 1
+                audio, backend_at = self._render_with_fallback(text, voice_id, delivery, backend_at, warnings)
+                pause = delivery.pause_s if text[-1] in ".!?" else CLAUSE_PAUSE_S
+                lead = silence(LEAD_IN_S if not pieces else 0.0, OUTPUT_RATE)
+                emit(text, np.concatenate([lead, audio, silence(pause, OUTPUT_RATE)]), False)
+        if not pieces:
+            return {
+                "speech": None,
+                "warnings": warnings + ["the reply has nothing to speak; no audio was made"],
+            }
+        emit("", silence(LEAD_OUT_S, OUTPUT_RATE), True)
+        timeline[-1]["end_s"] = round(at, 3)  # the closing silence belongs to the last words
         path = write_wav(Path(args["out_dir"]) / "speech.wav", np.concatenate(pieces), OUTPUT_RATE)
         return {
             "speech": str(path), "duration_s": round(at, 3), "sample_rate": OUTPUT_RATE, "voice": voice_id,
             "backend": self.backends[backend_at].name, "delivery": delivery.as_dict(), "chunks": timeline,
             "warnings": warnings,
         }  # fmt: skip
+
+    def _render_with_fallback(
+        self, text: str, voice_id: str, delivery: Delivery, backend_at: int, warnings: list[str]
+    ) -> tuple[np.ndarray, int]:
+        """One chunk in the current backend; a failure hands it, and the rest of the reply, to the
+        next. One chunk at a time across turns: the backends' sessions are not shared safely."""
+        while True:
+            backend = self.backends[backend_at]
+            try:
+                with self._lock:
+                    return self.render(backend, text, voice_id, delivery), backend_at
+            except Exception as exc:  # any backend failure hands the rest of the reply on
+                if backend_at + 1 >= len(self.backends):
+                    raise SpeechBackendError(f"every speech backend failed; last: {exc}") from exc
+                backend_at += 1
+                fallback = self.backends[backend_at].name
+                log.warning("speech backend %s failed: %s", backend.name, type(exc).__name__)
+                warnings.append(f"speech: {backend.name} failed ({exc}); {fallback} spoke the rest of the reply")
 
 
 def create(settings: Any) -> SpeechTool:
