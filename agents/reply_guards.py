@@ -47,6 +47,13 @@ _MOURN = re.compile(
 )
 
 
+# A worry voiced: whatever the emotion read, it is not cheered ("hopeful" is read from "My mom has a
+# biopsy tomorrow. Do you think she will be okay?").
+WORRY = re.compile(r"\b(?:be|is|are|was) (?:okay|ok|alright|all right|fine)\?|\bworried\b", re.IGNORECASE)
+# A message that laughs at itself is shared, not mourned: "Oh no!" misses the joke.
+LAUGHS = re.compile(r"\b(?:ha(?:ha)+|hehe\w*|lol|lmao|rofl)\b|\bha!|[\U0001f602\U0001f923]", re.IGNORECASE)
+LOSS = re.compile(r"\b(?:died|dead|death|passed away|funeral|lost my|killed|hurt|injur\w*|broke my)\b", re.IGNORECASE)
+
 # A message that asks the friend something directly, and the words of self-blame and of meeting it gently.
 QUESTION_CUE = re.compile(
     r"\?\s*$|^(?:what|how|should|do you|would you|can you|could you|is it|am i|why)\b", re.IGNORECASE
@@ -105,11 +112,13 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
         found.append("promises an outcome")
     if not looks_english(reply) or any(not ch.isascii() for ch in reply if ch.isalpha()):
         found.append("not English")
-    upbeat = group_of(emotion) in UPBEAT_GROUPS
-    if not upbeat and emotion != "surprised" and _CHEER.search(reply):
+    upbeat, message = group_of(emotion) in UPBEAT_GROUPS, context[-1]
+    if (not upbeat and emotion != "surprised" or WORRY.search(message)) and _CHEER.search(reply):
         found.append("cheers bad news")
     if upbeat and _MOURN.search(reply):
         found.append("mourns good news")
+    elif LAUGHS.search(message) and not (LOSS.search(message) or WORRY.search(message)) and _MOURN.search(reply):
+        found.append("mourns a joke")
     if QUESTION_CUE.search(context[-1].strip()) and all(s.endswith("?") for s in sentences(reply)):
         found.append("answers a question with only a question")
     mine = content_words(reply)

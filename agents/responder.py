@@ -153,7 +153,6 @@ def compose_reply(
     }
 
 
-CANDIDATES = 6  # written side by side at nearly the cost of one
 CHAT_MODEL_MAY = frozenset({"names someone the user never mentioned", "brings in numbers the user never gave"})
 
 
@@ -242,7 +241,7 @@ class Responder:
             return text
 
         try:
-            _, reply = self.listener.write(context, label, opening, accept, on_sentence, CANDIDATES)
+            _, reply = self.listener.write(context, label, opening, accept, on_sentence, self.listener.base.candidates)
         except ListenerUnavailable:
             return None
         if reply is None:

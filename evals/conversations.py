@@ -2,7 +2,7 @@
 (grief, guilt, direct questions, good and mixed news, a child, an elder, hostility, attempts to make
 it cruel, another language, a crisis), each turn with the checks a careful reader would make.
 
-    python -m evals.conversations [--file evals/conversations.jsonl] [--listener trained|templates] --json
+    python -m evals.conversations [--file evals/conversations.jsonl] [--listener trained|trained-1.5b|templates] --json
 
 Each conversation runs as one session of real turns (text only) through the graph, in a scratch
 data directory. Every turn gets the guards' checks (one to three sentences, no markup, emoji or role
@@ -129,7 +129,7 @@ def run(path: Path, listener: str) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--file", type=Path, default=SUITE)
-    parser.add_argument("--listener", default="trained", choices=["trained", "templates"])
+    parser.add_argument("--listener", default="trained", choices=["trained", "trained-1.5b", "templates"])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     report = run(args.file, args.listener)

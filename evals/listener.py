@@ -16,9 +16,10 @@ system's replies are compared with the human listener's real reply. Figures per 
 - first_sentence and whole p50/p95: the responder's own time after the scene agent, to its first
   guarded sentence (the first spoken chunk) and to the whole reply; with peak_rss_mb of the process.
 
-The systems: `templates` (the strategy bank), `listener` (the trained listener with its guards and
-reranker), `retrieval` (the human reply of the most similar training context, by MiniLM). Replies go
-to --out for reading and for `evals.blind`.
+The systems: `templates` (the strategy bank), `listener` (the trained 135M listener with its guards
+and reranker), `listener-1.5b` (the opt-in local tier, the same on Qwen2.5-Coder-1.5B, after `make
+local-listener`), `retrieval` (the human reply of the most similar training context, by MiniLM).
+Replies go to --out for reading and for `evals.blind`.
 """
 
 from __future__ import annotations
@@ -116,6 +117,7 @@ def write_replies(system: str, rows: list[dict], data: Path) -> tuple[list[str],
     responder's own share of the time: its first sentence and its whole reply after the scene agent."""
     from agents.dialogue import Dialogue
     from agents.emotion import EmotionAgent
+    from agents.listener.bases import QWEN, SMOLLM
     from agents.listener.model import TrainedListener
     from agents.responder import Responder
     from agents.safety import crisis_resources, detect_crisis, safety_reply
@@ -126,7 +128,8 @@ def write_replies(system: str, rows: list[dict], data: Path) -> tuple[list[str],
         started = time.perf_counter()
         replies = [retrieval.reply(r["context"]) for r in rows]
         return replies, {"whole_p50_s": round((time.perf_counter() - started) / len(rows), 4)}
-    listener = TrainedListener() if system == "listener" else None
+    bases = {"listener": SMOLLM, "listener-1.5b": QWEN}
+    listener = TrainedListener(bases[system]) if system in bases else None
     emotion_agent, scene_agent = EmotionAgent(), SceneAgent(None, default_index())
     responder = Responder(listener=listener)
     replies, first, whole = [], [], []

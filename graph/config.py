@@ -47,7 +47,8 @@ class Settings:
         default_factory=lambda: _env("EMPATHYEAR_LISTENER", "trained").lower(),
         metadata={
             "env": "EMPATHYEAR_LISTENER",
-            "help": "trained (the fine-tuned listener, templates as its fallback) | templates",
+            "help": "trained (the fine-tuned 135M listener, templates as its fallback) | trained-1.5b (the "
+            "opt-in local tier: `make local-listener`) | templates",
         },
     )
     history_turns: int = field(

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from agents.chat_models import ChatModel, load_chat_model
 from agents.emotion import EmotionAgent
+from agents.listener.bases import QWEN, SMOLLM
 from agents.listener.model import TrainedListener
 from agents.profile import ProfilePlanner
 from agents.responder import Responder
@@ -68,19 +69,24 @@ class TurnRequest(BaseModel):
         return self
 
 
+LISTENERS = {"trained": SMOLLM, "trained-1.5b": QWEN}
+
+
 def listener_for(settings: Settings) -> TrainedListener | None:
-    """The reply policy of EMPATHYEAR_LISTENER: the trained listener, or None for the templates."""
+    """The reply policy of EMPATHYEAR_LISTENER: a trained listener, or None for the templates."""
     if settings.listener == "templates":
         return None
-    if settings.listener != "trained":
-        raise ValueError(f"unknown EMPATHYEAR_LISTENER {settings.listener!r}: use trained or templates")
-    return shared_listener()
+    if settings.listener not in LISTENERS:
+        raise ValueError(
+            f"unknown EMPATHYEAR_LISTENER {settings.listener!r}: use {', '.join(LISTENERS)} or templates"
+        )
+    return shared_listener(settings.listener)
 
 
 @functools.cache
-def shared_listener() -> TrainedListener:
-    """One listener per process: every runner and replay shares its loaded model."""
-    return TrainedListener()
+def shared_listener(name: str = "trained") -> TrainedListener:
+    """One listener per process and model: every runner and replay shares its loaded model."""
+    return TrainedListener(LISTENERS[name])
 
 
 def new_id() -> str:
@@ -157,12 +163,14 @@ class TurnRunner:
                     public = {k: v for k, v in values.items() if k != "trace"}
                     yield {"event": "node", "node": node, "duration_ms": timing, "update": public}
         except Exception as exc:
+            self.nodes.feeds.discard(turn_id)
             self.telemetry.end_turn(turn_id, error=exc)
             saved = self.store.turn(turn_id) is not None
             self.store.fail_turn(turn_id, f"{type(exc).__name__}: {exc}")
             outcome = "your message is saved" if saved else "your message could not be saved"
             raise TurnFailed(f"the turn failed in the graph ({type(exc).__name__}); {outcome}") from exc
         except GeneratorExit:  # the caller stopped listening mid-turn: its span must still end
+            self.nodes.feeds.discard(turn_id)
             self.telemetry.end_turn(turn_id)
             raise
         state = self.graph.get_state(config).values

@@ -1,4 +1,6 @@
+import dataclasses
 import json
+import threading
 
 import numpy as np
 import pytest
@@ -7,9 +9,10 @@ import torch
 from agents.dialogue import Dialogue
 from agents.ed_split import conversation_key, is_held_out, listener_replies
 from agents.emotion import EmotionAgent
+from agents.listener.bases import SMOLLM
 from agents.listener.choose import accept_sentence, pick_opening
-from agents.listener.lora import LoRALinear, merge
 from agents.listener.export import export_dir
+from agents.listener.lora import LoRALinear, merge
 from agents.listener.model import Candidate, Reply, TrainedListener
 from agents.listener.valence import upbeat
 from agents.reply_guards import clean, gentle_line, problems
@@ -53,6 +56,10 @@ def test_a_generated_reply_is_cleaned_to_whole_spoken_sentences(raw, spoken):
         ("Lo siento mucho, amigo.", ["I lost my job."], "sad", "not English"),
         ("What's wrong with you? Get over it.", ["Nobody listens to me."], "annoyed", "sounds unkind"),
         ("How are you doing?", ["Hi, how are you today?"], "content", "answers a question with only a question"),
+        ("That is exciting, I hope she is okay.", ["My mom has a biopsy tomorrow. Will she be okay?"], "hopeful",
+         "cheers bad news"),
+        ("Oh no! Did you bake it again?", ["My cake came out flat, so now it's a pancake. Ha!"], "disappointed",
+         "mourns a joke"),
     ],
 )
 def test_the_guards_reject_what_a_reply_must_never_do(reply, context, emotion, problem):
@@ -61,6 +68,8 @@ def test_the_guards_reject_what_a_reply_must_never_do(reply, context, emotion, p
 
 def test_a_kind_specific_reply_passes_the_guards():
     assert problems("I'm so sorry about your dog. How are you holding up?", ["My dog died today."], "sad") == []
+    assert problems("That is wonderful news!", ["My mom is cancer free after chemo!"], "joyful") == []
+    assert problems("Oh no, I'm so sorry. How is your arm?", ["I fell off my bike and broke my arm lol"], "embarrassed") == []
 
 
 def test_the_chooser_takes_the_best_opening_that_passes_and_none_when_all_fail():
@@ -101,7 +110,7 @@ def test_the_listener_runs_from_its_int8_export_named_by_the_adapter(listener, t
     assert listener.describe()["engine"] == "onnxruntime" and listener.describe()["weights"] == "int8"
     retrained = tmp_path / "retrained.npz"
     retrained.write_bytes(b"another adapter")
-    assert export_dir(retrained) != export_dir()  # a retrained adapter is exported afresh
+    assert export_dir(adapter=retrained) != export_dir()  # a retrained adapter is exported afresh
 
 
 def test_a_merged_adapter_computes_what_the_wrapped_layer_did():
@@ -158,8 +167,24 @@ def test_the_responder_falls_back_to_the_templates_when_the_listener_is_missing(
     dialogue = Dialogue("My dog died yesterday. I miss him so much.")
     emotion = EmotionAgent().run(dialogue).output
     scene = SceneAgent().run(dialogue, emotion).output
-    result = Responder(listener=TrainedListener(adapter=tmp_path / "missing.npz")).run(dialogue, emotion, scene)
+    listener = TrainedListener(dataclasses.replace(SMOLLM, adapter=tmp_path / "missing.npz"))
+    result = Responder(listener=listener).run(dialogue, emotion, scene)
     assert result.details.get("strategy") != "listener" and result.output.response
+    assert "make train-listener" in listener.describe()["missing"]  # the start-up line says why
+
+
+def test_each_listener_setting_names_its_model(home, monkeypatch):
+    from graph.config import Settings
+    from graph.runner import listener_for
+
+    for value, model in (("trained", "smollm2-135m"), ("trained-1.5b", "qwen2.5-1.5b")):
+        monkeypatch.setenv("EMPATHYEAR_LISTENER", value)
+        assert listener_for(Settings()).describe()["model"] == model
+    monkeypatch.setenv("EMPATHYEAR_LISTENER", "templates")
+    assert listener_for(Settings()) is None
+    monkeypatch.setenv("EMPATHYEAR_LISTENER", "gpt")
+    with pytest.raises(ValueError, match="use trained, trained-1.5b or templates"):
+        listener_for(Settings())
 
 
 def test_a_turn_with_the_trained_listener_chosen_is_answered_by_it(home, monkeypatch):
@@ -173,6 +198,32 @@ def test_a_turn_with_the_trained_listener_chosen_is_answered_by_it(home, monkeyp
     assert responder["strategy"] == "listener"
     passing = [o["text"] for o in responder["openings"] if not o["problems"]]
     assert any(result["meta"]["response"].startswith(text) for text in passing)
+
+
+def test_the_first_sentence_is_spoken_while_the_rest_is_still_written(home, monkeypatch):
+    from graph.config import Settings
+    from graph.runner import TurnRunner
+
+    monkeypatch.setenv("EMPATHYEAR_LISTENER", "trained")
+    runner = TurnRunner(Settings(), chat_model=None)
+    listener, heard = runner.agents.responder.listener, threading.Event()
+    write = listener.write
+
+    def slow_write(turns, emotion, opening, accept, on_sentence, n):
+        def written(sentence):  # a slow writer: nothing more is written until the first words are heard
+            on_sentence(sentence)
+            heard.wait(120)
+
+        return write(turns, emotion, opening, accept, written, n)
+
+    monkeypatch.setattr(listener, "write", slow_write)
+    order = []
+    for event in runner.stream(runner.request(text="My dog died yesterday. I miss him so much.", want_video=False)):
+        if event["event"] == "speech_chunk":
+            heard.set()
+        order.append(event.get("node") or event["event"])
+    assert order.index("speech_chunk") < order.index("responder")
+    assert order.index("reply_text") < order.index("speech_chunk")
 
 
 def test_the_conversation_suite_covers_what_the_reply_must_handle():

@@ -1,6 +1,7 @@
-"""The listener as it runs: SmolLM2-135M with the LoRA adapter merged in, exported once at set-up to
-an ONNX Runtime graph with int8 weights (onnxruntime-genai's model builder: MatMulNBits, 32-weight
-blocks, grouped-query attention with a key/value cache).
+"""The listener as it runs: its base model with the LoRA adapter merged in, exported once to an ONNX
+Runtime graph with quantized weights (onnxruntime-genai's model builder: MatMulNBits, 32-weight
+blocks, grouped-query attention with a key/value cache); SmolLM2-135M in int8 at set-up, the opt-in
+Qwen2.5-Coder-1.5B in int4 by `make local-listener`.
 
 Why this form: in torch eager a decoding step of this 30-layer model for three candidates took 89 ms
 on two cores (61 ms in the layers, 22 ms in the float32 output layer); the exported graph takes
@@ -8,11 +9,13 @@ about 12 ms. int8 weights cost almost nothing in fit (perplexity of the held-out
 replies 13.09 in float32, 13.16 in int8; int4 gave 17.19), and ONNX Runtime picks its AVX2, AVX-512 or
 VNNI kernels for the running CPU, so one file serves every machine.
 
-    python -m agents.listener.export      # run by `make setup`; a no-op when the export is current
+    python -m agents.listener.export                      # run by `make setup`; a no-op when current
+    python -m agents.listener.export --base qwen2.5-1.5b  # run by `make local-listener`
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import shutil
@@ -21,24 +24,23 @@ import sys
 import tempfile
 from pathlib import Path
 
+from agents.listener.bases import BASES, SMOLLM, Base
 from agents.registry_models import ModelMissing, assembling, models_dir
 
-ADAPTER = Path(__file__).resolve().parent.parent / "artifacts" / "listener_lora.npz"
-PRECISION = "int8"
 
-
-def export_dir(adapter: Path = ADAPTER) -> Path:
+def export_dir(base: Base = SMOLLM, adapter: Path | None = None) -> Path:
     """Where the export of this adapter lives: named by its content, so a retrained adapter is
     exported afresh and a stale graph is never loaded."""
-    digest = hashlib.sha256(adapter.read_bytes()).hexdigest()[:12]
-    return models_dir() / "listener" / f"smollm2-135m-{digest}-{PRECISION}"
+    digest = hashlib.sha256((adapter or base.adapter).read_bytes()).hexdigest()[:12]
+    return models_dir() / "listener" / f"{base.name}-{digest}-{base.precision}"
 
 
-def exported(adapter: Path = ADAPTER) -> Path:
+def exported(base: Base = SMOLLM) -> Path:
     """The exported listener's folder (model.onnx, its weights and tokenizer.json), built if absent."""
+    adapter = base.adapter
     if not adapter.exists():
-        raise ModelMissing(f"the listener adapter {adapter.name} is missing: run `make train-listener`")
-    target = export_dir(adapter)
+        raise ModelMissing(f"the listener adapter {adapter.name} is missing: run `make {base.make_target}`")
+    target = export_dir(base)
     if (target / "model.onnx").exists():
         return target
     import numpy as np
@@ -46,21 +48,20 @@ def exported(adapter: Path = ADAPTER) -> Path:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from agents.listener.lora import merge
-    from agents.registry_models import smollm_path
 
-    base = smollm_path()
+    folder_in = base.path()
     with assembling(target) as folder, tempfile.TemporaryDirectory(dir=target.parent) as work:
         merged, built = Path(work) / "merged", Path(work) / "onnx"
-        model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
+        model = AutoModelForCausalLM.from_pretrained(folder_in, dtype=torch.float32)
         with np.load(adapter) as arrays:
             merge(model, dict(arrays))
         model.save_pretrained(merged)
-        AutoTokenizer.from_pretrained(base).save_pretrained(merged)
+        AutoTokenizer.from_pretrained(folder_in).save_pretrained(merged)
         config = json.loads((merged / "config.json").read_text())
         config.pop("quantization_config", None)  # a null entry left by the GGUF conversion stops the builder
         (merged / "config.json").write_text(json.dumps(config, indent=1))
         command = [sys.executable, "-m", "onnxruntime_genai.models.builder", "-i", str(merged), "-o", str(built),
-                   "-p", PRECISION, "-e", "cpu", "-c", str(Path(work) / "cache")]  # fmt: skip
+                   "-p", base.precision, "-e", "cpu", "-c", str(Path(work) / "cache")]  # fmt: skip
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0 or not (built / "model.onnx").exists():
             raise ModelMissing(f"exporting the listener failed: {done.stderr.strip()[-800:]}")
@@ -69,9 +70,12 @@ def exported(adapter: Path = ADAPTER) -> Path:
     return target
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--base", choices=sorted(BASES), default=SMOLLM.name)
+    base = BASES[parser.parse_args(argv).base]
     try:
-        print(f"The listener for ONNX Runtime ({PRECISION}): {exported()}")
+        print(f"The {base.name} listener for ONNX Runtime ({base.precision}): {exported(base)}")
     except ModelMissing as exc:
         print(f"The listener is not available: {exc}", file=sys.stderr)
         return 1

@@ -33,12 +33,17 @@ def targets(model: nn.Module) -> list[tuple[str, nn.Module, str]]:
     return found
 
 
-def attach(model: nn.Module, rank: int, alpha: float) -> list[nn.Parameter]:
-    """Wraps every target layer; returns the trainable parameters (the base is frozen)."""
+def attach(model: nn.Module, rank: int, alpha: float, top_layers: int | None = None) -> list[nn.Parameter]:
+    """Wraps every target layer, or those of the `top_layers` last decoder layers only (the layers
+    below then need no backward pass); returns the trainable parameters (the base is frozen)."""
     for p in model.parameters():
         p.requires_grad_(False)
+    depth = model.config.num_hidden_layers
+    lowest = 0 if top_layers is None else depth - top_layers
     trainable = []
-    for _, parent, attr in targets(model):
+    for name, parent, attr in targets(model):
+        if int(name.split("layers.")[1].split(".")[0]) < lowest:
+            continue
         wrapped = LoRALinear(getattr(parent, attr), rank, alpha)
         setattr(parent, attr, wrapped)
         trainable += [wrapped.a, wrapped.b]
@@ -49,6 +54,8 @@ def adapter_arrays(model: nn.Module, rank: int, alpha: float) -> dict[str, np.nd
     arrays: dict[str, np.ndarray] = {"rank": np.int32(rank), "alpha": np.float32(alpha)}
     for name, parent, attr in targets(model):
         layer = getattr(parent, attr)
+        if not isinstance(layer, LoRALinear):
+            continue
         arrays[f"{name}.a"] = layer.a.detach().to(torch.float16).numpy()
         arrays[f"{name}.b"] = layer.b.detach().to(torch.float16).numpy()
     return arrays

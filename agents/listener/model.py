@@ -15,11 +15,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from agents.listener.export import ADAPTER, PRECISION, exported
+from agents.listener.bases import SMOLLM, Base
+from agents.listener.export import exported
 from agents.listener.prompt import chat_text
 from agents.precision import vector_extensions
 
@@ -43,14 +43,15 @@ class ListenerUnavailable(RuntimeError):
 
 
 class TrainedListener:
-    def __init__(self, adapter: Path = ADAPTER, threads: int | None = None):
-        self.adapter = adapter
+    def __init__(self, base: Base = SMOLLM, threads: int | None = None):
+        self.base = base
         self.threads = threads
         self._session = None
         self._tokenizer = None
         self._end_ids: set[int] = set()
         self._lock = threading.Lock()  # one generation at a time: the two cores are shared
         self.load_s: float | None = None
+        self.missing: str | None = None  # why the model could not be loaded (the templates answer)
 
     def load(self) -> None:
         if self._session is not None:
@@ -65,8 +66,9 @@ class TrainedListener:
             from agents.registry_models import ModelMissing
 
             try:
-                folder = exported(self.adapter)
+                folder = exported(self.base)
             except ModelMissing as exc:
+                self.missing = str(exc)
                 raise ListenerUnavailable(str(exc)) from exc
             options = ort.SessionOptions()
             if self.threads:
@@ -82,8 +84,11 @@ class TrainedListener:
             self.load_s = round(time.perf_counter() - started, 3)
 
     def describe(self) -> dict:
-        """The path the listener runs on, for the server's start-up line."""
-        return {"engine": "onnxruntime", "weights": PRECISION, "cpu_kernels": vector_extensions()}
+        """The path the listener runs on, for the server's start-up line; `missing` says why the
+        templates answer instead."""
+        path = {"engine": "onnxruntime", "model": self.base.name, "weights": self.base.precision,
+                "cpu_kernels": vector_extensions()}  # fmt: skip
+        return path | {"missing": self.missing} if self.missing else path
 
     def _step(self, ids: np.ndarray, past: list[np.ndarray], length: int) -> tuple[np.ndarray, list[np.ndarray]]:
         """One pass of the decoder over `ids` (rows, new tokens) after `past`; the last position's

@@ -1,10 +1,12 @@
-"""Fine-tunes the listener: a LoRA adapter on SmolLM2-135M-Instruct, learning the EmpatheticDialogues
-listeners' own replies to the speaker, conditioned on the speaker's emotion.
+"""Fine-tunes the listener: a LoRA adapter on SmolLM2-135M-Instruct (or, for the opt-in local tier,
+Qwen2.5-Coder-1.5B-Instruct), learning the EmpatheticDialogues listeners' own replies to the
+speaker, conditioned on the speaker's emotion.
 
     python -m agents.listener.training --data ../shared/data/empathetic_dialogues   # make train-listener
+    python -m agents.listener.training --data ... --base qwen2.5-1.5b               # make train-local-listener
 
 Trains on the listener replies outside the held-out conversations (agents.ed_split), with the loss
-on the reply alone, and writes `agents/artifacts/listener_lora.npz` (float16, a few MB).
+on the reply alone, and writes the base's adapter (`agents/artifacts/listener_lora.npz`, float16).
 """
 
 from __future__ import annotations
@@ -20,12 +22,11 @@ import numpy as np
 import torch
 
 from agents.ed_split import listener_replies
+from agents.listener.bases import BASES
 from agents.listener.lora import adapter_arrays, attach
 from agents.listener.prompt import chat_text
 from agents.precision import native_bfloat16
 
-ARTIFACT = Path(__file__).resolve().parent.parent / "artifacts" / "listener_lora.npz"
-RANK, ALPHA = 16, 32.0
 MAX_REPLY_WORDS = 45
 
 
@@ -63,29 +64,32 @@ def batches(examples: list[tuple[list[int], int]], size: int, rng: random.Random
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, required=True, help="folder of the ED files")
-    parser.add_argument("--out", type=Path, default=ARTIFACT)
+    parser.add_argument("--base", choices=sorted(BASES), default="smollm2-135m")
+    parser.add_argument("--out", type=Path, help="default: the base's adapter in agents/artifacts")
     parser.add_argument("--epochs", type=float, default=2.0)
-    parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--lr", type=float, default=3e-4)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from agents.registry_models import smollm_path
-
+    base = BASES[args.base]
+    out = args.out or base.adapter
+    rank, alpha = base.rank, 2.0 * base.rank
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
     started = time.perf_counter()
-    base = smollm_path()
-    tokenizer = AutoTokenizer.from_pretrained(base)
-    model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
+    folder = base.path()
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
     model.config.use_cache = False
-    params = attach(model, RANK, ALPHA)
+    params = attach(model, rank, alpha, base.top_layers)
     rows = [r for r in listener_replies(args.data / "listener_replies_dev.jsonl", held_out=False) if usable(r)]
     examples = [encode(tokenizer, r) for r in rows]
-    steps_per_epoch = math.ceil(len(examples) / args.batch)
+    steps_per_epoch = math.ceil(len(examples) / base.batch)
     total = int(steps_per_epoch * args.epochs)
+    if base.steps is not None:
+        total = min(total, base.steps)
     optimiser = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.0)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda s: min(1.0, (s + 1) / 20) * 0.5 * (1 + math.cos(math.pi * min(s, total) / total))
@@ -94,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     model.train()
     step, losses = 0, []
     while step < total:
-        for input_ids, labels, mask in batches(examples, args.batch, rng):
+        for input_ids, labels, mask in batches(examples, base.batch, rng):
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 loss = model(input_ids=input_ids, attention_mask=mask, labels=labels).loss
             loss.backward()
@@ -109,11 +113,11 @@ def main(argv: list[str] | None = None) -> None:
                                   "s": round(time.perf_counter() - started)}), flush=True)  # fmt: skip
             if step >= total:
                 break
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(args.out, **adapter_arrays(model, RANK, ALPHA))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out, **adapter_arrays(model, rank, alpha))
     print(json.dumps({
-        "examples": len(examples), "steps": step, "epochs": args.epochs, "bfloat16": bf16,
-        "final_loss": round(float(np.mean(losses[-20:])), 4), "artifact_bytes": args.out.stat().st_size,
+        "examples": len(examples), "steps": step, "epochs": round(step * base.batch / len(examples), 2), "bfloat16": bf16,
+        "final_loss": round(float(np.mean(losses[-20:])), 4), "base": base.name, "artifact_bytes": out.stat().st_size,
         "seconds": round(time.perf_counter() - started, 1),
     }))  # fmt: skip
 
