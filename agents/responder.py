@@ -233,7 +233,7 @@ class Responder:
         spoken: list[str] = []
 
         def accept(sentence: str) -> str | None:
-            text = accept_sentence(sentence, context, label)
+            text = accept_sentence(sentence, context, label, later=bool(spoken))
             if text is not None and not spoken:  # self-blame is met gently before anything else
                 if line := gentle_line(dialogue.message, text):
                     text = f"{line} {text}"

@@ -84,6 +84,20 @@ def test_the_chooser_takes_the_best_opening_that_passes_and_none_when_all_fail()
     assert accept_sentence("She will be fine, I promise.", context, "disappointed") is None
 
 
+def test_after_the_opening_the_listener_asks_or_keeps_to_the_person():
+    context = ["I have just won the lottery!"]
+    assert accept_sentence("I hope you win a big prize!", context, "excited", later=True) is None
+    assert accept_sentence("I have always loved lotteries.", context, "excited", later=True) is None
+    assert accept_sentence("You should invest it all.", context, "excited", later=True) is None
+    assert accept_sentence("What will you do with it?", context, "excited", later=True)
+    assert accept_sentence("You must be over the moon.", context, "excited", later=True)
+    assert accept_sentence("I bet you are over the moon.", context, "excited") # an opening may
+
+
+def test_blame_is_never_spoken():
+    assert "sounds unkind" in problems("You should have been more careful with your wallet.", ["I forgot my wallet."], "embarrassed")
+
+
 def test_the_tone_head_reads_cheer_and_commiseration_apart():
     from agents.encoder import embed
 

@@ -113,9 +113,19 @@ def pick_opening(openings: list[Candidate], context: list[str], emotion: str) ->
     return passing[int(np.argmax(total))], judged
 
 
-def accept_sentence(sentence: str, context: list[str], emotion: str) -> str | None:
-    """A later sentence's spoken form, or None when it fails a guard (a short one may pass)."""
+# After the opening, the small model's sentences that begin with the listener ("I hope you win a big
+# prize!" to a lottery win, "I have always loved helping elderly people.") or hand out advice ("You
+# should apologize to your landlord") were where its replies went wrong, in reading held-out ones;
+# its questions and words about the person held up. Those two are all it may add.
+_LATER_REFUSED = re.compile(r"^(?:i|i'm|i've|i'd|i'll|me|my)\b|\byou (?:should|need to|have to|must not)\b", re.I)
+
+
+def accept_sentence(sentence: str, context: list[str], emotion: str, later: bool = False) -> str | None:
+    """A sentence's spoken form, or None when it fails a guard; a `later` one (after the opening) may
+    be short, and must ask something or keep to the person (see _LATER_REFUSED)."""
     text = clean(sentence)
     if not text:
+        return None
+    if later and not text.endswith("?") and _LATER_REFUSED.search(text):
         return None
     return None if [p for p in problems(text, context, emotion) if p != "too short"] else text
