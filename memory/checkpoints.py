@@ -8,6 +8,8 @@ from pathlib import Path
 
 from langgraph.checkpoint.sqlite import SqliteSaver
 
+from memory.erasure import erase_deleted
+
 
 def open_checkpointer(path: Path) -> SqliteSaver:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -21,3 +23,5 @@ def open_checkpointer(path: Path) -> SqliteSaver:
 def delete_turn_checkpoints(saver: SqliteSaver, turn_ids: list[str]) -> None:
     for turn_id in turn_ids:
         saver.delete_thread(turn_id)
+    with saver.lock:
+        erase_deleted(saver.conn)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from agents.dialogue import Utterance
+from memory.erasure import erase_deleted
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -177,6 +178,6 @@ class Store:
             ids = [r[0] for r in self._db.execute("SELECT id FROM turns WHERE session_id=?", (session_id,))]
             self._db.execute("DELETE FROM sessions WHERE id=?", (session_id,))
         with self._lock:
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            erase_deleted(self._db)
         return ids
 

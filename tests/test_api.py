@@ -100,7 +100,7 @@ def test_delete_leaves_nothing_on_disk_or_in_the_database(api, tmp_path):
     session, auth = open_session(client)
     wav = tmp_path / "hello.wav"
     wav.write_bytes(b"")
-    client.post(f"/v1/sessions/{session}/turns", data={"text": "I'm nervous about my exam."}, headers=auth)
+    client.post(f"/v1/sessions/{session}/turns", data={"text": "I'm nervous about my Vexillonaut exam."}, headers=auth)
     client.post(
         f"/v1/sessions/{session}/turns", files={"audio": ("note.wav", wav.read_bytes())}, headers=auth
     )
@@ -130,6 +130,8 @@ def test_delete_leaves_nothing_on_disk_or_in_the_database(api, tmp_path):
             == 0
         )
     assert client.get(f"/v1/sessions/{session}/turns", headers=auth).status_code == 404
+    home = runner.settings.home
+    assert [p for p in home.rglob("*") if p.is_file() and b"vexillonaut" in p.read_bytes().lower()] == []
 
 
 def test_an_oversized_upload_is_refused_with_413(api):

@@ -302,3 +302,18 @@ def test_a_session_keeps_its_voice_and_face_for_a_profile(home, tmp_path):
     runner.delete_session("keep")
     assert runner.store.pinned_asset("keep", "voice", "male|elderly|deep") is None
     assert runner.store.pinned_asset("keep", "face", "male|elderly|deep") is None
+
+
+def _files_holding(folder: Path, word: bytes) -> list[str]:
+    return [str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and word in p.read_bytes().lower()]
+
+
+def test_after_a_delete_no_byte_of_the_words_is_left_anywhere_while_the_process_runs(home):
+    runner = TurnRunner(Settings(), chat_model=None, tools=_fake_tools())
+    for text in ("My hamster Quibbleworth died this morning.", "I keep thinking about Quibbleworth."):
+        runner.run(runner.request(text=text, session_id="gone"))
+    runner.run(runner.request(text="My parrot Zanzibarro learned a new word!", session_id="kept"))
+    assert _files_holding(home, b"quibbleworth") and _files_holding(home, b"zanzibarro")  # the search finds words
+    runner.delete_session("gone")
+    assert _files_holding(home, b"quibbleworth") == []
+    assert _files_holding(home, b"zanzibarro")  # another session's words stay
