@@ -24,7 +24,7 @@ from graph.config import Settings
 from graph.nodes import Agents, TurnNodes, normalise_text, truncate_message
 from graph.telemetry import Telemetry
 from memory.checkpoints import delete_turn_checkpoints, open_checkpointer
-from memory.store import Store
+from memory.store import Store, TurnGone
 from tools.registry import MediaTool, ToolRegistry
 
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
@@ -150,6 +150,7 @@ class TurnRunner:
         config = {"configurable": {"thread_id": turn_id}}
         self.telemetry.start_turn(turn_id, session_id)
         started = time.perf_counter()
+        stored = False  # the intake node has written the user's words
         try:
             for mode, payload in self.graph.stream(initial, config, stream_mode=["updates", "custom"]):
                 if mode == "custom":
@@ -159,12 +160,16 @@ class TurnRunner:
                         yield {"event": "reply_text", "text": payload["reply_text"]}
                     continue
                 for node, values in payload.items():
+                    stored = stored or node == "intake"
                     timing = (values.get("trace") or [{}])[0].get("duration_ms")
                     public = {k: v for k, v in values.items() if k != "trace"}
                     yield {"event": "node", "node": node, "duration_ms": timing, "update": public}
         except Exception as exc:
             self.nodes.feeds.discard(turn_id)
             self.telemetry.end_turn(turn_id, error=exc)
+            if isinstance(exc, TurnGone) or (stored and self.store.turn(turn_id) is None):
+                self._erase_abandoned(config, session_id, media_dir)
+                raise TurnFailed("the session was deleted while this turn ran; nothing of it was kept") from exc
             saved = self.store.turn(turn_id) is not None
             self.store.fail_turn(turn_id, f"{type(exc).__name__}: {exc}")
             outcome = "your message is saved" if saved else "your message could not be saved"
@@ -173,6 +178,9 @@ class TurnRunner:
             self.nodes.feeds.discard(turn_id)
             self.telemetry.end_turn(turn_id)
             raise
+        if self.store.turn(turn_id) is None:  # deleted after its last step: what that step wrote goes too
+            self._erase_abandoned(config, session_id, media_dir)
+            raise TurnFailed("the session was deleted while this turn ran; nothing of it was kept")
         state = self.graph.get_state(config).values
         timings = {t["node"]: t["duration_ms"] for t in state["trace"]}
         timings["total"] = round((time.perf_counter() - started) * 1000, 2)
@@ -206,6 +214,21 @@ class TurnRunner:
             "timings_ms": timings,
             "warnings": state.get("warnings", []),
         }
+
+    def _erase_abandoned(self, config: dict, session_id: str, media_dir: Path) -> None:
+        """What a turn wrote after its session was deleted: its checkpoints and its media (only the
+        files it made, where it was told to write into a folder of the caller's)."""
+        import shutil
+
+        state = self.graph.get_state(config).values
+        delete_turn_checkpoints(self.checkpointer, [config["configurable"]["thread_id"]])
+        if media_dir.is_relative_to(self.settings.media):
+            shutil.rmtree(media_dir, ignore_errors=True)
+        for key in ("speech", "video"):
+            if state.get(key):
+                Path(state[key]).unlink(missing_ok=True)
+        if not self.store.turns(session_id):
+            shutil.rmtree(self.settings.media / session_id, ignore_errors=True)
 
     def delete_session(self, session_id: str) -> int:
         """Erase a session: turns, traces, checkpoints and media, wherever its media were written.

@@ -58,6 +58,10 @@ CREATE TABLE IF NOT EXISTS session_assets (  -- the voice and face a session's a
 _JSON_COLUMNS = ("meta", "timings", "warnings")
 
 
+class TurnGone(LookupError):
+    """The turn's session was deleted while the turn ran."""
+
+
 class Store:
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -107,7 +111,10 @@ class Store:
         self._write("UPDATE turns SET status='failed', error=? WHERE id=?", (error, turn_id))
 
     def add_trace_event(self, turn_id: str, event: dict[str, Any]) -> None:
+        """Raises TurnGone when the turn no longer exists: its session was deleted mid-turn."""
         with self._lock:
+            if self._db.execute("SELECT 1 FROM turns WHERE id=?", (turn_id,)).fetchone() is None:
+                raise TurnGone(turn_id)
             (seq,) = self._db.execute(
                 "SELECT COALESCE(MAX(seq), 0) + 1 FROM trace_events WHERE turn_id=?", (turn_id,)
             ).fetchone()

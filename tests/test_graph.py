@@ -317,3 +317,35 @@ def test_after_a_delete_no_byte_of_the_words_is_left_anywhere_while_the_process_
     runner.delete_session("gone")
     assert _files_holding(home, b"quibbleworth") == []
     assert _files_holding(home, b"zanzibarro")  # another session's words stay
+
+
+def test_a_delete_while_a_turn_of_the_session_runs_ends_with_nothing_left(home):
+    import threading
+
+    speaking, deleted = threading.Event(), threading.Event()
+
+    def slow_speech(args):
+        speaking.set()
+        deleted.wait(30)
+        return _write("reply.wav")(args)
+
+    tools = _fake_tools()
+    tools[1] = FakeTool("speech", slow_speech)
+    runner = TurnRunner(Settings(), chat_model=None, tools=tools)
+    outcome = []
+
+    def turn():
+        try:
+            outcome.append(runner.run(runner.request(text="Grumbleflax my goldfish is sick.", session_id="mid")))
+        except TurnFailed as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=turn)
+    worker.start()
+    assert speaking.wait(60)
+    runner.delete_session("mid")
+    deleted.set()
+    worker.join(60)
+    assert not worker.is_alive() and isinstance(outcome[0], TurnFailed) and "deleted" in str(outcome[0])
+    assert _files_holding(home, b"grumbleflax") == []
+    assert not (home / "media" / "mid").exists() and runner.store.turns("mid") == []
