@@ -73,6 +73,10 @@ class Settings:
         default_factory=lambda: _env("EMPATHYEAR_ASR", "whisper").lower(),
         metadata={"env": "EMPATHYEAR_ASR", "help": "whisper, or a speech-recognition plugin's name"},
     )
+    upload_s: float = field(
+        default_factory=lambda: float(_env("EMPATHYEAR_UPLOAD_S", "120")),
+        metadata={"env": "EMPATHYEAR_UPLOAD_S", "help": "seconds a turn's request body may take to arrive"},
+    )
     crisis_resources: Path | None = field(
         default_factory=lambda: Path(p).expanduser() if (p := _env("EMPATHYEAR_CRISIS_RESOURCES")) else None,
         metadata={"env": "EMPATHYEAR_CRISIS_RESOURCES", "help": "JSON file of help resources"},

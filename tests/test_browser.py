@@ -1,18 +1,11 @@
 """The page in a real browser: Debian's Chromium, driven by Playwright, against `empathyear serve`."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 
 from agents.taxonomy import EMOTIONS
+from tests.served import start_server
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -22,46 +15,6 @@ OUTPUT = Path(__file__).parent / "output"
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def start_server(home: Path, **settings: str) -> Iterator[str]:
-    """`empathyear serve` in its own data directory with `settings` as its environment, stopped on exit."""
-    port = free_port()
-    environment = {
-        k: v for k, v in os.environ.items() if not k.startswith("EMPATHYEAR_") or k == "EMPATHYEAR_MODELS"
-    }
-    home.mkdir(parents=True, exist_ok=True)
-    log = home / "server.log"  # a file, not a pipe nobody reads, which would stall a chatty server
-    process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "empathyear"), "serve", "--port", str(port)],
-        env={**environment, "EMPATHYEAR_HOME": str(home), **settings}, stdout=log.open("w"),
-        stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(1)
-        if process.poll() is not None:
-            pytest.fail(f"the server stopped: {log.read_text()[-2000:]}")
-    else:
-        process.kill()
-        pytest.fail("the server did not come up in 240 s")
-    try:
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,8 @@
 events), the session's history, its media files, and deletion of everything it holds.
 
 A wrong token and another session's id get the same 404 as an id that does not exist, so the API
-never reveals which sessions exist. Uploads are streamed to disk and refused with 413 the moment
-they pass their limit.
+never reveals which sessions exist. The token goes in an `Authorization: Bearer` header; only media
+links, which a browser opens, may carry it as `?token=`. A turn's body is read by ui.uploads.
 """
 
 # No `from __future__ import annotations`: FastAPI reads the endpoints' annotations at run time.
@@ -12,19 +12,39 @@ import hmac
 import json
 import re
 import secrets
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
 
 from graph.runner import InputError, TurnFailed, TurnRunner, new_id
 from tools.perception.media import LIMITS
+from ui.uploads import ACCEPTED, BodyError, read_turn_form
 
-CHUNK = 1 << 20
-_EXTENSION = re.compile(r"^\.[a-z0-9]{1,5}$")
+_TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+# The turn endpoints read their body themselves (ui.uploads); this is the form they take.
+_TURN_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            kind: {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "text": {"type": "string", "description": "the message (or leave it empty and send audio or video)"},
+                        "audio": {"type": "string", "format": "binary", "description": f"at most {LIMITS['audio'][0] // 2**20} MB"},
+                        "video": {"type": "string", "format": "binary", "description": f"at most {LIMITS['video'][0] // 2**20} MB"},
+                        "want_speech": {"type": "boolean", "default": True},
+                        "want_video": {"type": "boolean", "default": True},
+                    },
+                }
+            }
+            for kind in ACCEPTED
+        },
+    }
+}  # fmt: skip
 
 
 def digest(token: str) -> str:
@@ -35,17 +55,35 @@ def _not_found() -> HTTPException:
     return HTTPException(404, "no such session")
 
 
+def _bearer(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header; any other scheme is no token."""
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _flag(form: dict[str, str], name: str) -> bool:
+    value = form.get(name, "true").strip().lower()
+    if value not in _TRUE | _FALSE:
+        raise HTTPException(422, f"{name}: give true or false, not {value[:20]!r}")
+    return value in _TRUE
+
+
 class Api:
     def __init__(self, runner: TurnRunner):
         self.runner = runner
         self.media = runner.settings.media
 
     # -- access -------------------------------------------------------------------------
-    def session(
+    def session(self, session_id: str, authorization: Annotated[str | None, Header()] = None) -> str:
+        return self._check(session_id, _bearer(authorization))
+
+    def media_session(
         self, session_id: str, authorization: Annotated[str | None, Header()] = None,
         token: Annotated[str | None, Query(description="for media links a browser opens")] = None,
     ) -> str:  # fmt: skip
-        offered = token or (authorization or "").removeprefix("Bearer ").strip()
+        return self._check(session_id, _bearer(authorization) or token)
+
+    def _check(self, session_id: str, offered: str | None) -> str:
         expected = (
             self.runner.store.token_digest(session_id)
             if re.fullmatch(r"[A-Za-z0-9_-]{1,64}", session_id)
@@ -75,30 +113,25 @@ class Api:
             ],
         }
 
-    async def save_upload(
-        self, session_id: str, upload: UploadFile | None, kind: str, request: Request
-    ) -> str | None:
-        """Writes an upload into the session's folder, refusing it (413) as soon as it is too big."""
-        if upload is None or not upload.filename:
-            return None
-        limit = LIMITS[kind][0]
-        declared = int(request.headers.get("content-length") or 0)
-        if declared > limit + 2 * CHUNK:  # the whole form is larger than any allowed upload
-            raise HTTPException(413, f"the {kind} file is larger than {limit // 2**20} MB")
-        suffix = Path(upload.filename).suffix.lower()
-        folder = self.media / session_id / "uploads"
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"{uuid.uuid4().hex}{suffix if _EXTENSION.match(suffix) else '.bin'}"
-        size = 0
-        with target.open("wb") as out:
-            while chunk := await upload.read(CHUNK):
-                size += len(chunk)
-                if size > limit:
-                    out.close()
-                    target.unlink(missing_ok=True)
-                    raise HTTPException(413, f"the {kind} file is larger than {limit // 2**20} MB")
-                out.write(chunk)
-        return str(target)
+    async def read_turn(self, session_id: str, request: Request):
+        """The turn a request's body asks for, its files written into the session's upload folder."""
+        try:
+            form = await read_turn_form(
+                request.headers.get("content-type"), request.stream(), self.media / session_id / "uploads",
+                self.runner.settings.upload_s,
+            )  # fmt: skip
+        except BodyError as exc:
+            raise HTTPException(exc.status, exc.detail) from None
+        paths = {kind: str(path) for kind, path in form.files.items()}
+        try:
+            return self.turn_request(
+                session_id, form.fields.get("text", ""), paths.get("audio"), paths.get("video"),
+                _flag(form.fields, "want_speech"), _flag(form.fields, "want_video"),
+            )  # fmt: skip
+        except HTTPException:
+            for path in form.files.values():
+                path.unlink(missing_ok=True)
+            raise
 
     def turn_request(
         self,
@@ -167,35 +200,20 @@ def create_api(runner: TurnRunner) -> FastAPI:
         runner.store.open_session(session_id, digest(token))
         return {"session": session_id, "token": token}
 
-    async def form_request(
-        session_id: str, request: Request, text: str, audio, video, want_speech: bool, want_video: bool
-    ):
-        audio_path = await api.save_upload(session_id, audio, "audio", request)
-        video_path = await api.save_upload(session_id, video, "video", request)
-        return api.turn_request(session_id, text, audio_path, video_path, want_speech, want_video)
-
-    @router.post("/sessions/{session_id}/turns")
-    async def take_turn(
-        session_id: Session, request: Request, text: Annotated[str, Form()] = "",
-        audio: Annotated[UploadFile | None, File()] = None, video: Annotated[UploadFile | None, File()] = None,
-        want_speech: Annotated[bool, Form()] = True, want_video: Annotated[bool, Form()] = True,
-    ) -> dict[str, Any]:  # fmt: skip
+    @router.post("/sessions/{session_id}/turns", openapi_extra=_TURN_FORM)
+    async def take_turn(session_id: Session, request: Request) -> dict[str, Any]:
         from starlette.concurrency import run_in_threadpool
 
-        turn = await form_request(session_id, request, text, audio, video, want_speech, want_video)
+        turn = await api.read_turn(session_id, request)
         try:
             result = await run_in_threadpool(runner.run, turn)
         except TurnFailed as exc:
             raise HTTPException(500, str(exc)) from exc
         return api.public(session_id, result)
 
-    @router.post("/sessions/{session_id}/turns/stream")
-    async def stream_turn(
-        session_id: Session, request: Request, text: Annotated[str, Form()] = "",
-        audio: Annotated[UploadFile | None, File()] = None, video: Annotated[UploadFile | None, File()] = None,
-        want_speech: Annotated[bool, Form()] = True, want_video: Annotated[bool, Form()] = True,
-    ) -> StreamingResponse:  # fmt: skip
-        turn = await form_request(session_id, request, text, audio, video, want_speech, want_video)
+    @router.post("/sessions/{session_id}/turns/stream", openapi_extra=_TURN_FORM)
+    async def stream_turn(session_id: Session, request: Request) -> StreamingResponse:
+        turn = await api.read_turn(session_id, request)
         return StreamingResponse(api.events(session_id, turn), media_type="text/event-stream")
 
     @router.get("/sessions/{session_id}/turns")
@@ -208,10 +226,14 @@ def create_api(runner: TurnRunner) -> FastAPI:
         return {"session": session_id, "turns": turns}
 
     @router.get("/sessions/{session_id}/media/{path:path}")
-    def media(session_id: Session, path: str) -> FileResponse:
+    def media(session_id: Annotated[str, Depends(api.media_session)], path: str) -> FileResponse:
         folder = (api.media / session_id).resolve()
-        target = (folder / path).resolve()
-        if not target.is_relative_to(folder) or not target.is_file():
+        try:
+            target = (folder / path).resolve()
+            found = target.is_relative_to(folder) and target.is_file()
+        except (ValueError, OSError):  # a NUL byte, a name too long: no such file either way
+            found = False
+        if not found:
             raise HTTPException(404, "no such file")
         return FileResponse(target)
 
