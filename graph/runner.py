@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -61,6 +62,28 @@ class TurnRequest(BaseModel):
     def _encodable(cls, text: str) -> str:
         # Undecodable bytes from a terminal arrive as lone surrogates, which no database stores.
         return text.encode("utf-8", "replace").decode("utf-8")
+
+    @field_validator("audio_path", "video_path")
+    @classmethod
+    def _a_file(cls, path: str | None, info) -> str | None:
+        """A recording must be a file that exists: a folder, a pipe or a device is refused before
+        anything is stored, with what is wrong with it."""
+        import stat
+
+        if path is None:
+            return None
+        kind = info.field_name.removesuffix("_path")
+        try:
+            mode = os.stat(path).st_mode
+        except FileNotFoundError:
+            raise ValueError(f"the {kind} file {path} was not found") from None
+        except OSError as exc:
+            raise ValueError(f"the {kind} file {path} cannot be read ({exc.strerror})") from None
+        if stat.S_ISDIR(mode):
+            raise ValueError(f"{path} is a folder: give the {kind} file itself")
+        if not stat.S_ISREG(mode):
+            raise ValueError(f"{path} is not a regular file (a pipe or a device): give a saved {kind} file")
+        return path
 
     @model_validator(mode="after")
     def _has_something_to_say(self) -> TurnRequest:

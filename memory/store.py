@@ -146,6 +146,9 @@ class Store:
         rows = self._read("SELECT * FROM turns WHERE id=?", (turn_id,))
         return self._turn_dict(rows[0]) if rows else None
 
+    def session_exists(self, session_id: str) -> bool:
+        return bool(self._read("SELECT 1 FROM sessions WHERE id=?", (session_id,)))
+
     def turns(self, session_id: str) -> list[dict[str, Any]]:
         rows = self._read("SELECT * FROM turns WHERE session_id=? ORDER BY seq", (session_id,))
         return [self._turn_dict(r) for r in rows]

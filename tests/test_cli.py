@@ -75,6 +75,26 @@ def test_interactive_chat_answers_until_quit(home):
     assert done.stdout.count("EmpathyEar:") == 1
 
 
+def test_deleting_a_missing_session_says_so_and_exits_2(home):
+    done = run(home, "delete", "--session", "nosuchsession")
+    assert done.returncode == 2 and "no session" in done.stderr
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "device"])
+def test_a_recording_that_is_not_a_file_is_refused_and_nothing_stored(home, tmp_path, kind):
+    import sqlite3
+
+    path = {"folder": tmp_path, "device": Path("/dev/zero")}.get(kind, tmp_path / "pipe")
+    if kind == "fifo":
+        os.mkfifo(path)
+    done = run(home, "chat", "--audio", str(path), "--session", "s1")
+    assert done.returncode == 2 and ("folder" in done.stderr or "not a regular file" in done.stderr)
+    database = home / "empathyear.sqlite"
+    if database.exists():
+        with sqlite3.connect(database) as db:
+            assert db.execute("SELECT COUNT(*) FROM turns").fetchone()[0] == 0
+
+
 def test_delete_erases_the_session(home):
     result = json.loads(run(home, "chat", "My phone screen cracked.", "--json", "--session", "tmp").stdout)
     assert run(home, "delete", "--session", "tmp").returncode == 0

@@ -214,7 +214,10 @@ def cmd_delete(args: argparse.Namespace) -> int:
     from graph.runner import InputError
 
     try:
-        deleted = _runner().delete_session(args.session)
+        runner = _runner()
+        if not runner.store.session_exists(args.session):
+            raise InputError(f"there is no session {args.session!r}: nothing was deleted")
+        deleted = runner.delete_session(args.session)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
