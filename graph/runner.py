@@ -200,6 +200,7 @@ class TurnRunner:
         except GeneratorExit:  # the caller stopped listening mid-turn: its span must still end
             self.nodes.feeds.discard(turn_id)
             self.telemetry.end_turn(turn_id)
+            self.store.interrupt_turn(turn_id, "the caller stopped listening before the turn ended")
             raise
         if self.store.turn(turn_id) is None:  # deleted after its last step: what that step wrote goes too
             self._erase_abandoned(config, session_id, media_dir)

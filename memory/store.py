@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS turns (
     session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
     seq INTEGER NOT NULL,
     created_at REAL NOT NULL,
-    status TEXT NOT NULL,            -- pending | done | failed
+    status TEXT NOT NULL,            -- pending | done | failed | interrupted (with the reason in error)
     user_text TEXT NOT NULL,
     audio_path TEXT,
     video_input_path TEXT,
@@ -106,6 +106,10 @@ class Store:
         columns = {k: json.dumps(v) if k in _JSON_COLUMNS else v for k, v in fields.items()}
         assignments = ", ".join(f"{k}=?" for k in columns)
         self._write(f"UPDATE turns SET status='done', {assignments} WHERE id=?", (*columns.values(), turn_id))
+
+    def interrupt_turn(self, turn_id: str, reason: str) -> None:
+        """A turn that stopped before its end; the user's words stay stored."""
+        self._write("UPDATE turns SET status='interrupted', error=? WHERE id=? AND status='pending'", (reason, turn_id))
 
     def fail_turn(self, turn_id: str, error: str) -> None:
         self._write("UPDATE turns SET status='failed', error=? WHERE id=?", (error, turn_id))

@@ -186,3 +186,27 @@ def test_a_stalled_upload_is_cut_off_and_its_file_removed(served):
     assert status == 408 and time.monotonic() - began < UPLOAD_S + 10
     assert uploads_left(home, session) == []
     assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["detail"].startswith("the upload took longer")
+
+
+def test_a_client_that_leaves_mid_stream_still_gets_its_turn_finished_and_stored(served):
+    url, _ = served
+    session, token = open_session(url)
+    body = b"text=My+grandmother+is+in+hospital+tonight.&want_video=false"
+    host = urlparse(url).netloc
+    address = urlparse(url)
+    with socket.create_connection((address.hostname, address.port), timeout=60) as connection:
+        connection.sendall((
+            f"POST /v1/sessions/{session}/turns/stream HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode() + body)  # fmt: skip
+        received = b""
+        while b"event: node" not in received:  # the turn has begun; then the client goes away
+            received += connection.recv(4096)
+    auth = {"Authorization": f"Bearer {token}"}
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        (turn,) = httpx.get(f"{url}/v1/sessions/{session}/turns", headers=auth).json()["turns"]
+        if turn["status"] != "pending":
+            break
+        time.sleep(1)
+    assert turn["status"] == "done" and turn["reply"] and turn["speech"]

@@ -349,3 +349,13 @@ def test_a_delete_while_a_turn_of_the_session_runs_ends_with_nothing_left(home):
     assert not worker.is_alive() and isinstance(outcome[0], TurnFailed) and "deleted" in str(outcome[0])
     assert _files_holding(home, b"grumbleflax") == []
     assert not (home / "media" / "mid").exists() and runner.store.turns("mid") == []
+
+
+def test_a_turn_whose_caller_stops_listening_is_marked_interrupted_never_left_pending(home):
+    runner = TurnRunner(Settings(), chat_model=None, tools=_fake_tools())
+    events = runner.stream(runner.request(text="My brother stopped talking to me.", session_id="left"))
+    assert next(events)["event"] == "node"
+    events.close()
+    (turn,) = runner.store.turns("left")
+    assert turn["status"] == "interrupted" and "stopped listening" in turn["error"]
+    assert turn["user_text"] == "My brother stopped talking to me."

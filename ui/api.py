@@ -12,8 +12,10 @@ import hmac
 import json
 import re
 import secrets
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from queue import Queue
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
@@ -152,37 +154,43 @@ class Api:
 
     # -- the stream ---------------------------------------------------------------------
     def events(self, session_id: str, request) -> Iterator[str]:
-        def sse(event: str, data: dict[str, Any]) -> str:
-            return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+        """The turn's server-sent events. The turn runs on its own thread to its end and is stored
+        even when the client stops listening half-way (it finds the turn on reload)."""
+        queue: Queue = Queue()
 
-        try:
-            for event in self.runner.stream(request):
-                if event["event"] == "node":
-                    update = {k: v for k, v in event["update"].items() if k not in ("speech", "video")}
-                    yield sse(
-                        "node", {"node": event["node"], "duration_ms": event["duration_ms"], "update": update}
-                    )
-                    for medium in ("speech", "video"):
-                        if event["update"].get(medium):
-                            yield sse(medium, {"url": self.media_url(session_id, event["update"][medium])})
-                elif event["event"] == "reply_text":
-                    yield sse("reply_text", {"text": event["text"]})
-                elif event["event"] == "speech_chunk":
-                    chunk = event["chunk"]
-                    yield sse(
-                        "speech_chunk",
-                        {
-                            "index": chunk.index,
-                            "text": chunk.text,
-                            "start_s": chunk.start_s,
-                            "end_s": chunk.end_s,
-                            "last": chunk.last,
-                        },
-                    )
-                else:
-                    yield sse("result", self.public(session_id, event["result"]))
-        except TurnFailed as exc:
-            yield sse("error", {"detail": str(exc)})
+        def work() -> None:
+            try:
+                for event in self.runner.stream(request):
+                    queue.put(event)
+            except TurnFailed as exc:
+                queue.put(exc)
+            finally:
+                queue.put(None)
+
+        threading.Thread(target=work, name="turn", daemon=True).start()
+        while (event := queue.get()) is not None:
+            if isinstance(event, TurnFailed):
+                yield _sse("error", {"detail": str(event)})
+            elif event["event"] == "node":
+                update = {k: v for k, v in event["update"].items() if k not in ("speech", "video")}
+                yield _sse("node", {"node": event["node"], "duration_ms": event["duration_ms"], "update": update})
+                for medium in ("speech", "video"):
+                    if event["update"].get(medium):
+                        yield _sse(medium, {"url": self.media_url(session_id, event["update"][medium])})
+            elif event["event"] == "reply_text":
+                yield _sse("reply_text", {"text": event["text"]})
+            elif event["event"] == "speech_chunk":
+                chunk = event["chunk"]
+                yield _sse("speech_chunk", {
+                    "index": chunk.index, "text": chunk.text, "start_s": chunk.start_s, "end_s": chunk.end_s,
+                    "last": chunk.last,
+                })  # fmt: skip
+            else:
+                yield _sse("result", self.public(session_id, event["result"]))
+
+
+def _sse(event: str, data: dict[str, Any]) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
 def create_api(runner: TurnRunner) -> FastAPI:
