@@ -188,7 +188,7 @@ class TurnNodes:
         # The user's words are stored before any step that can fail.
         self.store.begin_turn(
             state["turn_id"], state["session_id"], state["text"],
-            state.get("audio_path"), state.get("video_path"),
+            state.get("audio_path"), state.get("video_path"), state["media_dir"],
         )  # fmt: skip
         text = normalise_text(state["text"])
         warnings = []

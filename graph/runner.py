@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from graph.config import Settings
 from graph.nodes import Agents, TurnNodes, normalise_text, truncate_message
 from graph.telemetry import Telemetry
 from memory.checkpoints import delete_turn_checkpoints, open_checkpointer
-from memory.store import Store, TurnGone
+from memory.store import LEASE_S, Store, TurnGone
 from tools.registry import MediaTool, ToolRegistry
 
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
@@ -125,6 +126,10 @@ class TurnRunner:
         `telemetry` the OpenTelemetry set-up (default: from the environment, see graph.telemetry)."""
         self.settings = settings or Settings()
         self.store = Store(self.settings.database)
+        self._running: set[str] = set()  # the turns this runner holds leases on
+        self._leases_lock = threading.Lock()
+        self._renewer: threading.Thread | None = None
+        self.reclaim_abandoned()
         self.checkpointer = open_checkpointer(self.settings.checkpoints)
         if chat_model == "configured":
             chat_model = load_chat_model(self.settings)
@@ -139,6 +144,39 @@ class TurnRunner:
             self.settings, self.store, self.agents, ToolRegistry(self.settings, tools), self.telemetry
         )
         self.graph = build_graph(self.nodes, self.checkpointer)
+
+    def reclaim_abandoned(self) -> None:
+        """Turns left pending by a process that died (kill -9, a power cut) are marked interrupted
+        and their partial media removed; the user's words stay stored."""
+        import shutil
+
+        for folder in self.store.reclaim_abandoned():
+            if Path(folder).is_relative_to(self.settings.media):
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def _hold(self, turn_id: str) -> None:
+        with self._leases_lock:
+            self._running.add(turn_id)
+            if self._renewer is None:
+                self._renewer = threading.Thread(target=self._renew, name="turn-leases", daemon=True)
+                self._renewer.start()
+
+    def _release(self, turn_id: str) -> None:
+        with self._leases_lock:
+            self._running.discard(turn_id)
+
+    def _renew(self) -> None:
+        """While this runner has turns running: renews their leases and reclaims other processes'
+        expired ones. Ends when none is left; the next turn starts it again."""
+        while True:
+            time.sleep(LEASE_S / 3)
+            with self._leases_lock:
+                running = list(self._running)
+                if not running:
+                    self._renewer = None
+                    return
+            self.store.renew_leases(running)
+            self.reclaim_abandoned()
 
     @staticmethod
     def request(**fields: Any) -> TurnRequest:
@@ -174,6 +212,7 @@ class TurnRunner:
         self.telemetry.start_turn(turn_id, session_id)
         started = time.perf_counter()
         stored = False  # the intake node has written the user's words
+        self._hold(turn_id)
         try:
             for mode, payload in self.graph.stream(initial, config, stream_mode=["updates", "custom"]):
                 if mode == "custom":
@@ -202,6 +241,8 @@ class TurnRunner:
             self.telemetry.end_turn(turn_id)
             self.store.interrupt_turn(turn_id, "the caller stopped listening before the turn ended")
             raise
+        finally:
+            self._release(turn_id)
         if self.store.turn(turn_id) is None:  # deleted after its last step: what that step wrote goes too
             self._erase_abandoned(config, session_id, media_dir)
             raise TurnFailed("the session was deleted while this turn ran; nothing of it was kept")

@@ -4,9 +4,12 @@ one SQLite file. The user's words are written before anything else of the turn h
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,9 @@ CREATE TABLE IF NOT EXISTS turns (
     seq INTEGER NOT NULL,
     created_at REAL NOT NULL,
     status TEXT NOT NULL,            -- pending | done | failed | interrupted (with the reason in error)
+    owner TEXT,                      -- the process running a pending turn, holding a lease on it
+    lease_until REAL,                -- when the owner's lease runs out unless it renews it
+    media_dir TEXT,                  -- where the turn writes its media
     user_text TEXT NOT NULL,
     audio_path TEXT,
     video_input_path TEXT,
@@ -62,8 +68,34 @@ class TurnGone(LookupError):
     """The turn's session was deleted while the turn ran."""
 
 
+LEASE_S = 30.0  # a running turn's lease; its process renews it every third of that
+_ADDED_COLUMNS = {"owner": "TEXT", "lease_until": "REAL", "media_dir": "TEXT"}  # to stores made before them
+
+
+def process_owner() -> str:
+    """This process, as it signs the leases of the turns it runs: host, pid and a nonce."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _owner_gone(owner: str | None) -> bool:
+    """Whether a lease's process is known to be dead: only a process on this host can be checked,
+    by its pid; another host's turns wait for their lease to run out."""
+    host, _, rest = (owner or "").partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
 class Store:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, owner: str | None = None):
+        """`owner` names this process in the leases of the turns it runs (default: process_owner())."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -72,7 +104,12 @@ class Store:
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.execute("PRAGMA secure_delete=ON")  # deleted conversations leave no readable pages
         self._db.executescript(_SCHEMA)
+        present = {row["name"] for row in self._db.execute("PRAGMA table_info(turns)")}
+        for column, kind in _ADDED_COLUMNS.items():
+            if column not in present:
+                self._db.execute(f"ALTER TABLE turns ADD COLUMN {column} {kind}")
         self._lock = threading.Lock()
+        self.owner = owner or process_owner()
 
     def _write(self, sql: str, args: tuple = ()) -> None:
         with self._lock:
@@ -85,7 +122,7 @@ class Store:
 
     def begin_turn(
         self, turn_id: str, session_id: str, text: str,
-        audio_path: str | None = None, video_path: str | None = None,
+        audio_path: str | None = None, video_path: str | None = None, media_dir: str | None = None,
     ) -> None:  # fmt: skip
         with self._lock, self._db:
             self._db.execute("BEGIN IMMEDIATE")  # take the write lock before reading the next seq
@@ -96,9 +133,10 @@ class Store:
                 "SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE session_id=?", (session_id,)
             ).fetchone()
             self._db.execute(
-                "INSERT INTO turns(id, session_id, seq, created_at, status, user_text, audio_path, video_input_path)"
-                " VALUES (?, ?, ?, ?, 'pending', ?, ?, ?)",
-                (turn_id, session_id, seq, time.time(), text, audio_path, video_path),
+                "INSERT INTO turns(id, session_id, seq, created_at, status, user_text, audio_path, video_input_path,"
+                " owner, lease_until, media_dir) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
+                (turn_id, session_id, seq, time.time(), text, audio_path, video_path, self.owner,
+                 time.time() + LEASE_S, media_dir),  # fmt: skip
             )
 
     def complete_turn(self, turn_id: str, **fields: Any) -> None:
@@ -106,6 +144,29 @@ class Store:
         columns = {k: json.dumps(v) if k in _JSON_COLUMNS else v for k, v in fields.items()}
         assignments = ", ".join(f"{k}=?" for k in columns)
         self._write(f"UPDATE turns SET status='done', {assignments} WHERE id=?", (*columns.values(), turn_id))
+
+    def renew_leases(self, turn_ids: list[str]) -> None:
+        if turn_ids:
+            marks = ", ".join("?" * len(turn_ids))
+            self._write(
+                f"UPDATE turns SET lease_until=? WHERE status='pending' AND owner=? AND id IN ({marks})",
+                (time.time() + LEASE_S, self.owner, *turn_ids),
+            )
+
+    def reclaim_abandoned(self) -> list[str]:
+        """Marks interrupted every pending turn whose owner's lease ran out or whose process is gone;
+        returns their media folders, for the caller to clear of partial files. A turn another live
+        process runs keeps its renewed lease and is not touched."""
+        with self._lock, self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            pending = self._db.execute("SELECT id, media_dir, owner, lease_until FROM turns WHERE status='pending'")
+            rows = [r for r in pending if (r["lease_until"] or 0) < time.time() or _owner_gone(r["owner"])]
+            for row in rows:
+                self._db.execute(
+                    "UPDATE turns SET status='interrupted', error=? WHERE id=?",
+                    ("the process running this turn stopped before it ended", row["id"]),
+                )
+        return [row["media_dir"] for row in rows if row["media_dir"]]
 
     def interrupt_turn(self, turn_id: str, reason: str) -> None:
         """A turn that stopped before its end; the user's words stay stored."""
@@ -141,7 +202,7 @@ class Store:
         return dialogue
 
     def _turn_dict(self, row: sqlite3.Row) -> dict[str, Any]:
-        turn = dict(row)
+        turn = {k: v for k, v in dict(row).items() if k not in _ADDED_COLUMNS}  # the lease is the store's own
         for key in _JSON_COLUMNS:
             turn[key] = json.loads(turn[key]) if turn[key] else None
         return turn

@@ -21,13 +21,21 @@ def free_port() -> int:
 
 @contextmanager
 def start_server(home: Path, **settings: str) -> Iterator[str]:
-    """`empathyear serve` in its own data directory with `settings` as its environment, stopped on exit."""
+    """`empathyear serve` in its own data directory with `settings` as its environment, stopped on
+    exit; yields its address."""
+    with serve_process(home, **settings) as (url, _):
+        yield url
+
+
+@contextmanager
+def serve_process(home: Path, **settings: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """The same, yielding the address and the process (for a test that kills it)."""
     port = free_port()
     environment = {
         k: v for k, v in os.environ.items() if not k.startswith("EMPATHYEAR_") or k == "EMPATHYEAR_MODELS"
     }
     home.mkdir(parents=True, exist_ok=True)
-    log = home / "server.log"  # a file, not a pipe nobody reads, which would stall a chatty server
+    log = home / f"server-{port}.log"  # a file, not a pipe nobody reads, which would stall a chatty server
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "empathyear"), "serve", "--port", str(port)],
         env={**environment, "EMPATHYEAR_HOME": str(home), **settings}, stdout=log.open("w"),
@@ -47,7 +55,8 @@ def start_server(home: Path, **settings: str) -> Iterator[str]:
         process.kill()
         pytest.fail("the server did not come up in 240 s")
     try:
-        yield url
+        yield url, process
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 import httpx
 import pytest
 
-from tests.served import start_server
+from tests.served import serve_process, start_server
 
 UPLOAD_S = 3  # the served app's limit on how long a request body may take
 
@@ -116,7 +116,7 @@ def test_a_nul_byte_or_a_malformed_media_path_is_a_404_without_a_traceback(serve
             "Connection: close\r\n\r\n"
         ).encode())  # fmt: skip
         assert status == 404, path
-    assert "Traceback" not in (home / "server.log").read_text()
+    assert not any("Traceback" in log.read_text() for log in home.glob("server-*.log"))
 
 
 def test_invalid_utf8_in_a_multipart_field_is_decoded_with_replacement(served):
@@ -210,3 +210,37 @@ def test_a_client_that_leaves_mid_stream_still_gets_its_turn_finished_and_stored
             break
         time.sleep(1)
     assert turn["status"] == "done" and turn["reply"] and turn["speech"]
+
+
+def test_a_turn_cut_off_by_kill_9_is_marked_interrupted_at_restart_with_its_partial_media_gone(tmp_path):
+    home = tmp_path / "home"
+    with serve_process(home, EMPATHYEAR_LISTENER="templates") as (url, process):
+        session, token = open_session(url)
+        body = b"text=I+lost+my+job+today+and+I+do+not+know+what+to+tell+my+family."
+        address = urlparse(url)
+        with socket.create_connection((address.hostname, address.port), timeout=120) as connection:
+            connection.sendall((
+                f"POST /v1/sessions/{session}/turns/stream HTTP/1.1\r\nHost: {address.netloc}\r\n"
+                f"Authorization: Bearer {token}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n"
+            ).encode() + body)  # fmt: skip
+            received = b""
+            while b"speech_chunk" not in received:  # the reply is written; speech and video are being made
+                received += connection.recv(65536)
+            process.kill()
+            process.wait(timeout=30)
+    (turn,) = _stored_turns(home, session)
+    assert turn["status"] == "pending"  # as the killed process left it
+    with start_server(home, EMPATHYEAR_LISTENER="templates") as url:
+        turns = httpx.get(f"{url}/v1/sessions/{session}/turns", headers={"Authorization": f"Bearer {token}"})
+        (turn,) = turns.json()["turns"]
+        assert turn["status"] == "interrupted" and turn["user_text"].startswith("I lost my job today")
+        assert not (home / "media" / session / turn["id"]).exists()
+
+
+def _stored_turns(home: Path, session: str) -> list[dict]:
+    import sqlite3
+
+    with sqlite3.connect(home / "empathyear.sqlite") as db:
+        db.row_factory = sqlite3.Row
+        return [dict(row) for row in db.execute("SELECT * FROM turns WHERE session_id=?", (session,))]

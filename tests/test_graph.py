@@ -359,3 +359,23 @@ def test_a_turn_whose_caller_stops_listening_is_marked_interrupted_never_left_pe
     (turn,) = runner.store.turns("left")
     assert turn["status"] == "interrupted" and "stopped listening" in turn["error"]
     assert turn["user_text"] == "My brother stopped talking to me."
+
+
+def test_a_turn_left_pending_by_a_dead_process_is_interrupted_and_its_parts_removed(home):
+    import time as clock
+
+    from memory.store import Store
+
+    media = home / "media"
+    dead, alive = Store(Settings().database, owner="gone:1"), Store(Settings().database, owner="other:2")
+    dead.begin_turn("t-dead", "s", "My cat ran away.", media_dir=str(media / "s" / "t-dead"))
+    alive.begin_turn("t-alive", "s", "She came back!", media_dir=str(media / "s" / "t-alive"))
+    for turn in ("t-dead", "t-alive"):
+        (media / "s" / turn).mkdir(parents=True)
+        (media / "s" / turn / "reply.video.frames.mp4").write_bytes(b"partial")
+    dead._db.execute("UPDATE turns SET lease_until=? WHERE id='t-dead'", (clock.time() - 1,))  # its lease ran out
+    TurnRunner(Settings(), chat_model=None, tools=_fake_tools())  # a restart
+    turns = {t["id"]: t for t in alive.turns("s")}
+    assert turns["t-dead"]["status"] == "interrupted" and turns["t-dead"]["user_text"] == "My cat ran away."
+    assert not (media / "s" / "t-dead").exists()
+    assert turns["t-alive"]["status"] == "pending" and (media / "s" / "t-alive" / "reply.video.frames.mp4").exists()
