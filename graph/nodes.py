@@ -3,6 +3,8 @@ trace event (timing, inputs, outputs, prompt and raw LLM output, fallbacks) stor
 
 from __future__ import annotations
 
+import logging
+
 import re
 import threading
 import time
@@ -32,6 +34,8 @@ from memory.store import Store
 from tools.contract import LLM_CALLABLE, STREAMS_SPEECH, STREAMS_TEXT, SupportContext, capabilities_of, function_spec
 from tools.registry import ToolRegistry
 from tools.feed import Feed
+
+log = logging.getLogger("empathyear.turn")
 
 SAFETY_FAMILIES = {"suicide": "crisis intervention", "self_harm": "crisis intervention",
                    "abuse": "domestic violence support"}  # fmt: skip
@@ -365,9 +369,8 @@ class TurnNodes:
                 )
                 continue
             except Exception as exc:
-                warnings.append(
-                    f"support tool {tool.name} failed ({type(exc).__name__}: {exc}); the reply goes without it"
-                )
+                log.warning("support tool %s failed: %s: %.300s", tool.name, type(exc).__name__, exc)
+                warnings.append(f"support tool {tool.name} failed; the reply goes without it")
                 continue
             text = (produced.get("text") or "").strip()
             if text and not is_safe_reply(text):
@@ -403,10 +406,9 @@ class TurnNodes:
             return NodeOutcome({key: None, "warnings": [f"{label} is not installed; skipped"]}, args)
         try:
             produced = tool.invoke({**args, **(extra or {})})
-        except Exception as exc:
-            return NodeOutcome(
-                {key: None, "warnings": [f"{label} failed ({exc}); the reply is text only"]}, args
-            )
+        except Exception as exc:  # the client hears what failed; the details stay in the server's log
+            log.warning("%s failed: %s: %.300s", label, type(exc).__name__, exc)
+            return NodeOutcome({key: None, "warnings": [f"{label} failed; the reply is text only"]}, args)
         details = {"tool": tool.name, "result": {k: v for k, v in produced.items() if k != "warnings"}}
         return NodeOutcome(
             {key: produced.get(key), "warnings": list(produced.get("warnings") or [])}, args, details

@@ -190,7 +190,23 @@ def test_a_failed_speech_step_still_returns_the_text(home):
         f"/v1/sessions/{session}/turns", data={"text": "I lost my wallet."}, headers=auth
     ).json()
     assert result["meta"]["response"] and result["speech"] is None and result["video"] is None
-    assert any("speech synthesis failed (synthesizer crashed)" in w for w in result["warnings"])
+    assert "speech synthesis failed; the reply is text only" in result["warnings"]
+
+
+def test_a_failure_is_told_to_the_client_in_plain_words_and_its_details_kept_for_the_log(home, caplog):
+    class Broken:
+        name, role = "broken", "speech"
+
+        def invoke(self, args):
+            raise OSError(13, "Permission denied", "/srv/empathyear/home/media/x/reply.wav")
+
+    client = TestClient(create_api(TurnRunner(Settings(), chat_model=None, tools=[Broken()])))
+    session, auth = open_session(client)
+    with caplog.at_level("WARNING"):
+        result = client.post(f"/v1/sessions/{session}/turns", data={"text": "I lost my wallet."}, headers=auth).json()
+    told = " ".join(result["warnings"])
+    assert "speech synthesis failed" in told and "/srv" not in told and "Errno" not in told and "denied" not in told
+    assert "/srv/empathyear" in caplog.text and "wallet" not in caplog.text
 
 
 def test_the_openapi_document_describes_every_endpoint(api):

@@ -102,10 +102,8 @@ class AnimateFaceTool:
         rest = backends[failed + 1 :]
         if not rest:
             raise exc
-        log.warning("talking-face backend %s failed: %s", backends[failed].name, type(exc).__name__)
-        warnings.append(
-            f"video: {backends[failed].name} failed ({exc}); the {rest[0].name} renderer made the video"
-        )
+        log.warning("talking-face backend %s failed: %s: %.300s", backends[failed].name, type(exc).__name__, exc)
+        warnings.append(f"video: {backends[failed].name} failed; the {rest[0].name} renderer made the video")
         return rest
 
 

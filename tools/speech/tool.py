@@ -194,8 +194,8 @@ class SpeechTool:
                     raise SpeechBackendError(f"every speech backend failed; last: {exc}") from exc
                 backend_at += 1
                 fallback = self.backends[backend_at].name
-                log.warning("speech backend %s failed: %s", backend.name, type(exc).__name__)
-                warnings.append(f"speech: {backend.name} failed ({exc}); {fallback} spoke the rest of the reply")
+                log.warning("speech backend %s failed: %s: %.300s", backend.name, type(exc).__name__, exc)
+                warnings.append(f"speech: {backend.name} failed; {fallback} spoke the rest of the reply")
 
 
 def create(settings: Any) -> SpeechTool:
