@@ -153,6 +153,8 @@ def compose_reply(
     }
 
 
+_MARKUP = re.compile(r"<[^>]*>|[<>]")
+
 CHAT_MODEL_MAY = frozenset({"names someone the user never mentioned", "brings in numbers the user never gave"})
 
 
@@ -252,6 +254,7 @@ class Responder:
         self, dialogue: Dialogue, emotion: EmotionReading, scene: SceneReading
     ) -> AgentResult[ResponseText]:
         reply, details = compose_reply(dialogue, emotion, scene)
-        if not is_safe_reply(reply):  # the user's words, mirrored, can carry what a reply must not
+        # The user's words, mirrored, can carry what a reply must not: harm, or markup to be shown.
+        if not is_safe_reply(reply) or _MARKUP.search(reply):
             reply, details = compose_reply(dialogue, emotion, scene, mirror=False)
         return AgentResult(ResponseText(response=reply), details=details)

@@ -40,7 +40,9 @@ log = logging.getLogger("empathyear.turn")
 SAFETY_FAMILIES = {"suicide": "crisis intervention", "self_harm": "crisis intervention",
                    "abuse": "domestic violence support"}  # fmt: skip
 SUPPORT_TIMEOUT_S = 10.0  # a support tool that takes longer is left out of the turn
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters, and the bidirectional overrides, embeddings and isolates that can make shown
+# text read differently from what it holds (U+202A-202E, U+2066-2069).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass
@@ -68,6 +70,11 @@ def agent_details(result: AgentResult, agent: str) -> tuple[dict[str, Any], list
         fields = ", ".join(f.split(":", 1)[0] for f in result.fallbacks)
         warnings.append(f"{agent}: LLM output unusable for {fields}; used the embedded policy")
     return details, warnings
+
+
+def strip_controls(text: str) -> str:
+    """The text without control or bidi-override characters: what is stored and shown."""
+    return _CONTROL.sub("", text)
 
 
 def normalise_text(text: str) -> str:

@@ -23,7 +23,7 @@ from agents.scene import SceneAgent, SceneIndex
 from agents.taxonomy import AgeGroup, Gender, Timbre
 from graph.builder import build_graph
 from graph.config import Settings
-from graph.nodes import Agents, TurnNodes, normalise_text, truncate_message
+from graph.nodes import Agents, TurnNodes, normalise_text, strip_controls, truncate_message
 from graph.telemetry import Telemetry
 from memory.checkpoints import delete_turn_checkpoints, open_checkpointer
 from memory.store import LEASE_S, Store, TurnGone
@@ -62,7 +62,7 @@ class TurnRequest(BaseModel):
     @classmethod
     def _encodable(cls, text: str) -> str:
         # Undecodable bytes from a terminal arrive as lone surrogates, which no database stores.
-        return text.encode("utf-8", "replace").decode("utf-8")
+        return strip_controls(text.encode("utf-8", "replace").decode("utf-8"))
 
     @field_validator("audio_path", "video_path")
     @classmethod

@@ -92,3 +92,22 @@ def test_the_trace_tab_replays_the_last_turn_with_an_edited_prompt(tmp_path):
         assert "responder" in table and "LLM: Gridlock" in table and "emotion.label" in table
         page.screenshot(path=str(OUTPUT / "replay.png"), full_page=True)
         browser.close()
+
+
+def test_markup_in_a_message_is_shown_never_run(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page()
+        dialogs = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(server, wait_until="load")
+        page.fill("#message textarea", 'Bad day <img src=x onerror="window.ran=1;alert(1)"><script>window.ran=2</script>')
+        page.click("#send")
+        page.wait_for_selector("#chat .bot-row", timeout=60_000)
+        page.wait_for_timeout(1000)
+        assert dialogs == [] and page.evaluate("window.ran") is None
+        assert page.query_selector("#chat img[src='x']") is None and page.query_selector("#chat script") is None
+        assert "<img src=x" in page.inner_text("#chat .user-row")  # shown as typed
+        browser.close()

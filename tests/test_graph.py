@@ -379,3 +379,11 @@ def test_a_turn_left_pending_by_a_dead_process_is_interrupted_and_its_parts_remo
     assert turns["t-dead"]["status"] == "interrupted" and turns["t-dead"]["user_text"] == "My cat ran away."
     assert not (media / "s" / "t-dead").exists()
     assert turns["t-alive"]["status"] == "pending" and (media / "s" / "t-alive" / "reply.video.frames.mp4").exists()
+
+
+def test_bidi_overrides_and_markup_never_reach_the_stored_text_or_the_reply(runner):
+    text = "My exam \u202egnorw tnew\u202c went badly <img src=x onerror=alert(1)> and I cried\x07."
+    result = runner.run(runner.request(text=text, session_id="marks", want_speech=False))
+    (turn,) = runner.store.turns("marks")
+    assert not set("\u202e\u202c\x07") & set(turn["user_text"]) and "went badly" in turn["user_text"]
+    assert "<" not in result["meta"]["response"] and "onerror" not in result["meta"]["response"]

@@ -5,6 +5,7 @@ voice/avatar controls. Each browser tab is its own session."""
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 from collections.abc import Iterator
@@ -48,6 +49,12 @@ def step(**changed: Any) -> tuple:
     return tuple(changed[name] if name in changed else gr.update() for name in OUTPUTS)
 
 
+def shown(text: str) -> str:
+    """Text as the page shows it: markup in it is displayed as the characters typed, never run or
+    rendered (the chat renders Markdown, which would otherwise pass HTML through its sanitiser)."""
+    return html.escape(text, quote=False)
+
+
 def why_panel(result: dict[str, Any]) -> str:
     """The meta-response in words a non-engineer can read."""
     meta, lines = result["meta"], []
@@ -70,7 +77,7 @@ def why_panel(result: dict[str, Any]) -> str:
         lines.append(avatar)
     perception = result.get("perception") or {}
     if perception.get("transcript"):
-        lines.append(f'**What I heard:** "{perception["transcript"]}"')
+        lines.append(f'**What I heard:** "{shown(perception["transcript"])}"')
     for modality, verb in (("voice", "Your voice sounded"), ("face", "Your face looked")):
         if cue := perception.get(modality):
             lines.append(f"**{verb}:** mostly {cue['dominant']} ({cue['distribution'][cue['dominant']]:.0%})")
@@ -154,7 +161,7 @@ def build_ui(runner: TurnRunner) -> gr.Blocks:
         except InputError as exc:
             raise gr.Error(str(exc)) from exc
         said = text or ("(a voice message)" if voice_in else "(a video message)")
-        history = [*history, {"role": "user", "content": said}]
+        history = [*history, {"role": "user", "content": shown(said)}]
         yield step(
             chat=history, message="", voice_in=None, video_in=None, status="Listening…", session=session
         )
@@ -162,12 +169,12 @@ def build_ui(runner: TurnRunner) -> gr.Blocks:
         try:
             for event in runner.stream(request):
                 if event["event"] == "reply_text":  # the reply so far, a guarded sentence at a time
-                    history = [*asked, {"role": "assistant", "content": event["text"]}]
+                    history = [*asked, {"role": "assistant", "content": shown(event["text"])}]
                     yield step(chat=history, status="Writing…", session=session)
                 elif event["event"] == "node":
                     update = event["update"]
                     if "response" in update:
-                        history = [*asked, {"role": "assistant", "content": update["response"]}]
+                        history = [*asked, {"role": "assistant", "content": shown(update["response"])}]
                         yield step(chat=history, status="Finding the voice…", session=session)
                     elif update.get("speech"):
                         yield step(
