@@ -77,6 +77,18 @@ class Settings:
         default_factory=lambda: float(_env("EMPATHYEAR_UPLOAD_S", "120")),
         metadata={"env": "EMPATHYEAR_UPLOAD_S", "help": "seconds a turn's request body may take to arrive"},
     )
+    turns_per_minute: int = field(
+        default_factory=lambda: int(_env("EMPATHYEAR_TURNS_PER_MINUTE", "20")),
+        metadata={"env": "EMPATHYEAR_TURNS_PER_MINUTE", "help": "turns a session may send a minute (0: no limit)"},
+    )
+    sessions_per_minute: int = field(
+        default_factory=lambda: int(_env("EMPATHYEAR_SESSIONS_PER_MINUTE", "10")),
+        metadata={"env": "EMPATHYEAR_SESSIONS_PER_MINUTE", "help": "sessions one client address may open a minute (0: no limit)"},
+    )
+    trusted_proxies: frozenset[str] = field(
+        default_factory=lambda: frozenset(a.strip() for a in _env("EMPATHYEAR_TRUSTED_PROXIES").split(",") if a.strip()),
+        metadata={"env": "EMPATHYEAR_TRUSTED_PROXIES", "help": "proxy addresses whose X-Forwarded-For is believed, comma-separated"},
+    )
     crisis_resources: Path | None = field(
         default_factory=lambda: Path(p).expanduser() if (p := _env("EMPATHYEAR_CRISIS_RESOURCES")) else None,
         metadata={"env": "EMPATHYEAR_CRISIS_RESOURCES", "help": "JSON file of help resources"},

@@ -19,7 +19,8 @@ UPLOAD_S = 3  # the served app's limit on how long a request body may take
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     home = tmp_path_factory.mktemp("home")
-    with start_server(home, EMPATHYEAR_LISTENER="templates", EMPATHYEAR_UPLOAD_S=str(UPLOAD_S)) as url:
+    settings = {"EMPATHYEAR_LISTENER": "templates", "EMPATHYEAR_UPLOAD_S": str(UPLOAD_S), "EMPATHYEAR_SESSIONS_PER_MINUTE": "0"}
+    with start_server(home, **settings) as url:
         yield url, home
 
 
@@ -244,3 +245,24 @@ def _stored_turns(home: Path, session: str) -> list[dict]:
     with sqlite3.connect(home / "empathyear.sqlite") as db:
         db.row_factory = sqlite3.Row
         return [dict(row) for row in db.execute("SELECT * FROM turns WHERE session_id=?", (session,))]
+
+
+def test_sessions_per_address_and_turns_per_session_are_limited_with_retry_after(tmp_path):
+    limits = {"EMPATHYEAR_SESSIONS_PER_MINUTE": "3", "EMPATHYEAR_TURNS_PER_MINUTE": "2"}
+    with start_server(tmp_path / "home", EMPATHYEAR_LISTENER="templates", **limits) as url:
+        opened = [httpx.post(f"{url}/v1/sessions") for _ in range(3)]
+        assert [r.status_code for r in opened] == [201, 201, 201]
+        # X-Forwarded-For from a client that is not a configured proxy changes nothing
+        refused = httpx.post(f"{url}/v1/sessions", headers={"X-Forwarded-For": "203.0.113.9"})
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+        session, token = opened[0].json()["session"], opened[0].json()["token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        said = [
+            httpx.post(f"{url}/v1/sessions/{session}/turns", data={"text": "Hello.", "want_speech": "false"},
+                       headers=auth, timeout=60)
+            for _ in range(3)
+        ]  # fmt: skip
+        assert [r.status_code for r in said] == [200, 200, 429] and "Retry-After" in said[2].headers
+        other = opened[1].json()
+        assert httpx.post(f"{url}/v1/sessions/{other['session']}/turns", data={"text": "Hi.", "want_speech": "false"},
+                          headers={"Authorization": f"Bearer {other['token']}"}, timeout=60).status_code == 200  # fmt: skip

@@ -23,6 +23,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 
 from graph.runner import InputError, TurnFailed, TurnRunner, new_id
 from tools.perception.media import LIMITS
+from ui.limits import RateLimiter, client_address
 from ui.uploads import ACCEPTED, BodyError, read_turn_form
 
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
@@ -74,6 +75,15 @@ class Api:
     def __init__(self, runner: TurnRunner):
         self.runner = runner
         self.media = runner.settings.media
+        settings = runner.settings
+        self.turn_limit = RateLimiter(settings.turns_per_minute)
+        self.session_limit = RateLimiter(settings.sessions_per_minute)
+        self.trusted_proxies = settings.trusted_proxies
+
+    @staticmethod
+    def limited(limiter: RateLimiter, key: str, what: str) -> None:
+        if wait := limiter.wait_s(key):
+            raise HTTPException(429, f"too many {what}: try again in {wait} s", headers={"Retry-After": str(wait)})
 
     # -- access -------------------------------------------------------------------------
     def session(self, session_id: str, authorization: Annotated[str | None, Header()] = None) -> str:
@@ -203,7 +213,10 @@ def create_api(runner: TurnRunner) -> FastAPI:
         return {"status": "ok"}
 
     @router.post("/sessions", status_code=201)
-    def open_session() -> dict[str, str]:
+    def open_session(request: Request) -> dict[str, str]:
+        peer = request.client.host if request.client else None
+        address = client_address(peer, request.headers.get("x-forwarded-for"), api.trusted_proxies)
+        api.limited(api.session_limit, address, "new sessions from this address")
         session_id, token = new_id(), secrets.token_urlsafe(32)
         runner.store.open_session(session_id, digest(token))
         return {"session": session_id, "token": token}
@@ -212,6 +225,7 @@ def create_api(runner: TurnRunner) -> FastAPI:
     async def take_turn(session_id: Session, request: Request) -> dict[str, Any]:
         from starlette.concurrency import run_in_threadpool
 
+        api.limited(api.turn_limit, session_id, "turns in this session")
         turn = await api.read_turn(session_id, request)
         try:
             result = await run_in_threadpool(runner.run, turn)
@@ -221,6 +235,7 @@ def create_api(runner: TurnRunner) -> FastAPI:
 
     @router.post("/sessions/{session_id}/turns/stream", openapi_extra=_TURN_FORM)
     async def stream_turn(session_id: Session, request: Request) -> StreamingResponse:
+        api.limited(api.turn_limit, session_id, "turns in this session")
         turn = await api.read_turn(session_id, request)
         return StreamingResponse(api.events(session_id, turn), media_type="text/event-stream")
 

@@ -85,4 +85,5 @@ def serve(host: str = "127.0.0.1", port: int = 7860) -> None:
         print(f"The listener runs on {listener.describe()}", flush=True)
     app = create_app(runner)
     print(f"EmpathyEar is ready at http://{host}:{port}/  (API: http://{host}:{port}/v1/docs)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # uvicorn would believe X-Forwarded-For from any local peer; EMPATHYEAR_TRUSTED_PROXIES decides instead
+    uvicorn.run(app, host=host, port=port, log_level="warning", proxy_headers=False)

@@ -1,0 +1,20 @@
+"""The rate limiter and the client address it counts by."""
+
+from ui.limits import RateLimiter, client_address
+
+
+def test_a_bucket_allows_its_burst_then_says_how_long_to_wait():
+    limiter = RateLimiter(per_minute=2)
+    assert [limiter.wait_s("a"), limiter.wait_s("a")] == [0, 0]
+    assert 1 <= limiter.wait_s("a") <= 30
+    assert limiter.wait_s("b") == 0  # another key has its own
+    assert all(RateLimiter(0).wait_s("a") == 0 for _ in range(100))  # 0 is no limit
+
+
+def test_forwarded_for_is_believed_only_from_a_trusted_proxy():
+    trusted = frozenset({"10.0.0.2"})
+    assert client_address("198.51.100.7", "203.0.113.9", trusted) == "198.51.100.7"
+    assert client_address("10.0.0.2", "203.0.113.9", trusted) == "203.0.113.9"
+    assert client_address("10.0.0.2", "1.2.3.4, 203.0.113.9, 10.0.0.2", trusted) == "203.0.113.9"
+    assert client_address("10.0.0.2", "not-an-address", trusted) == "10.0.0.2"
+    assert client_address("10.0.0.2", None, trusted) == "10.0.0.2"
