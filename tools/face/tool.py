@@ -13,6 +13,7 @@ from tools.contract import PRODUCES_VIDEO, STREAMS_SPEECH
 from tools.face.backend import FaceRequest, StreamingFaceBackend, TalkingFaceBackend, TalkingFaceError
 from tools.face.renderer import AvatarRenderer
 from tools.feed import Feed
+from tools.scheduling import BACKGROUND
 
 log = logging.getLogger(__name__)
 DEFAULT_FACE = "sofia"
@@ -35,7 +36,11 @@ class AnimateFaceTool:
 
     def invoke(self, args: dict[str, Any]) -> dict[str, Any]:
         """args: face (a retrieved face card or None), emotion ({label, confidence}), out_dir, and
-        either speech (a finished WAV) or speech_feed (a Feed of SpokenChunks: the speech as it is being made)."""
+        either speech (a finished WAV) or speech_feed (a Feed of SpokenChunks: the speech as it is being made).
+        The video is made in the background pool (tools.scheduling), behind the turns' text and speech."""
+        return BACKGROUND.run(self._invoke, args)
+
+    def _invoke(self, args: dict[str, Any]) -> dict[str, Any]:
         warnings = list(self.setup_warnings)
         face_id = (args.get("face") or {}).get("id") or DEFAULT_FACE
         emotion = args.get("emotion") or {}

@@ -9,7 +9,6 @@ controls its speed synthesizes slower or quicker first and the two cancel out.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from asset_index.voices import VoiceStyles, load_catalogue
+from tools.scheduling import PriorityLock
 from tools.audio import apply_gain, resample, semitone_factor, shift_pitch, silence, write_wav
 from tools.contract import PRODUCES_AUDIO, STREAMS_TEXT
 from tools.speech.backend import SpeechBackend, SpeechBackendError, VoiceSpec
@@ -73,7 +73,7 @@ class SpeechTool:
         self.references = references
         self.setup_warnings = setup_warnings or []
         self._styles: VoiceStyles | None = None
-        self._lock = threading.Lock()
+        self._lock = PriorityLock()  # one chunk at a time, every turn's first chunk first
 
     def styles(self) -> VoiceStyles | None:
         """Kokoro style tables of the catalogue, or None when the Kokoro voices are not installed."""
@@ -161,7 +161,7 @@ class SpeechTool:
                     cut = True
                     continue
                 spoken_chars += len(text) + 1
-                audio, backend_at = self._render_with_fallback(text, voice_id, delivery, backend_at, warnings)
+                audio, backend_at = self._render_with_fallback(text, voice_id, delivery, backend_at, warnings, len(pieces))
                 pause = delivery.pause_s if text[-1] in ".!?" else CLAUSE_PAUSE_S
                 lead = silence(LEAD_IN_S if not pieces else 0.0, OUTPUT_RATE)
                 emit(text, np.concatenate([lead, audio, silence(pause, OUTPUT_RATE)]), False)
@@ -180,14 +180,15 @@ class SpeechTool:
         }  # fmt: skip
 
     def _render_with_fallback(
-        self, text: str, voice_id: str, delivery: Delivery, backend_at: int, warnings: list[str]
+        self, text: str, voice_id: str, delivery: Delivery, backend_at: int, warnings: list[str], order: int = 0
     ) -> tuple[np.ndarray, int]:
         """One chunk in the current backend; a failure hands it, and the rest of the reply, to the
-        next. One chunk at a time across turns: the backends' sessions are not shared safely."""
+        next. One chunk at a time across turns (the backends' sessions are not shared safely), the
+        waiting chunks by their `order` in their replies: every turn's first sound comes first."""
         while True:
             backend = self.backends[backend_at]
             try:
-                with self._lock:
+                with self._lock.held(order):
                     return self.render(backend, text, voice_id, delivery), backend_at
             except Exception as exc:  # any backend failure hands the rest of the reply on
                 if backend_at + 1 >= len(self.backends):
