@@ -5,7 +5,9 @@
 The runner is built and warmed as `empathyear serve` does, then each turn is streamed and timed
 from the moment the message arrives: meta (the reply text and its meta-response ready), first
 audio (the first spoken chunk ready to play), speech done, video done (rendered alongside the
-speech), and turn done (text, speech and video, all stored).
+speech), and turn done (text, speech and video, all stored). Then a message of 4,000 characters (the length
+limit) and an ordinary one after it in its session: their whole-turn times, and the long one's
+against the median turn.
 p50 and p95 of each, the mean time of every node, and the process's peak resident memory.
 """
 
@@ -33,6 +35,15 @@ MESSAGES = [
     "I said something hurtful to my brother and I regret it.", "I'm so grateful my friends threw me a party.",
     "The doctor said my test results look good.", "I found out my partner lied to me.",
 ]  # fmt: skip
+
+
+LONG_SENTENCE = "Work has been a lot lately and I keep going over every meeting in my head at night. "
+
+
+def _turn_s(runner, text: str, session: str) -> float:
+    began = time.perf_counter()
+    runner.run(runner.request(text=text, session_id=session))
+    return time.perf_counter() - began
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -72,8 +83,13 @@ def run() -> dict:
             for key, times in marks.items():
                 if key in seen:
                     times.append(seen[key])
+        # A message at the length limit, then an ordinary one after it in the same session.
+        long_s = _turn_s(runner, (LONG_SENTENCE * 60)[:4000], "long")
+        after_long_s = _turn_s(runner, MESSAGES[0], "long")
     report = {
         "benchmark": "latency", "turns": len(MESSAGES),
+        "long_message_turn_s": round(long_s, 3), "long_to_short_ratio": round(long_s / statistics.median(marks["turn"]), 2),
+        "turn_after_long_s": round(after_long_s, 3),
         "meta_p50_ms": round(statistics.median(marks["meta"]) * 1000, 1),
         "meta_p95_ms": round(percentile(marks["meta"], 95) * 1000, 1),
         "first_audio_p50_s": round(statistics.median(marks["first_audio"]), 3),

@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 MAX_TEXT_CHARS = 4000  # longer messages are cut at a sentence boundary, with a warning
+# What the agents re-read of each earlier utterance: a 4,000-character message read again in full
+# with every later turn made each of them cost twice an ordinary one.
+HISTORY_CHARS = 600
 
 
 def _env(name: str, default: str = "") -> str:

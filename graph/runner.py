@@ -22,7 +22,7 @@ from agents.responder import Responder
 from agents.scene import SceneAgent, SceneIndex
 from agents.taxonomy import AgeGroup, Gender, Timbre
 from graph.builder import build_graph
-from graph.config import Settings
+from graph.config import HISTORY_CHARS, Settings
 from graph.nodes import Agents, TurnNodes, normalise_text, strip_controls, truncate_message
 from graph.telemetry import Telemetry
 from memory.checkpoints import delete_turn_checkpoints, open_checkpointer
@@ -205,7 +205,7 @@ class TurnRunner:
             "audio_path": request.audio_path, "video_path": request.video_path,
             "want_speech": request.want_speech, "want_video": request.want_video,
             "media_dir": str(media_dir), "preferences": request.preferences.model_dump(exclude_none=True),
-            "history": [{"role": u.role, "text": truncate_message(normalise_text(u.text))} for u in history],
+            "history": [{"role": u.role, "text": truncate_message(normalise_text(u.text), HISTORY_CHARS)} for u in history],
             "warnings": [], "trace": [],
         }  # fmt: skip
         config = {"configurable": {"thread_id": turn_id}}
