@@ -88,6 +88,14 @@ class Settings:
         default_factory=lambda: int(_env("EMPATHYEAR_SESSIONS_PER_MINUTE", "10")),
         metadata={"env": "EMPATHYEAR_SESSIONS_PER_MINUTE", "help": "sessions one client address may open a minute (0: no limit)"},
     )
+    active_turns: int = field(
+        default_factory=lambda: int(_env("EMPATHYEAR_ACTIVE_TURNS", str(2 * (os.cpu_count() or 2)))),
+        metadata={"env": "EMPATHYEAR_ACTIVE_TURNS", "help": "turns the server runs at once (default: twice the cores)"},
+    )
+    queued_turns: int = field(
+        default_factory=lambda: int(_env("EMPATHYEAR_QUEUED_TURNS", "16")),
+        metadata={"env": "EMPATHYEAR_QUEUED_TURNS", "help": "turns that may wait for a place; more get 503 with Retry-After"},
+    )
     trusted_proxies: frozenset[str] = field(
         default_factory=lambda: frozenset(a.strip() for a in _env("EMPATHYEAR_TRUSTED_PROXIES").split(",") if a.strip()),
         metadata={"env": "EMPATHYEAR_TRUSTED_PROXIES", "help": "proxy addresses whose X-Forwarded-For is believed, comma-separated"},

@@ -266,3 +266,28 @@ def test_sessions_per_address_and_turns_per_session_are_limited_with_retry_after
         other = opened[1].json()
         assert httpx.post(f"{url}/v1/sessions/{other['session']}/turns", data={"text": "Hi.", "want_speech": "false"},
                           headers={"Authorization": f"Bearer {other['token']}"}, timeout=60).status_code == 200  # fmt: skip
+
+
+def test_beyond_its_places_and_queue_the_server_answers_503_and_tells_the_queue_position(tmp_path):
+    settings = {"EMPATHYEAR_ACTIVE_TURNS": "1", "EMPATHYEAR_QUEUED_TURNS": "1", "EMPATHYEAR_SESSIONS_PER_MINUTE": "0"}
+    with start_server(tmp_path / "home", EMPATHYEAR_LISTENER="templates", **settings) as url:
+        sessions = [open_session(url) for _ in range(3)]
+        form = {"text": "My sister is getting married next month and I am giving the speech."}
+
+        def streamed(number):
+            session, token = sessions[number]
+            return httpx.stream("POST", f"{url}/v1/sessions/{session}/turns/stream", data=form,
+                                headers={"Authorization": f"Bearer {token}"}, timeout=120)  # fmt: skip
+
+        with streamed(0) as running:
+            lines = running.iter_lines()
+            assert next(line for line in lines if line.startswith("event: ")) == "event: node"  # it runs
+            with streamed(1) as waiting:
+                queued = waiting.iter_lines()
+                assert next(queued) == "event: queue" and json.loads(next(queued)[6:]) == {"position": 1}
+                session, token = sessions[2]
+                refused = httpx.post(f"{url}/v1/sessions/{session}/turns", data=form,
+                                     headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+                assert refused.status_code == 503 and int(refused.headers["Retry-After"]) >= 1
+                assert any(line == "event: result" for line in queued)  # its turn came and finished
+            assert any(line == "event: result" for line in lines)

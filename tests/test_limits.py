@@ -18,3 +18,23 @@ def test_forwarded_for_is_believed_only_from_a_trusted_proxy():
     assert client_address("10.0.0.2", "1.2.3.4, 203.0.113.9, 10.0.0.2", trusted) == "203.0.113.9"
     assert client_address("10.0.0.2", "not-an-address", trusted) == "10.0.0.2"
     assert client_address("10.0.0.2", None, trusted) == "10.0.0.2"
+
+
+def test_the_gate_runs_its_places_queues_the_next_and_refuses_the_rest():
+    import threading
+
+    from ui.limits import TurnGate
+
+    gate = TurnGate(active=1, queued=1)
+    first, second = gate.enter(), gate.enter()
+    assert first is not None and second is not None and gate.enter() is None  # the queue is full
+    assert gate.retry_after_s() >= 1
+    places = []
+    waiter = threading.Thread(target=gate.wait, args=(second, places.append))
+    waiter.start()
+    waiter.join(0.3)
+    assert waiter.is_alive() and places == [1]  # told it is next
+    gate.leave(2.0)
+    waiter.join(5)
+    assert not waiter.is_alive()
+    assert gate.enter() is not None  # the queue has room again

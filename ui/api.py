@@ -13,6 +13,7 @@ import json
 import re
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from queue import Queue
@@ -23,7 +24,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 
 from graph.runner import InputError, TurnFailed, TurnRunner, new_id
 from tools.perception.media import LIMITS
-from ui.limits import RateLimiter, client_address
+from ui.limits import RateLimiter, TurnGate, client_address
 from ui.uploads import ACCEPTED, BodyError, read_turn_form
 
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
@@ -79,6 +80,24 @@ class Api:
         self.turn_limit = RateLimiter(settings.turns_per_minute)
         self.session_limit = RateLimiter(settings.sessions_per_minute)
         self.trusted_proxies = settings.trusted_proxies
+        self.gate = TurnGate(settings.active_turns, settings.queued_turns)
+
+    def admitted(self) -> object:
+        """A place for a turn, or 503 with Retry-After when every place and the queue are taken."""
+        ticket = self.gate.enter()
+        if ticket is None:
+            wait = self.gate.retry_after_s()
+            raise HTTPException(503, f"EmpathyEar is busy: try again in {wait} s", headers={"Retry-After": str(wait)})
+        return ticket
+
+    def run_admitted(self, ticket: object, request, on_position=None) -> Iterator[dict[str, Any]]:
+        """The turn's events once it has its place; the place is given up when it ends."""
+        self.gate.wait(ticket, on_position)
+        began = time.monotonic()
+        try:
+            yield from self.runner.stream(request)
+        finally:
+            self.gate.leave(time.monotonic() - began)
 
     @staticmethod
     def limited(limiter: RateLimiter, key: str, what: str) -> None:
@@ -163,24 +182,35 @@ class Api:
             raise HTTPException(400, str(exc)) from exc
 
     # -- the stream ---------------------------------------------------------------------
-    def events(self, session_id: str, request) -> Iterator[str]:
-        """The turn's server-sent events. The turn runs on its own thread to its end and is stored
-        even when the client stops listening half-way (it finds the turn on reload)."""
+    def events(self, session_id: str, request, ticket: object) -> Iterator[str]:
+        """The turn's server-sent events, `queue` ({"position": n}) while it waits for a place. The
+        turn runs on its own thread to its end and is stored even when the client stops listening
+        half-way (it finds the turn on reload)."""
         queue: Queue = Queue()
+
+        def waiting(place: int) -> None:
+            queue.put({"event": "queue", "position": place})
 
         def work() -> None:
             try:
-                for event in self.runner.stream(request):
+                for event in self.run_admitted(ticket, request, waiting):
                     queue.put(event)
             except TurnFailed as exc:
                 queue.put(exc)
             finally:
                 queue.put(None)
 
+        # Started here, not when the response is first read: a client gone before then still gets
+        # its turn run, stored, and its place given back.
         threading.Thread(target=work, name="turn", daemon=True).start()
+        return self._relay(session_id, queue)
+
+    def _relay(self, session_id: str, queue: Queue) -> Iterator[str]:
         while (event := queue.get()) is not None:
             if isinstance(event, TurnFailed):
                 yield _sse("error", {"detail": str(event)})
+            elif event["event"] == "queue":
+                yield _sse("queue", {"position": event["position"]})
             elif event["event"] == "node":
                 update = {k: v for k, v in event["update"].items() if k not in ("speech", "video")}
                 yield _sse("node", {"node": event["node"], "duration_ms": event["duration_ms"], "update": update})
@@ -227,8 +257,14 @@ def create_api(runner: TurnRunner) -> FastAPI:
 
         api.limited(api.turn_limit, session_id, "turns in this session")
         turn = await api.read_turn(session_id, request)
+        ticket = api.admitted()
+
+        def run() -> dict[str, Any]:
+            *_, last = api.run_admitted(ticket, turn)
+            return last["result"]
+
         try:
-            result = await run_in_threadpool(runner.run, turn)
+            result = await run_in_threadpool(run)
         except TurnFailed as exc:
             raise HTTPException(500, str(exc)) from exc
         return api.public(session_id, result)
@@ -237,7 +273,7 @@ def create_api(runner: TurnRunner) -> FastAPI:
     async def stream_turn(session_id: Session, request: Request) -> StreamingResponse:
         api.limited(api.turn_limit, session_id, "turns in this session")
         turn = await api.read_turn(session_id, request)
-        return StreamingResponse(api.events(session_id, turn), media_type="text/event-stream")
+        return StreamingResponse(api.events(session_id, turn, api.admitted()), media_type="text/event-stream")
 
     @router.get("/sessions/{session_id}/turns")
     def list_turns(session_id: Session) -> dict[str, Any]:

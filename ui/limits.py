@@ -56,3 +56,52 @@ def client_address(peer: str | None, forwarded_for: str | None, trusted: frozens
         if hop not in trusted:
             return hop
     return address
+
+
+class TurnGate:
+    """How many turns run at once (`active`) and how many may wait for a place (`queued`); a turn
+    beyond both is refused, told when to try again, rather than left to wait without bound."""
+
+    def __init__(self, active: int, queued: int):
+        self.active, self.queued = max(1, active), max(0, queued)
+        self._changed = threading.Condition()
+        self._running = 0
+        self._waiting: list[object] = []
+        self._turn_s = 5.0  # a running mean of how long a turn holds its place, for Retry-After
+
+    def enter(self) -> object | None:
+        """A ticket (admitted now or queued), or None when the queue is full."""
+        ticket = object()
+        with self._changed:
+            if self._running < self.active and not self._waiting:
+                self._running += 1
+                return ticket
+            if len(self._waiting) >= self.queued:
+                return None
+            self._waiting.append(ticket)
+            return ticket
+
+    def retry_after_s(self) -> int:
+        with self._changed:
+            return max(1, math.ceil(self._turn_s * (len(self._waiting) + 1) / self.active))
+
+    def wait(self, ticket: object, on_position=None) -> None:
+        """Blocks until the ticket's turn may run; `on_position(n)` hears its place in the queue
+        (1: next) whenever it changes."""
+        told = None
+        with self._changed:
+            while ticket in self._waiting:
+                place = self._waiting.index(ticket) + 1
+                if on_position is not None and place != told:
+                    on_position(place)
+                    told = place
+                self._changed.wait(1.0)
+
+    def leave(self, held_s: float) -> None:
+        with self._changed:
+            self._turn_s = 0.8 * self._turn_s + 0.2 * held_s
+            if self._waiting:
+                self._waiting.pop(0)  # its place passes straight to the next in line
+            else:
+                self._running -= 1
+            self._changed.notify_all()
