@@ -75,6 +75,35 @@ _GENTLE_LINES = (
 )
 
 
+# A yes-or-no question about what the person has just told ("Did you go to see a psychiatrist?" to
+# "I saw a psychiatrist for the first time yesterday"): the small listener's most common way of
+# showing it did not follow. Words are compared by a rough stem; light verbs say nothing either way.
+_YES_NO = re.compile(r"^(?:did|do|does|are|is|was|were|have|has|had|will|can) (?:you|she|he|they|it|we|your \w+)\b", re.I)
+_IRREGULAR = {"saw": "see", "seen": "see", "went": "go", "gone": "go", "got": "get", "lost": "lose", "won": "win",
+              "made": "make", "came": "come", "took": "take", "gave": "give", "told": "tell", "felt": "feel",
+              "left": "leave", "found": "find", "bought": "buy", "ate": "eat", "ran": "run", "fell": "fall",
+              "broke": "break", "broken": "break", "passed": "pass", "died": "die", "dead": "die"}  # fmt: skip
+_LIGHT = frozenset("go get do make take come have be want like know think see look say".split()) - {"see"}
+
+
+def _stem(word: str) -> str:
+    word = _IRREGULAR.get(word, word)
+    for ending in ("ing", "ed", "es", "s"):
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[: -len(ending)]
+    return word
+
+
+def asks_what_was_said(reply: str, message: str) -> bool:
+    told = {_stem(w) for w in content_words(message)}
+    for sentence in sentences(reply):
+        if sentence.endswith("?") and _YES_NO.match(sentence):
+            asked = {_stem(w) for w in content_words(sentence)} - {_stem(w) for w in _LIGHT}
+            if asked and asked <= told:
+                return True
+    return False
+
+
 def gentle_line(message: str, reply: str) -> str | None:
     """A gentle first sentence for a reply that leaves the user's self-blame unanswered; None when
     there is none to meet or the reply already meets it."""
@@ -121,6 +150,8 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
         found.append("mourns a joke")
     if QUESTION_CUE.search(context[-1].strip()) and all(s.endswith("?") for s in sentences(reply)):
         found.append("answers a question with only a question")
+    if asks_what_was_said(reply, message):
+        found.append("asks what they have just said")
     mine = content_words(reply)
     if len(mine) >= 3 and sum(w in content_words(context[-1]) for w in mine) / len(mine) > 0.7:
         found.append("repeats the user's own words")

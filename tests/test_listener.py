@@ -273,3 +273,10 @@ def test_the_trained_listener_is_the_default_reply_policy(monkeypatch):
 
     monkeypatch.delenv("EMPATHYEAR_LISTENER", raising=False)
     assert Settings().listener == "trained"
+
+
+def test_a_question_about_what_was_just_said_is_refused():
+    said = ["I saw a psychiatrist for the first time yesterday. It was alright."]
+    assert "asks what they have just said" in problems("Did you go to see a psychiatrist?", said, "apprehensive")
+    assert "asks what they have just said" in problems("That's great! Did you win?", ["We won the final!"], "joyful")
+    assert problems("Oh no! Did you get hurt?", ["I fell off my bike today."], "embarrassed") == []
