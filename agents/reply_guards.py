@@ -78,12 +78,12 @@ _GENTLE_LINES = (
 # A yes-or-no question about what the person has just told ("Did you go to see a psychiatrist?" to
 # "I saw a psychiatrist for the first time yesterday"): the small listener's most common way of
 # showing it did not follow. Words are compared by a rough stem; light verbs say nothing either way.
-_YES_NO = re.compile(r"^(?:did|do|does|are|is|was|were|have|has|had|will|can) (?:you|she|he|they|it|we|your \w+)\b", re.I)
+_YES_NO = re.compile(r"^(?:did|do|does|are|is|was|were|have|has|had|will|can) (?:you|she|he|they|it|we|(?:your|the|his|her|their) \w+)\b", re.I)
 _IRREGULAR = {"saw": "see", "seen": "see", "went": "go", "gone": "go", "got": "get", "lost": "lose", "won": "win",
               "made": "make", "came": "come", "took": "take", "gave": "give", "told": "tell", "felt": "feel",
               "left": "leave", "found": "find", "bought": "buy", "ate": "eat", "ran": "run", "fell": "fall",
               "broke": "break", "broken": "break", "passed": "pass", "died": "die", "dead": "die"}  # fmt: skip
-_LIGHT = frozenset("go get do make take come have be want like know think see look say".split()) - {"see"}
+_LIGHT = frozenset("go get do make take come have be want like know think look say anything something everything".split())
 
 
 def _stem(word: str) -> str:
@@ -98,7 +98,7 @@ def asks_what_was_said(reply: str, message: str) -> bool:
     told = {_stem(w) for w in content_words(message)}
     for sentence in sentences(reply):
         if sentence.endswith("?") and _YES_NO.match(sentence):
-            asked = {_stem(w) for w in content_words(sentence)} - {_stem(w) for w in _LIGHT}
+            asked = {_stem(w) for w in content_words(sentence) if w not in _LIGHT} - _LIGHT
             if asked and asked <= told:
                 return True
     return False

@@ -279,4 +279,5 @@ def test_a_question_about_what_was_just_said_is_refused():
     said = ["I saw a psychiatrist for the first time yesterday. It was alright."]
     assert "asks what they have just said" in problems("Did you go to see a psychiatrist?", said, "apprehensive")
     assert "asks what they have just said" in problems("That's great! Did you win?", ["We won the final!"], "joyful")
+    assert "asks what they have just said" in problems("Oh no! Did the doctor find anything?", ["The doctor found a lump."], "anxious")
     assert problems("Oh no! Did you get hurt?", ["I fell off my bike today."], "embarrassed") == []
