@@ -239,3 +239,17 @@ def test_a_support_tools_audio_is_a_media_link_of_the_session(home):
     assert used["tool"] == "chime" and "soft chime" in result["meta"]["response"]
     assert used["audio"].startswith(f"/v1/sessions/{session}/media/")
     assert client.get(used["audio"], headers=auth).content == b"RIFF"
+
+
+def test_an_upload_that_cannot_be_saved_is_answered_503_and_a_later_failure_keeps_the_turn(api):
+    client, runner = api
+    session, auth = open_session(client)
+    runner.settings.media.mkdir(parents=True, exist_ok=True)
+    (runner.settings.media / session).write_bytes(b"")  # the session's folder cannot be made: a file is in the way
+    refused = client.post(f"/v1/sessions/{session}/turns", files={"audio": ("note.wav", b"RIFF")}, headers=auth)
+    assert refused.status_code == 503 and "could not be saved" in refused.json()["detail"]
+    kept = client.post(f"/v1/sessions/{session}/turns", data={"text": "My exam went badly."}, headers=auth)
+    assert kept.status_code == 200 and kept.json()["meta"]["response"]
+    assert any("failed" in w for w in kept.json()["warnings"])  # the speech and video could not be written
+    (turn,) = runner.store.turns(session)
+    assert turn["user_text"] == "My exam went badly." and turn["status"] == "done"

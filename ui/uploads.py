@@ -4,7 +4,8 @@ audio or video file, read from the bytes as they arrive rather than from what th
 Each file part goes straight into the session's upload folder and is refused (413) the moment it
 passes its kind's limit, whether the body is chunked or its Content-Length lies; a body that takes
 longer than its time limit is cut off (408); a multipart body without its closing boundary was cut
-off by the client (400); text is decoded as UTF-8 with replacement, never as Latin-1. Whatever way
+off by the client (400); an upload the server cannot write (a full or unwritable disk) is 503; text
+is decoded as UTF-8 with replacement, never as Latin-1. Whatever way
 the read ends short of a whole form, the files it wrote are removed.
 """
 
@@ -171,6 +172,8 @@ async def _multipart(form: TurnForm, boundary: bytes, chunks: AsyncIterator[byte
                 parser.write(chunk)
             except BodyError:
                 raise
+            except OSError as exc:  # the server's disk, not the client: a full or unwritable folder
+                raise BodyError(503, "the upload could not be saved on the server: nothing of it was kept, please try again later") from exc
             except Exception as exc:  # the parser's own errors: a malformed body
                 raise BodyError(400, "the multipart body is malformed") from exc
     finally:
