@@ -1,12 +1,17 @@
 """A persistent chromadb index of the avatar's assets (voices, faces), one collection per kind,
 embedded with the bundled MiniLM. chromadb's own default embedding would fetch a model from the
-network, so the function is passed explicitly every time a collection is opened."""
+network, so the function is passed explicitly every time a collection is opened.
+
+The index is derived data, rebuilt from the catalogues whenever they change; a damaged index
+(a corrupted database file) is wiped and built again rather than left to fail every turn."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
+import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +27,7 @@ from chromadb.utils.embedding_functions import register_embedding_function
 from agents.encoder import embed
 
 ENCODER = "all-MiniLM-L6-v2"
+log = logging.getLogger(__name__)
 
 
 @register_embedding_function
@@ -72,12 +78,40 @@ class VectorIndex:
     """One chromadb database folder; safe to share between threads of one process."""
 
     def __init__(self, path: Path):
-        path.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._client = PersistentClient(
-            path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-        )
         self._lock = threading.Lock()
+        try:
+            self._client = self._open()
+            self._client.list_collections()  # reads the database: a damaged file fails here
+        except Exception as exc:
+            log.warning("the asset index is damaged (%s); it is rebuilt from the catalogues", type(exc).__name__)
+            self._client = self._wiped()
+
+    def _open(self):
+        self.path.mkdir(parents=True, exist_ok=True)
+        return PersistentClient(path=str(self.path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False))
+
+    def _wiped(self):
+        """A fresh, empty index in place of the damaged one. chromadb keeps one system per folder
+        for the whole process and would hand the damaged one back: this folder's is stopped and
+        dropped (the other folders' stay)."""
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        system = SharedSystemClient._identifier_to_system.pop(str(self.path), None)
+        SharedSystemClient._identifier_to_refcount.pop(str(self.path), None)
+        if system is not None:
+            try:
+                system.stop()
+            except Exception:  # a damaged system may not stop cleanly; it is dropped either way
+                pass
+        shutil.rmtree(self.path, ignore_errors=True)
+        return self._open()
+
+    def repair(self) -> None:
+        """Empties a damaged index; the caller builds it again from its catalogue."""
+        with self._lock:
+            log.warning("the asset index failed a query; it is rebuilt from the catalogues")
+            self._client = self._wiped()
 
     def _collection(self, kind: str):
         return self._client.get_or_create_collection(

@@ -404,18 +404,20 @@ class TurnNodes:
         return NodeOutcome({"profile": result.output.model_dump(), "warnings": warnings}, inputs, details)
 
     def _tool_step(
-        self, role: str, key: str, args: dict[str, Any], label: str, extra: dict[str, Any] | None = None
+        self, role: str, key: str, args: dict[str, Any], label: str, extra: dict[str, Any] | None = None,
+        instead: str = "the reply is text only",
     ) -> NodeOutcome:
         """Run the role's tool; a missing or failing tool leaves the turn's text intact. `extra`
-        arguments (callbacks) reach the tool but not the trace."""
+        arguments (callbacks) reach the tool but not the trace; `instead` says what the turn does
+        without it."""
         tool = self.tools.get(role)
         if tool is None:
-            return NodeOutcome({key: None, "warnings": [f"{label} is not installed; skipped"]}, args)
+            return NodeOutcome({key: None, "warnings": [f"{label} is not installed; {instead}"]}, args)
         try:
             produced = tool.invoke({**args, **(extra or {})})
         except Exception as exc:  # the client hears what failed; the details stay in the server's log
             log.warning("%s failed: %s: %.300s", label, type(exc).__name__, exc)
-            return NodeOutcome({key: None, "warnings": [f"{label} failed; the reply is text only"]}, args)
+            return NodeOutcome({key: None, "warnings": [f"{label} failed; {instead}"]}, args)
         details = {"tool": tool.name, "result": {k: v for k, v in produced.items() if k != "warnings"}}
         return NodeOutcome(
             {key: produced.get(key), "warnings": list(produced.get("warnings") or [])}, args, details
@@ -433,7 +435,7 @@ class TurnNodes:
             "profile": state["profile"], "emotion": state["emotion"]["label"],
             "pinned": self.store.pinned_asset(state["session_id"], key, profile_key),
         }  # fmt: skip
-        outcome = self._tool_step(role, key, args, label)
+        outcome = self._tool_step(role, key, args, label, instead=f"the default {key} is used")
         found = outcome.update.get(key)
         if found and found.get("id") != args["pinned"]:
             self.store.pin_asset(state["session_id"], key, profile_key, found["id"])

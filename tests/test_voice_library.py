@@ -84,3 +84,24 @@ def test_the_index_command_builds_then_reports_up_to_date(home):
     assert main(["index", "build"]) == 0
     assert (home / "index").is_dir()
     assert VectorIndex(home / "index").is_current(KIND, index_entries(load_catalogue()))
+
+
+def test_a_damaged_index_is_rebuilt_from_the_catalogue_when_it_is_next_opened(home):
+    import subprocess
+    import sys
+
+    pick = (
+        "from graph.config import Settings\nfrom tools import voice_library\n"
+        "tool = voice_library.create(Settings())\n"
+        "print(tool.invoke({'profile': {'gender': 'female', 'age': 'young adults', 'timbre': 'soft'}, 'emotion': 'sad'})['voice']['id'])"
+    )
+
+    def run():
+        return subprocess.run([sys.executable, "-c", pick], capture_output=True, text=True, timeout=300)
+
+    first = run()
+    assert first.returncode == 0, first.stderr
+    (home / "index" / "chroma.sqlite3").write_bytes(b"not a database " * 1000)
+    again = run()
+    assert again.returncode == 0 and again.stdout == first.stdout  # the same voice, from a rebuilt index
+    assert "rebuilt from the catalogues" in again.stderr

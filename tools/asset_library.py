@@ -1,5 +1,5 @@
 """Retrieval from one of the asset libraries (voices, faces) as a media tool: the index is built on
-first use when missing or out of date, and an asset already kept for the profile in this session is
+first use when missing or out of date (and again when it fails, damaged), and an asset already kept for the profile in this session is
 returned as it is, so the avatar stays the same person."""
 
 from __future__ import annotations
@@ -34,4 +34,11 @@ class AssetLibraryTool:
         pinned = self._lookup(args.get("pinned") or "")
         if pinned is not None:
             return {self.key: {**pinned.card(), "reason": self.pinned_reason}}
-        return {self.key: self._retrieve(self.retriever(), args["profile"], args.get("emotion", ""))}
+        retriever = self.retriever()
+        try:
+            found = self._retrieve(retriever, args["profile"], args.get("emotion", ""))
+        except Exception:  # a damaged index: rebuilt from the catalogue, then asked once more
+            retriever.index.repair()
+            retriever.ensure_index()
+            found = self._retrieve(retriever, args["profile"], args.get("emotion", ""))
+        return {self.key: found}
