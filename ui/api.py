@@ -82,10 +82,14 @@ class Api:
         self.trusted_proxies = settings.trusted_proxies
         self.gate = TurnGate(settings.active_turns, settings.queued_turns)
 
-    def admitted(self) -> object:
-        """A place for a turn, or 503 with Retry-After when every place and the queue are taken."""
+    def admitted(self, turn) -> object:
+        """A place for `turn`, or 503 with Retry-After when every place and the queue are taken
+        (the turn's uploads are removed then: nothing of a refused turn is kept)."""
         ticket = self.gate.enter()
         if ticket is None:
+            for path in (turn.audio_path, turn.video_path):
+                if path:
+                    Path(path).unlink(missing_ok=True)
             wait = self.gate.retry_after_s()
             raise HTTPException(503, f"EmpathyEar is busy: try again in {wait} s", headers={"Retry-After": str(wait)})
         return ticket
@@ -257,7 +261,7 @@ def create_api(runner: TurnRunner) -> FastAPI:
 
         api.limited(api.turn_limit, session_id, "turns in this session")
         turn = await api.read_turn(session_id, request)
-        ticket = api.admitted()
+        ticket = api.admitted(turn)
 
         def run() -> dict[str, Any]:
             *_, last = api.run_admitted(ticket, turn)
@@ -273,7 +277,7 @@ def create_api(runner: TurnRunner) -> FastAPI:
     async def stream_turn(session_id: Session, request: Request) -> StreamingResponse:
         api.limited(api.turn_limit, session_id, "turns in this session")
         turn = await api.read_turn(session_id, request)
-        return StreamingResponse(api.events(session_id, turn, api.admitted()), media_type="text/event-stream")
+        return StreamingResponse(api.events(session_id, turn, api.admitted(turn)), media_type="text/event-stream")
 
     @router.get("/sessions/{session_id}/turns")
     def list_turns(session_id: Session) -> dict[str, Any]:
