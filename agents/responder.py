@@ -153,7 +153,7 @@ def compose_reply(
     }
 
 
-_MARKUP = re.compile(r"<[^>]*>|[<>]")
+_HTML = re.compile(r"<[^>]*>|[<>]")  # a tag, or what is left of one
 
 CHAT_MODEL_MAY = frozenset({"names someone the user never mentioned", "brings in numbers the user never gave"})
 
@@ -255,6 +255,6 @@ class Responder:
     ) -> AgentResult[ResponseText]:
         reply, details = compose_reply(dialogue, emotion, scene)
         # The user's words, mirrored, can carry what a reply must not: harm, or markup to be shown.
-        if not is_safe_reply(reply) or _MARKUP.search(reply):
+        if not is_safe_reply(reply) or _HTML.search(reply):
             reply, details = compose_reply(dialogue, emotion, scene, mirror=False)
         return AgentResult(ResponseText(response=reply), details=details)

@@ -4,7 +4,6 @@ trace event (timing, inputs, outputs, prompt and raw LLM output, fallbacks) stor
 from __future__ import annotations
 
 import logging
-
 import re
 import threading
 import time
@@ -79,7 +78,7 @@ def strip_controls(text: str) -> str:
 
 def normalise_text(text: str) -> str:
     """NFC, no control characters, single spaces."""
-    text = _CONTROL.sub("", unicodedata.normalize("NFC", text))
+    text = strip_controls(unicodedata.normalize("NFC", text))
     return re.sub(r"[ \t]+", " ", text).strip()
 
 

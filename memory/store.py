@@ -69,7 +69,8 @@ class TurnGone(LookupError):
 
 
 LEASE_S = 30.0  # a running turn's lease; its process renews it every third of that
-_ADDED_COLUMNS = {"owner": "TEXT", "lease_until": "REAL", "media_dir": "TEXT"}  # to stores made before them
+# The store's own bookkeeping of a turn: added to stores made before it, and never handed out.
+_INTERNAL_COLUMNS = {"owner": "TEXT", "lease_until": "REAL", "media_dir": "TEXT"}
 
 
 def process_owner() -> str:
@@ -89,7 +90,7 @@ def _owner_gone(owner: str | None) -> bool:
     except ProcessLookupError:
         return True
     except PermissionError:  # alive, another user's
-        return False
+        pass
     return False
 
 
@@ -105,7 +106,7 @@ class Store:
         self._db.execute("PRAGMA secure_delete=ON")  # deleted conversations leave no readable pages
         self._db.executescript(_SCHEMA)
         present = {row["name"] for row in self._db.execute("PRAGMA table_info(turns)")}
-        for column, kind in _ADDED_COLUMNS.items():
+        for column, kind in _INTERNAL_COLUMNS.items():
             if column not in present:
                 self._db.execute(f"ALTER TABLE turns ADD COLUMN {column} {kind}")
         self._lock = threading.Lock()
@@ -202,7 +203,7 @@ class Store:
         return dialogue
 
     def _turn_dict(self, row: sqlite3.Row) -> dict[str, Any]:
-        turn = {k: v for k, v in dict(row).items() if k not in _ADDED_COLUMNS}  # the lease is the store's own
+        turn = {k: v for k, v in dict(row).items() if k not in _INTERNAL_COLUMNS}
         for key in _JSON_COLUMNS:
             turn[key] = json.loads(turn[key]) if turn[key] else None
         return turn

@@ -1,6 +1,7 @@
 """Retrieval from one of the asset libraries (voices, faces) as a media tool: the index is built on
-first use when missing or out of date (and again when it fails, damaged), and an asset already kept for the profile in this session is
-returned as it is, so the avatar stays the same person."""
+first use when missing or out of date (and again when a query fails on a damaged one), and an asset
+already kept for the profile in this session is returned as it is, so the avatar stays the same
+person."""
 
 from __future__ import annotations
 

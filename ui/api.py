@@ -65,6 +65,13 @@ def _bearer(authorization: str | None) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
+def _remove(*uploads: str | Path | None) -> None:
+    """The uploads of a turn that will not run: nothing of it is kept."""
+    for path in uploads:
+        if path:
+            Path(path).unlink(missing_ok=True)
+
+
 def _flag(form: dict[str, str], name: str) -> bool:
     value = form.get(name, "true").strip().lower()
     if value not in _TRUE | _FALSE:
@@ -87,9 +94,7 @@ class Api:
         (the turn's uploads are removed then: nothing of a refused turn is kept)."""
         ticket = self.gate.enter()
         if ticket is None:
-            for path in (turn.audio_path, turn.video_path):
-                if path:
-                    Path(path).unlink(missing_ok=True)
+            _remove(turn.audio_path, turn.video_path)
             wait = self.gate.retry_after_s()
             raise HTTPException(503, f"EmpathyEar is busy: try again in {wait} s", headers={"Retry-After": str(wait)})
         return ticket
@@ -164,8 +169,7 @@ class Api:
                 _flag(form.fields, "want_speech"), _flag(form.fields, "want_video"),
             )  # fmt: skip
         except HTTPException:
-            for path in form.files.values():
-                path.unlink(missing_ok=True)
+            _remove(*form.files.values())
             raise
 
     def turn_request(

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from asset_index.voices import VoiceStyles, load_catalogue
-from tools.scheduling import PriorityLock
 from tools.audio import apply_gain, resample, semitone_factor, shift_pitch, silence, write_wav
 from tools.contract import PRODUCES_AUDIO, STREAMS_TEXT
+from tools.scheduling import PriorityLock
 from tools.speech.backend import SpeechBackend, SpeechBackendError, VoiceSpec
 from tools.speech.delivery import Delivery, delivery_for
 from tools.speech.text import speakable, speech_chunks
@@ -180,7 +180,7 @@ class SpeechTool:
         }  # fmt: skip
 
     def _render_with_fallback(
-        self, text: str, voice_id: str, delivery: Delivery, backend_at: int, warnings: list[str], order: int = 0
+        self, text: str, voice_id: str, delivery: Delivery, backend_at: int, warnings: list[str], order: int
     ) -> tuple[np.ndarray, int]:
         """One chunk in the current backend; a failure hands it, and the rest of the reply, to the
         next. One chunk at a time across turns (the backends' sessions are not shared safely), the
