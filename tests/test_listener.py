@@ -96,6 +96,10 @@ def test_after_the_opening_the_listener_asks_or_keeps_to_the_person():
 
 def test_blame_is_never_spoken():
     assert "sounds unkind" in problems("You should have been more careful with your wallet.", ["I forgot my wallet."], "embarrassed")
+    # Read in a held-out reply to envy of a friend's jackpot, and a human listener's to a DUI arrest.
+    envy = ["My friend won 58 million. Why can't good stuff like that happen to me?"]
+    assert "sounds unkind" in problems("Maybe you can't compete, but you should be better than that.", envy, "jealous")
+    assert "sounds unkind" in problems("That wasn't smart.", ["I got arrested for a DUI this weekend."], "ashamed")
 
 
 def test_the_tone_head_reads_cheer_and_commiseration_apart():
