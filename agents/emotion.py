@@ -5,17 +5,22 @@ from __future__ import annotations
 import re
 
 from agents.chat_models import ChatModel
-from agents.dialogue import Dialogue
 from agents.emotion_classifier import EmotionClassifier, default_classifier
 from agents.emotion_fusion import fuse
 from agents.emotion_lexicon import is_feeling_word, named_feelings, strip_feeling_statement
 from agents.llm_policy import AgentResult, run_llm_policy
 from agents.schema import MAX_CAUSE_CHARS, EmotionReading
-from agents.strategies import UPBEAT_GROUPS, group_of
-from agents.taxonomy import EMOTIONS
 from agents.wording import (
-    CAUSAL_OPENERS, clauses, clip_words, content_words, sentences, strip_leading_filler,
+    CAUSAL_OPENERS,
+    clauses,
+    clip_words,
+    content_words,
+    sentences,
+    strip_leading_filler,
 )  # fmt: skip
+from vocabulary.dialogue import Dialogue
+from vocabulary.emotions import UPBEAT_FAMILIES, family_of
+from vocabulary.taxonomy import EMOTIONS
 
 MAX_CAUSE_WORDS = 15
 EMPTY_CAUSE = "what you shared"  # a message with no words of its own (emoji, audio not yet heard)
@@ -75,11 +80,11 @@ def changes_the_subject(context: list[tuple[str, float]], message: list[tuple[st
     VALENCE_CHANGE_* pair. (Looser rules follow more changes of subject but cost accuracy on
     EmpatheticDialogues, whose label belongs to the whole conversation.)"""
     (context_label, context_confidence), (message_label, confidence) = context[0], message[0]
-    context_group, message_group = group_of(context_label), group_of(message_label)
+    context_group, message_group = family_of(context_label), family_of(message_label)
     if context_group == message_group:
         return False
     lead = confidence - context_confidence
-    if (context_group in UPBEAT_GROUPS) != (message_group in UPBEAT_GROUPS):
+    if (context_group in UPBEAT_FAMILIES) != (message_group in UPBEAT_FAMILIES):
         return confidence >= SUBJECT_CHANGE_CONFIDENCE or (
             confidence >= VALENCE_CHANGE_CONFIDENCE and lead >= VALENCE_CHANGE_LEAD
         )
@@ -134,7 +139,7 @@ class EmotionAgent:
         label, confidence = ranked[0]
         named = named_feelings(dialogue.message)
         # A named feeling of the same family counts: "scared" names terrified, "mad" furious.
-        explicit = any(group_of(n) == group_of(label) for n in named)
+        explicit = any(family_of(n) == family_of(label) for n in named)
         reading = EmotionReading(
             label=label,
             type="explicit" if explicit else "implicit",

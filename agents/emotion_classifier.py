@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from agents.taxonomy import EMOTIONS
 from agents.tfidf import TfidfFeatures
+from vocabulary.taxonomy import EMOTIONS
 
 ARTIFACT = Path(__file__).parent / "artifacts" / "emotion_head.npz"
 MAX_CONTEXT_TURNS = 5
@@ -36,7 +36,7 @@ def log_softmax(logits: np.ndarray) -> np.ndarray:
 
 def dense_features(encoder: str, texts: list[str]) -> np.ndarray:
     """Unit-length sentence embeddings from one of the registry encoders."""
-    from agents.encoder import embed
+    from models.encoder import embed
 
     return embed(texts, model=encoder)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.taxonomy import EMOTIONS
+from vocabulary.taxonomy import EMOTIONS
 
 MODALITY_WEIGHTS = {"message": 1.0, "face": 0.5, "voice": 0.3}
 DEFAULT_WEIGHT = 0.3

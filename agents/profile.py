@@ -7,10 +7,10 @@ import re
 
 from agents.catalogue import find_scenario
 from agents.chat_models import ChatModel
-from agents.dialogue import Dialogue
 from agents.llm_policy import AgentResult, run_llm_policy
 from agents.schema import AvatarProfile, EmotionReading, SceneReading
-from agents.strategies import group_of
+from vocabulary.dialogue import Dialogue
+from vocabulary.emotions import family_of
 
 # Timbre by emotion: comfort is soft or deep, shared joy bright and clear, pride strong, memories lyrical.
 TIMBRE_BY_EMOTION = {
@@ -24,7 +24,7 @@ TIMBRE_BY_EMOTION = {
     "caring": "soft", "faithful": "melodious", "trusting": "melodious",
     "sentimental": "lyrical", "nostalgic": "lyrical",
 }  # fmt: skip
-GENDER_BY_GROUP = {
+GENDER_BY_FAMILY = {
     "grief": "female", "fear": "female", "anger": "male", "self_conscious": "female",
     "joy": "female", "pride": "male", "warmth": "female",
 }  # fmt: skip
@@ -120,7 +120,7 @@ class ProfilePlanner:
             reason = f"companion for {family or 'the user'}"
         profile = AvatarProfile(
             timbre=timbre or TIMBRE_BY_EMOTION[emotion.label],
-            gender=gender or GENDER_BY_GROUP[group_of(emotion.label)],
+            gender=gender or GENDER_BY_FAMILY[family_of(emotion.label)],
             age=age,
         )
         return AgentResult(profile, details={"reason": reason})

@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 
 from agents.safety import is_safe_reply
-from agents.strategies import UPBEAT_GROUPS, group_of
 from agents.wording import content_words, looks_english, sentences, words
+from vocabulary.emotions import UPBEAT_FAMILIES, family_of
 
 MAX_SENTENCES = 3
 MIN_WORDS = 3
@@ -141,7 +141,7 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
         found.append("promises an outcome")
     if not looks_english(reply) or any(not ch.isascii() for ch in reply if ch.isalpha()):
         found.append("not English")
-    upbeat, message = group_of(emotion) in UPBEAT_GROUPS, context[-1]
+    upbeat, message = family_of(emotion) in UPBEAT_FAMILIES, context[-1]
     if (not upbeat and emotion != "surprised" or WORRY.search(message)) and _CHEER.search(reply):
         found.append("cheers bad news")
     if upbeat and _MOURN.search(reply):

@@ -14,18 +14,19 @@ from typing import Any
 
 from agents.catalogue import find_scenario
 from agents.chat_models import ChatModel
-from agents.dialogue import Dialogue
 from agents.emotion import cause_clause
+from agents.emotion_lexicon import is_feeling_word
 from agents.listener.choose import accept_sentence, pick_opening
 from agents.listener.model import ListenerUnavailable, TrainedListener
 from agents.llm_policy import AgentResult, run_llm_policy
 from agents.reply_guards import clean, gentle_line, problems
 from agents.safety import is_safe_reply
 from agents.schema import EmotionReading, ResponseText, SceneReading
-from agents.strategies import UPBEAT_GROUPS, group_of, strategy_bank
-from agents.taxonomy import FEELING_PHRASES
-from agents.emotion_lexicon import is_feeling_word
+from agents.strategies import strategy_bank
 from agents.wording import STOPWORDS, content_words, reflect
+from vocabulary.dialogue import Dialogue
+from vocabulary.emotions import UPBEAT_FAMILIES, family_of
+from vocabulary.taxonomy import FEELING_PHRASES
 
 NOT_ENGLISH_REPLY = (
     "Thank you for writing to me. I can only understand English well for now, so I may miss what "
@@ -99,7 +100,7 @@ def strategy_emotion(label: str, scene: SceneReading) -> str:
     reply never celebrates bad news. Other labels are kept: over 500 EmpatheticDialogues contexts,
     letting the scene overrule every happy label turned 85 right-toned replies wrong to fix 12."""
     scenario = find_scenario(scene.scenario)
-    if label in TWO_SIDED and scenario and all(group_of(e) not in UPBEAT_GROUPS for e in scenario.emotions):
+    if label in TWO_SIDED and scenario and all(family_of(e) not in UPBEAT_FAMILIES for e in scenario.emotions):
         return scenario.emotions[0]
     return label
 
@@ -109,8 +110,8 @@ def compose_reply(
 ) -> tuple[str, dict]:
     bank = strategy_bank()
     label = strategy_emotion(emotion.label, scene)
-    group_name = group_of(label)
-    group = bank["groups"][group_name]
+    family = family_of(label)
+    group = bank["families"][family]
     rng = _seeded(dialogue)
     said = " ".join(u.text for u in dialogue.history if u.role == "assistant")
 
@@ -147,7 +148,7 @@ def compose_reply(
     reply = " ".join(_sentence_case(p) for p in parts)
     return reply, {
         "strategy_emotion": label,
-        "group": group_name,
+        "family": family,
         "move": move,
         "reflected_cause": cause if specific else None,
     }

@@ -14,15 +14,14 @@ import numpy as np
 
 from agents.catalogue import Scenario, scenarios
 from agents.chat_models import ChatModel
-from agents.dialogue import Dialogue
 from agents.llm_policy import AgentResult, run_llm_policy
 from agents.schema import EmotionReading, SceneReading
-from agents.strategies import group_of
-from agents.taxonomy import FEELING_PHRASES
+from vocabulary.dialogue import Dialogue
+from vocabulary.emotions import family_of
+from vocabulary.taxonomy import FEELING_PHRASES
 
 KEYWORD_BONUS = 0.08  # per keyword the user actually wrote, at most three
 EMOTION_BONUS = 0.05  # when the scenario typically evokes the detected emotion
-FALLBACK_FAMILY = "daily common conversation"
 LLM_CANDIDATES = 8
 FOLLOW_UP_WORDS = 8  # a message this short may lean on the turn before it
 
@@ -56,7 +55,7 @@ class SceneIndex:
         ]
 
     def _vectors(self) -> np.ndarray:
-        from agents.encoder import embed
+        from models.encoder import embed
 
         with self._lock:
             if self._matrix is None:
@@ -83,7 +82,7 @@ class SceneIndex:
     ) -> list[tuple[Scenario, float]]:
         """Scenarios by how well they fit the best-fitting of `texts` (similarity plus keywords),
         plus a bonus when they evoke `emotion`."""
-        from agents.encoder import embed
+        from models.encoder import embed
 
         texts = [texts] if isinstance(texts, str) else texts
         similarity = self._vectors() @ embed(texts).T  # scenarios x texts
@@ -109,8 +108,8 @@ def default_index() -> SceneIndex:
 
 def _goal_for(scenario: Scenario, emotion: str) -> str:
     """The scenario's goal when it was written for a feeling of the same group, else the group's."""
-    group = group_of(emotion)
-    if any(group_of(e) == group for e in scenario.emotions):
+    group = family_of(emotion)
+    if any(family_of(e) == group for e in scenario.emotions):
         return scenario.goal
     return GROUP_GOALS[group]
 

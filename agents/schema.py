@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agents.catalogue import find_scenario
-from agents.taxonomy import AgeGroup, Emotion, EmotionType, Gender, Timbre
+from vocabulary.taxonomy import AgeGroup, Emotion, EmotionType, Gender, Timbre
 
 MAX_CAUSE_CHARS = 200
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, model_validator
 
-from agents.taxonomy import FEELING_PHRASES, AgeGroup, Gender
+from asset_index.appearance import Appearance
 from asset_index.matching import age_flags, profile_matches
 from asset_index.vector_index import IndexEntry, VectorIndex
-from tools.face.look import Appearance
+from vocabulary.taxonomy import FEELING_PHRASES, AgeGroup, Gender
 
 CATALOGUE = Path(__file__).with_name("faces.json")
 KIND = "faces"

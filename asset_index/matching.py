@@ -3,8 +3,8 @@ age group stands in when none matches), then similarity to a description of the 
 
 from __future__ import annotations
 
-from agents.taxonomy import AGE_GROUPS
 from asset_index.vector_index import Match, VectorIndex
+from vocabulary.taxonomy import AGE_GROUPS
 
 
 def nearest_ages(age: str) -> list[str]:

@@ -24,7 +24,7 @@ from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.config import Settings as ChromaSettings
 from chromadb.utils.embedding_functions import register_embedding_function
 
-from agents.encoder import embed
+from models.encoder import embed
 
 ENCODER = "all-MiniLM-L6-v2"
 log = logging.getLogger(__name__)

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from agents.taxonomy import FEELING_PHRASES, AgeGroup, Gender, Timbre
 from asset_index.matching import age_flags, profile_matches
 from asset_index.vector_index import IndexEntry, VectorIndex
+from vocabulary.taxonomy import FEELING_PHRASES, AgeGroup, Gender, Timbre
 
 CATALOGUE = Path(__file__).with_name("voices.json")
 KIND = "voices"

@@ -51,8 +51,8 @@ def failures(reply: str, checks: dict, route: str, classifier) -> list[str]:
     from agents.reply_guards import _CHEER, _MOURN, _PROMISE
     from agents.responder import NOT_ENGLISH_REPLY
     from agents.safety import is_safe_reply
-    from agents.strategies import UPBEAT_GROUPS, group_of
     from agents.wording import sentences
+    from vocabulary.emotions import UPBEAT_FAMILIES, family_of
 
     found = []
     lower = reply.lower()
@@ -70,7 +70,7 @@ def failures(reply: str, checks: dict, route: str, classifier) -> list[str]:
         found.append("promised an outcome")
     tone = checks.get("tone")
     if tone:
-        up = sum(p for label, p in classifier.predict([[reply]])[0] if group_of(label) in UPBEAT_GROUPS)
+        up = sum(p for label, p in classifier.predict([[reply]])[0] if family_of(label) in UPBEAT_FAMILIES)
         if tone == "unhappy" and (_CHEER.search(reply) or up > 0.6):
             found.append("cheered bad news")
         if tone == "happy" and (_MOURN.search(reply) or up < 0.4):
@@ -100,8 +100,8 @@ def run(path: Path, listener: str) -> dict:
     classifier = default_classifier()
     with tempfile.TemporaryDirectory(prefix="empathyear-conversations-") as home:
         os.environ["EMPATHYEAR_HOME"] = home
-        from graph.config import Settings
         from graph.runner import TurnRunner
+        from settings import Settings
 
         runner = TurnRunner(Settings(), chat_model=None, tools=[])
         results, passed, total = [], 0, 0

@@ -54,7 +54,7 @@ def scores(gold: list[str], predicted: list[str]) -> dict:
 
 
 def evaluate(agent, items: list[dict], embedded_only: bool) -> dict:
-    from agents.dialogue import Dialogue
+    from vocabulary.dialogue import Dialogue
 
     predicted, elapsed, fallbacks = [], [], 0
     for item in items:
@@ -90,10 +90,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no such file {args.data}", file=sys.stderr)
         return 2
 
-    from agents.chat_models import load_chat_model
-    from agents.dialogue import Dialogue
     from agents.emotion import EmotionAgent, default_classifier
-    from graph.config import Settings
+    from graph.backends import load_chat_model
+    from settings import Settings
+    from vocabulary.dialogue import Dialogue
 
     items = read_contexts(args.data, args.limit)
     started = time.perf_counter()

@@ -52,9 +52,9 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def run() -> dict:
-    from agents.registry_models import models_dir
-    from graph.config import Settings
     from graph.runner import TurnRunner
+    from models.registry import models_dir
+    from settings import Settings
     from ui.server import warm
 
     os.environ.setdefault("EMPATHYEAR_MODELS", str(models_dir()))  # the assembled models, not a new copy

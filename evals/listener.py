@@ -52,7 +52,7 @@ class Retrieval:
 
     def __init__(self, data: Path):
         from agents.ed_split import listener_replies
-        from agents.encoder import embed
+        from models.encoder import embed
 
         pool = listener_replies(data / "listener_replies_dev.jsonl", held_out=False)
         self._embed = embed
@@ -72,7 +72,7 @@ class ReferenceLM:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        from agents.registry_models import models_dir
+        from models.registry import models_dir
 
         path = gemma.assemble(models_dir() / "gemma3-270m" / gemma.MODEL_NAME)
         self._torch = torch
@@ -94,15 +94,15 @@ class ReferenceLM:
 
 
 def valence_disagreement(classifier, replies: list[str], golds: list[str]) -> float:
-    from agents.strategies import UPBEAT_GROUPS, group_of
+    from vocabulary.emotions import UPBEAT_FAMILIES, family_of
 
     readings = classifier.predict([[reply] for reply in replies])
     wrong = 0
     for reading, gold in zip(readings, golds, strict=True):
         if gold == "surprised":
             continue
-        up = sum(p for label, p in reading if group_of(label) in UPBEAT_GROUPS)
-        gold_up = group_of(gold) in UPBEAT_GROUPS
+        up = sum(p for label, p in reading if family_of(label) in UPBEAT_FAMILIES)
+        gold_up = family_of(gold) in UPBEAT_FAMILIES
         wrong += (up > 0.6) if not gold_up else (up < 0.4)
     return round(wrong / len(replies), 4)
 
@@ -115,13 +115,13 @@ def percentile(values: list[float], q: float) -> float:
 def write_replies(system: str, rows: list[dict], data: Path) -> tuple[list[str], dict]:
     """Every held-out context answered by one system, the way a live turn would answer it, with the
     responder's own share of the time: its first sentence and its whole reply after the scene agent."""
-    from agents.dialogue import Dialogue
     from agents.emotion import EmotionAgent
     from agents.listener.bases import QWEN, SMOLLM
     from agents.listener.model import TrainedListener
     from agents.responder import Responder
     from agents.safety import crisis_resources, detect_crisis, safety_reply
     from agents.scene import SceneAgent, default_index
+    from vocabulary.dialogue import Dialogue
 
     if system == "retrieval":
         retrieval = Retrieval(data)
@@ -153,9 +153,9 @@ def write_replies(system: str, rows: list[dict], data: Path) -> tuple[list[str],
 
 
 def figures(replies: list[str], rows: list[dict], reference: ReferenceLM, classifier, human) -> dict:
-    from agents.encoder import embed
     from agents.reply_guards import problems
     from evals.responses import quality
+    from models.encoder import embed
 
     nll = [reference.nll(r["context"], reply) for r, reply in zip(rows, replies, strict=True)]
     mine = embed(replies)
@@ -175,8 +175,8 @@ def figures(replies: list[str], rows: list[dict], reference: ReferenceLM, classi
 
 def run(systems: list[str], data: Path, limit: int | None, out: Path) -> dict:
     from agents.emotion_classifier import EmotionClassifier
-    from agents.encoder import embed
     from evals.provenance import provenance
+    from models.encoder import embed
 
     rows = held_out(data, limit)
     reference, classifier = ReferenceLM(), EmotionClassifier()

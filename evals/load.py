@@ -51,7 +51,7 @@ def served(wait_s: float = 300):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    from agents.registry_models import models_dir
+    from models.registry import models_dir
 
     with tempfile.TemporaryDirectory() as home:
         environment = {k: v for k, v in os.environ.items() if not k.startswith("EMPATHYEAR_")}

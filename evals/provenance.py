@@ -10,7 +10,7 @@ import platform
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from agents.precision import vector_extensions
+from models.precision import vector_extensions
 
 
 def cpu_model() -> str:

@@ -44,8 +44,8 @@ def distinct(token_lists: list[list[str]], n: int) -> float:
 
 def quality(replies: list[str], users: list[str]) -> dict[str, float]:
     from agents.safety import is_safe_reply
-    from agents.taxonomy import EMOTIONS
     from agents.wording import STOPWORDS
+    from vocabulary.taxonomy import EMOTIONS
 
     lists = [tokens(r) for r in replies]
     counts = Counter(replies)
@@ -83,13 +83,13 @@ def reply_to(agents, dialogue) -> tuple[str, str]:
 
 
 def run(data: Path, limit: int | None, out: Path) -> dict:
-    from agents.chat_models import load_chat_model
-    from agents.dialogue import Dialogue
     from agents.emotion import EmotionAgent
     from agents.responder import Responder
     from agents.scene import SceneAgent, default_index
     from evals.emotion import read_contexts
-    from graph.config import Settings
+    from graph.backends import load_chat_model
+    from settings import Settings
+    from vocabulary.dialogue import Dialogue
 
     model = load_chat_model(Settings())
     agents = {

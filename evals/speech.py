@@ -52,9 +52,9 @@ REPLIES = [
 
 
 def run() -> dict:
+    from models.kokoro_graph import REVISION
     from tools.speech.delivery import NEUTRAL
     from tools.speech.kokoro import KokoroSpeech
-    from tools.speech.kokoro_graph import REVISION
     from tools.speech.tool import LEAD_IN_S, LEAD_OUT_S, SpeechTool
 
     started = time.perf_counter()

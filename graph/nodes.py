@@ -15,7 +15,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from agents.dialogue import Dialogue, Utterance
 from agents.emotion import EmotionAgent
 from agents.llm_policy import AgentResult
 from agents.perceived import perceived_note
@@ -24,15 +23,23 @@ from agents.responder import Responder
 from agents.safety import CrisisSignal, crisis_resources, detect_crisis, is_safe_reply, safety_reply
 from agents.scene import SceneAgent
 from agents.schema import EmotionReading, SceneReading
-from agents.strategies import group_of
 from agents.wording import looks_english
-from graph.config import MAX_TEXT_CHARS, Settings
 from graph.state import TurnState
 from graph.telemetry import Telemetry
 from memory.store import Store
-from tools.contract import LLM_CALLABLE, STREAMS_SPEECH, STREAMS_TEXT, SupportContext, capabilities_of, function_spec
-from tools.registry import ToolRegistry
+from settings import MAX_TEXT_CHARS, Settings
+from tools.contract import (
+    LLM_CALLABLE,
+    STREAMS_SPEECH,
+    STREAMS_TEXT,
+    SupportContext,
+    capabilities_of,
+    function_spec,
+)
 from tools.feed import Feed
+from tools.registry import ToolRegistry
+from vocabulary.dialogue import Dialogue, Utterance
+from vocabulary.emotions import family_of
 
 log = logging.getLogger("empathyear.turn")
 
@@ -348,7 +355,7 @@ class TurnNodes:
         warnings: list[str] = []
         if not chosen:
             context = SupportContext(
-                state["message"], emotion.label, group_of(emotion.label), scene.scenario, scene.goal
+                state["message"], emotion.label, family_of(emotion.label), scene.scenario, scene.goal
             )
             for tool in tools.values():
                 try:

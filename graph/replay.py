@@ -13,17 +13,18 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from agents.chat_models import ChatModel, load_chat_model
+from agents.chat_models import ChatModel
 from agents.emotion import EmotionAgent
 from agents.profile import ProfilePlanner
 from agents.responder import Responder
 from agents.scene import SceneAgent, SceneIndex
+from graph.backends import load_chat_model
 from graph.builder import build_graph
-from graph.config import Settings
 from graph.nodes import Agents, TurnNodes
 from graph.runner import listener_for
 from memory.checkpoints import open_checkpointer
 from memory.store import Store
+from settings import Settings
 from tools.registry import ToolRegistry
 
 # The agents in the order a turn runs them, with the prompt file each one reads.

@@ -13,21 +13,22 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from agents.chat_models import ChatModel, load_chat_model
+from agents.chat_models import ChatModel
 from agents.emotion import EmotionAgent
 from agents.listener.bases import QWEN, SMOLLM
 from agents.listener.model import TrainedListener
 from agents.profile import ProfilePlanner
 from agents.responder import Responder
 from agents.scene import SceneAgent, SceneIndex
-from agents.taxonomy import AgeGroup, Gender, Timbre
+from graph.backends import load_chat_model
 from graph.builder import build_graph
-from graph.config import HISTORY_CHARS, Settings
 from graph.nodes import Agents, TurnNodes, normalise_text, strip_controls, truncate_message
 from graph.telemetry import Telemetry
 from memory.checkpoints import delete_turn_checkpoints, open_checkpointer
 from memory.store import LEASE_S, Store, TurnGone
+from settings import HISTORY_CHARS, Settings
 from tools.registry import MediaTool, ToolRegistry
+from vocabulary.taxonomy import AgeGroup, Gender, Timbre
 
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 

@@ -13,8 +13,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from agents.dialogue import Utterance
 from memory.erasure import erase_deleted
+from vocabulary.dialogue import Utterance
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (

@@ -6,7 +6,7 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 
-from agents.registry_models import models_dir  # noqa: E402 - after the offline switches
+from models.registry import models_dir  # noqa: E402 - after the offline switches
 
 # Tests get a fresh data directory each, but share the assembled registry models.
 os.environ["EMPATHYEAR_MODELS"] = str(models_dir())
@@ -29,7 +29,7 @@ def home(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def runner(home):
-    from graph.config import Settings
     from graph.runner import TurnRunner
+    from settings import Settings
 
     return TurnRunner(Settings(), chat_model=None)

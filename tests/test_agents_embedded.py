@@ -2,15 +2,15 @@ import json
 
 import pytest
 
-from agents.dialogue import Dialogue, Utterance
 from agents.emotion import EmotionAgent, find_cause
 from agents.profile import ProfilePlanner
 from agents.responder import Responder
 from agents.safety import is_safe_reply
 from agents.scene import SceneAgent
 from agents.schema import SceneReading
-from agents.strategies import UPBEAT_GROUPS, group_of
 from tests.conftest import ED_DATA
+from vocabulary.dialogue import Dialogue, Utterance
+from vocabulary.emotions import UPBEAT_FAMILIES, family_of
 
 
 @pytest.fixture(scope="module")
@@ -73,12 +73,12 @@ def test_a_change_of_subject_is_followed_not_coloured_by_the_last_one(emotion_ag
     history = (Utterance("user", "I finally got the job I wanted for years!"), Utterance("assistant", "Wonderful!"))
     dialogue = Dialogue("My grandmother passed away last night.", history)
     emotion = emotion_agent.run(dialogue).output
-    assert group_of(emotion.label) == "grief"
+    assert family_of(emotion.label) == "grief"
     scene = scene_agent.run(dialogue, emotion).output
     assert scene.scenario == "death-of-grandparent"
     happy = Dialogue("My team won the championship last night!", (Utterance("user", "I'm nervous about my surgery next week."), Utterance("assistant", "That sounds scary.")))
     emotion = emotion_agent.run(happy).output
-    assert group_of(emotion.label) in UPBEAT_GROUPS
+    assert family_of(emotion.label) in UPBEAT_FAMILIES
     assert scene_agent.run(happy, emotion).output.scenario == "sports-team-win"
 
 
@@ -91,12 +91,12 @@ def test_a_worry_after_mixed_news_reads_as_a_worry_and_good_news_after_bad_as_go
         "I have a big exam tomorrow and I can't focus.",
         said_and_heard("I finally got the job I wanted for years!", "My grandmother passed away last night."),
     )
-    assert group_of(emotion_agent.run(exam).output.label) == "fear"
+    assert family_of(emotion_agent.run(exam).output.label) == "fear"
     puppy = Dialogue(
         "We just adopted a puppy!",
         said_and_heard("I have a big exam tomorrow and I can't focus.", "My best friend forgot my birthday."),
     )
-    assert group_of(emotion_agent.run(puppy).output.label) in UPBEAT_GROUPS
+    assert family_of(emotion_agent.run(puppy).output.label) in UPBEAT_FAMILIES
 
 
 @pytest.mark.parametrize("message", ["Do you have a favorite era?", "Hello", "About 2 years now.", "No I'm fine."])
@@ -177,14 +177,14 @@ def test_explicit_preference_wins(emotion_agent):
 
 def test_a_reply_never_celebrates_bad_news(emotion_agent):
     from agents.responder import strategy_emotion
-    from agents.strategies import group_of
+    from vocabulary.emotions import family_of
 
     dialogue = Dialogue("My best friend forgot my birthday again.")
     emotion = emotion_agent.run(dialogue).output.model_copy(update={"label": "surprised"})
     scene = _scene("forgotten-birthday")
-    assert group_of(strategy_emotion("surprised", scene)) not in {"joy", "pride", "warmth"}
+    assert family_of(strategy_emotion("surprised", scene)) not in {"joy", "pride", "warmth"}
     result = Responder().run(dialogue, emotion, scene)
-    assert result.details["group"] not in {"joy", "pride", "warmth"}
+    assert result.details["family"] not in {"joy", "pride", "warmth"}
     assert "your best friend forgot your birthday again" in result.output.response
 
 
@@ -195,7 +195,7 @@ def test_good_news_is_met_as_good_news_whatever_scene_it_resembles(emotion_agent
     dialogue = Dialogue(message)
     emotion = emotion_agent.run(dialogue).output
     result = Responder().run(dialogue, emotion, scene_agent.run(dialogue, emotion).output)
-    assert result.details["group"] in UPBEAT_GROUPS, result.output.response
+    assert result.details["family"] in UPBEAT_FAMILIES, result.output.response
 
 
 @pytest.mark.parametrize("message", ["I'm 100% done with this job.", "I'm 5 minutes late again and my boss noticed."])

@@ -6,8 +6,8 @@ import sqlite3
 import pytest
 from fastapi.testclient import TestClient
 
-from graph.config import Settings
 from graph.runner import TurnRunner
+from settings import Settings
 from ui.api import create_api
 
 

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import soundfile
 
-from agents.taxonomy import AGE_GROUPS, GENDERS
 from asset_index.faces import FaceRetriever, load_faces
 from asset_index.vector_index import VectorIndex
 from tools.face.backend import FaceRequest, TalkingFaceError
@@ -18,6 +17,7 @@ from tools.face.renderer import FPS, AvatarRenderer
 from tools.face.tool import AnimateFaceTool
 from tools.speech.kokoro import KokoroSpeech
 from tools.speech.tool import SpeechTool
+from vocabulary.taxonomy import AGE_GROUPS, GENDERS
 
 FER_LABELS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 MOTION = 6  # pixels the head may sway

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from agents.taxonomy import EMOTIONS
 from tests.served import start_server
+from vocabulary.taxonomy import EMOTIONS
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",

@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from agents.taxonomy import EMOTIONS
 from tools.face.backend import FaceRequest, TalkingFaceError
 from tools.face.eat import COMMAND_ENV, EAT_EMOTIONS, TIMEOUT_ENV, TO_EAT, EATTalkingFace
+from vocabulary.taxonomy import EMOTIONS
 
 FAKE_EAT = Path(__file__).parent / "stand_ins" / "fake_eat.py"
 COMMAND = (

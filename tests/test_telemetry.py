@@ -10,9 +10,9 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from agents.chat_models.openai_compatible import OpenAICompatibleChatModel
-from graph.config import Settings
 from graph.runner import TurnFailed, TurnRunner
 from graph.telemetry import USER_CONTENT_PREFIX, Telemetry, configured_provider, provider_from_environment
+from settings import Settings
 from tests.llm_server import serve
 
 MESSAGE = "My grandmother's old violin finally came back from the repair shop!"

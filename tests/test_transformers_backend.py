@@ -4,8 +4,8 @@ import pytest
 
 from agents.chat_models import ChatModelError
 from agents.chat_models.transformers_local import TransformersChatModel
-from agents.dialogue import Dialogue
 from agents.emotion import EmotionAgent
+from vocabulary.dialogue import Dialogue
 
 CHAT_TEMPLATE = (
     "{% for m in messages %}<{{ m['role'] }}> {{ m['content'] }} </s> {% endfor %}"

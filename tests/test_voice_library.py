@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from agents.taxonomy import AGE_GROUPS, GENDERS, TIMBRES
 from asset_index.build import build_indexes
 from asset_index.vector_index import VectorIndex
 from asset_index.voices import KIND, Catalogue, VoiceRetriever, index_entries, load_catalogue
+from vocabulary.taxonomy import AGE_GROUPS, GENDERS, TIMBRES
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +91,7 @@ def test_a_damaged_index_is_rebuilt_from_the_catalogue_when_it_is_next_opened(ho
     import sys
 
     pick = (
-        "from graph.config import Settings\nfrom tools import voice_library\n"
+        "from settings import Settings\nfrom tools import voice_library\n"
         "tool = voice_library.create(Settings())\n"
         "print(tool.invoke({'profile': {'gender': 'female', 'age': 'young adults', 'timbre': 'soft'}, 'emotion': 'sad'})['voice']['id'])"
     )

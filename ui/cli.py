@@ -114,8 +114,8 @@ def _interactive(args: argparse.Namespace) -> int:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from graph.config import Settings
     from memory.store import Store
+    from settings import Settings
 
     store = Store(Settings().database)
     turns = store.turns(args.session)
@@ -138,9 +138,9 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
-    from graph.config import Settings
     from graph.trace_export import export_trace
     from memory.store import Store
+    from settings import Settings
 
     store = Store(Settings().database)
     turn = store.turn(args.turn)
@@ -169,8 +169,8 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from graph.config import Settings
     from graph.replay import AGENT_PROMPTS, ReplayError, replay
+    from settings import Settings
 
     prompts = {}
     for item in args.prompt:
@@ -190,7 +190,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     chat_model: Any = "configured"
     try:
         if args.llm:
-            from agents.chat_models import load_chat_model
+            from graph.backends import load_chat_model
 
             chat_model = load_chat_model(dataclasses.replace(settings, llm=args.llm.lower()))
         outcome = replay(args.turn, prompts, chat_model, settings)
@@ -227,7 +227,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 def cmd_index(args: argparse.Namespace) -> int:
     from asset_index.build import build_indexes
-    from graph.config import Settings
+    from settings import Settings
 
     path = Settings().index
     for kind, outcome in build_indexes(path, force=args.force).items():
@@ -237,7 +237,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_tools(args: argparse.Namespace) -> int:
-    from graph.config import Settings
+    from settings import Settings
     from tools.registry import describe
 
     rows = describe(Settings())

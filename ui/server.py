@@ -15,8 +15,8 @@ log = logging.getLogger("empathyear.server")
 
 def warm(runner) -> dict[str, float]:
     """Loads every model a turn uses, without writing anything to the conversation store."""
-    from agents.dialogue import Dialogue
     from tools.perception.listening import whisper
+    from vocabulary.dialogue import Dialogue
 
     timings = {}
     started = time.perf_counter()
@@ -69,7 +69,7 @@ def create_app(runner=None):
 
 
 def serve(host: str = "127.0.0.1", port: int = 7860) -> None:
-    from graph.config import Settings
+    from settings import Settings
 
     settings = Settings()
     # uploads wait in the data directory, not in a shared temporary folder, until a turn claims them

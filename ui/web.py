@@ -14,10 +14,10 @@ from typing import Any
 
 import gradio as gr
 
-from agents.taxonomy import AGE_GROUPS, GENDERS, TIMBRES
 from agents.llm_policy import PROMPTS_DIR
 from graph.replay import AGENT_PROMPTS, ReplayError, replay
 from graph.runner import InputError, TurnFailed, TurnRunner, new_id
+from vocabulary.taxonomy import AGE_GROUPS, GENDERS, TIMBRES
 
 NOTICE = (
     "**EmpathyEar is an AI companion, not a substitute for professional help.** If you are in danger or "

@@ -6,7 +6,6 @@ from agents.chat_models.base import (
     Message,
     ToolCall,
     ToolCallingChatModel,
-    load_chat_model,
 )  # fmt: skip
 
-__all__ = ["ChatModel", "ChatModelError", "Message", "ToolCall", "ToolCallingChatModel", "load_chat_model"]
+__all__ = ["ChatModel", "ChatModelError", "Message", "ToolCall", "ToolCallingChatModel"]

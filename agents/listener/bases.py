@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from agents.registry_models import qwen_path, smollm_path
+from models.registry import qwen_path, smollm_path
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 

@@ -7,11 +7,11 @@ import re
 import numpy as np
 
 from agents.listener.examples import human_replies_like, key_text
-from agents.listener.valence import upbeat
 from agents.listener.model import Candidate
+from agents.listener.valence import upbeat
 from agents.reply_guards import QUESTION_CUE, REASSURE, SELF_BLAME, clean, problems, takes_sides
-from agents.strategies import UPBEAT_GROUPS, group_of
 from agents.wording import content_words, sentences
+from vocabulary.emotions import UPBEAT_FAMILIES, family_of
 
 # A sentence about the listener's own life ("I have never done a marathon", "I hate moving") turns
 # the conversation to the friend; these first-person openings stay with the person instead.
@@ -56,7 +56,7 @@ def expected_tone(emotion: str, message_upbeat: float) -> float:
     the message's reading alone."""
     if emotion == "surprised":
         return message_upbeat
-    return 0.5 * float(group_of(emotion) in UPBEAT_GROUPS) + 0.5 * message_upbeat
+    return 0.5 * float(family_of(emotion) in UPBEAT_FAMILIES) + 0.5 * message_upbeat
 
 
 def pick_opening(openings: list[Candidate], context: list[str], emotion: str) -> tuple[int | None, list[dict]]:
@@ -68,7 +68,7 @@ def pick_opening(openings: list[Candidate], context: list[str], emotion: str) ->
     cosine: on the point, not generic); how close it is to what human listeners replied in the
     nearest training situations (agents.listener.examples: the tone people take with a scare, a
     loss, a win); and how near its tone is to the expected one."""
-    from agents.encoder import embed
+    from models.encoder import embed
 
     judged = []
     for candidate in openings:
@@ -86,7 +86,7 @@ def pick_opening(openings: list[Candidate], context: list[str], emotion: str) ->
         message_tone = float(upbeat(message[None], "message")[0])
         wanted = expected_tone(emotion, message_tone)
         # When the label and the message's own tone disagree, the moment is unclear: take no side.
-        unclear = emotion != "surprised" and abs(float(group_of(emotion) in UPBEAT_GROUPS) - message_tone) > 0.5
+        unclear = emotion != "surprised" and abs(float(family_of(emotion) in UPBEAT_FAMILIES) - message_tone) > 0.5
         off = np.abs(tones - wanted)
         for i, distance in zip(passing, off, strict=True):
             judged[i]["tone_off"] = round(float(distance), 3)

@@ -44,7 +44,7 @@ def human_replies_like(context_vector: np.ndarray, k: int = NEIGHBOURS) -> np.nd
 
 def build(data: Path, out: Path = ARTIFACT) -> int:
     from agents.ed_split import listener_replies
-    from agents.encoder import embed
+    from models.encoder import embed
 
     rows = listener_replies(data / "listener_replies_dev.jsonl", held_out=False)
     contexts = embed([key_text(r["context"]) for r in rows]).astype(np.float16)

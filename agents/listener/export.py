@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 from agents.listener.bases import BASES, SMOLLM, Base
-from agents.registry_models import ModelMissing, assembling, models_dir
+from models.registry import ModelMissing, assembling, models_dir
 
 
 def export_dir(base: Base = SMOLLM, adapter: Path | None = None) -> Path:

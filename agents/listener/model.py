@@ -21,7 +21,7 @@ import numpy as np
 from agents.listener.bases import SMOLLM, Base
 from agents.listener.export import exported
 from agents.listener.prompt import chat_text
-from agents.precision import vector_extensions
+from models.precision import vector_extensions
 
 MAX_NEW_TOKENS = 48
 MAX_SENTENCES = 3
@@ -63,7 +63,7 @@ class TrainedListener:
             import onnxruntime as ort
             from tokenizers import Tokenizer
 
-            from agents.registry_models import ModelMissing
+            from models.registry import ModelMissing
 
             try:
                 folder = exported(self.base)

@@ -25,7 +25,7 @@ from agents.ed_split import listener_replies
 from agents.listener.bases import BASES
 from agents.listener.lora import adapter_arrays, attach
 from agents.listener.prompt import chat_text
-from agents.precision import native_bfloat16
+from models.precision import native_bfloat16
 
 MAX_REPLY_WORDS = 45
 

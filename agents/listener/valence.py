@@ -49,8 +49,8 @@ def build(data: Path, out: Path = ARTIFACT) -> dict:
     from sklearn.linear_model import LogisticRegression
 
     from agents.ed_split import listener_replies
-    from agents.encoder import embed
-    from agents.strategies import UPBEAT_GROUPS, group_of
+    from models.encoder import embed
+    from vocabulary.emotions import UPBEAT_FAMILIES, family_of
 
     names = json.loads((data / "situation_labels.json").read_text())
     with (data / "situations_train.csv").open(encoding="utf-8") as f:
@@ -64,7 +64,7 @@ def build(data: Path, out: Path = ARTIFACT) -> dict:
     learned = rows + [replies[i] for i in order[len(replies) // 10 :]]
 
     def arrays(pairs):
-        return embed([t for t, _ in pairs]), np.array([group_of(e) in UPBEAT_GROUPS for _, e in pairs], np.int64)
+        return embed([t for t, _ in pairs]), np.array([family_of(e) in UPBEAT_FAMILIES for _, e in pairs], np.int64)
 
     vectors, labels = arrays(learned)
     situations = len(rows)

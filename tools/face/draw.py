@@ -58,12 +58,6 @@ def ellipse(cx: float, cy: float, rx: float, ry: float, angle: float = 0.0, n: i
     return np.stack([cx + c * x - s * y, cy + s * x + c * y], axis=1)
 
 
-def bezier(p0, p1, p2, p3, n: int = 24) -> np.ndarray:
-    t = np.linspace(0, 1, n)[:, None]
-    p0, p1, p2, p3 = (np.asarray(p, dtype=np.float64) for p in (p0, p1, p2, p3))
-    return (1 - t) ** 3 * p0 + 3 * (1 - t) ** 2 * t * p1 + 3 * (1 - t) * t**2 * p2 + t**3 * p3
-
-
 def spline(points: np.ndarray, closed: bool = True, per_segment: int = 12) -> np.ndarray:
     """A Catmull-Rom curve through the points."""
     pts = np.asarray(points, dtype=np.float64)

@@ -36,15 +36,6 @@ class FacialActions:
     def scaled(self, k: float) -> FacialActions:
         return FacialActions(**{f.name: round(getattr(self, f.name) * k, 3) for f in fields(self)})
 
-    def blend(self, other: FacialActions, t: float) -> FacialActions:
-        """`t` of the way from this expression to `other`."""
-        return FacialActions(
-            **{
-                f.name: round((1 - t) * getattr(self, f.name) + t * getattr(other, f.name), 3)
-                for f in fields(self)
-            }
-        )
-
 
 NEUTRAL = FacialActions()
 A = FacialActions

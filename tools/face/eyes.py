@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from asset_index.appearance import Appearance
 from tools.face.draw import Mask, blur, mix, paint, polygon, rgb, ribbon
 from tools.face.expression import FacialActions
-from tools.face.look import CX, Appearance, Geometry
+from tools.face.look import CX, Geometry
 
 SCLERA = np.array([0.96, 0.95, 0.93], dtype=np.float32)
 PUPIL = np.array([0.04, 0.03, 0.03], dtype=np.float32)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from asset_index.appearance import Appearance
 from tools.face.draw import Mask, blur, mix, paint, paint_full, polygon, rgb, ribbon, spline
-from tools.face.look import CX, SIZE, Appearance, Geometry
+from tools.face.look import CX, SIZE, Geometry
 
 # style: (back outline or None, front outer outline, hairline from right temple to left)
 _CAP = [

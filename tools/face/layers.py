@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from asset_index.appearance import Appearance
 from tools.face.draw import to_uint8
 from tools.face.expression import FacialActions
 from tools.face.eyes import draw_eyes, eye_box
-from tools.face.look import CX, Appearance, geometry
+from tools.face.look import CX, geometry
 from tools.face.mouth import SHAPES, draw_mouth, mouth_box
 from tools.face.portrait import draw_portrait
 

