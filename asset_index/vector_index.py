@@ -10,14 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import shutil
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")  # read when chromadb is imported
 
 from chromadb import PersistentClient
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings

@@ -29,8 +29,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+from settings import quiet_libraries
 
 SUITE = Path(__file__).resolve().parent / "conversations.jsonl"
 _MARKUP = re.compile(r"[*_#`~<>\[\]{}|\\]|^\s*(?:[-•]|\d+[.)])\s")
@@ -127,6 +126,7 @@ def run(path: Path, listener: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    quiet_libraries()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--file", type=Path, default=SUITE)
     parser.add_argument("--listener", default="trained", choices=["trained", "trained-1.5b", "templates"])

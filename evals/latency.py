@@ -22,7 +22,6 @@ import time
 
 from evals.provenance import provenance, report_cli
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
 MESSAGES = [
     "I finally got the job I wanted for years!", "My grandmother passed away last night.",
     "I have a big exam tomorrow and I can't focus.", "My best friend forgot my birthday.",

@@ -27,14 +27,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import resource
 import sys
 import time
 from pathlib import Path
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+from settings import quiet_libraries
 
 ED = Path(__file__).resolve().parents[2] / "shared" / "data" / "empathetic_dialogues"
 SYSTEMS = ("templates", "listener", "retrieval")
@@ -200,6 +198,7 @@ def run(systems: list[str], data: Path, limit: int | None, out: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    quiet_libraries()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", type=Path, default=ED, help="folder of the ED files")
     parser.add_argument("--systems", default=",".join(SYSTEMS))

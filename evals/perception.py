@@ -9,7 +9,6 @@ Each figure is the median of three runs.
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import tempfile
@@ -18,7 +17,6 @@ from pathlib import Path
 
 from evals.provenance import provenance, report_cli
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
 SAID = (
     "I had a really long day at work today. My manager criticised my report in front of everyone, and I "
     "felt so small. I don't know how to face them tomorrow."

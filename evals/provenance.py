@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from models.precision import vector_extensions
+from settings import quiet_libraries
 
 
 def cpu_model() -> str:
@@ -43,6 +44,7 @@ def report_cli(doc: str | None, run: Callable[[], dict], argv: list[str] | None 
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
+    quiet_libraries()
     report = run()
     print(json.dumps(report) if args.json else "\n".join(f"{k}: {v}" for k, v in report.items()))
     return 0

@@ -10,7 +10,6 @@ lead-in and lead-out the tool adds).
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import tempfile
@@ -18,8 +17,6 @@ import time
 from pathlib import Path
 
 from evals.provenance import provenance, report_cli
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 REPLIES = [
     ("I'm so sorry you're going through this. It makes sense that you feel this way.", "sad", "nova"),

@@ -10,7 +10,6 @@ frames made per second. layers_s: drawing a face's layers for a new expression, 
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import tempfile
@@ -19,7 +18,6 @@ from pathlib import Path
 
 from evals.provenance import provenance, report_cli
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
 REPLY = "I'm so sorry about your grandmother. It's clear how much she meant to you. Tell me about her."
 
 

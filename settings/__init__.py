@@ -12,16 +12,46 @@ MAX_TEXT_CHARS = 4000  # longer messages are cut at a sentence boundary, with a 
 HISTORY_CHARS = 600
 
 
+# What libraries read from the environment when they are first imported: nothing may download
+# weights at run time, and none reports usage. Every entry point (the `empathyear` command, each
+# benchmark) calls quiet_libraries() before it imports them; nothing sets these on import.
+LIBRARY_ENVIRONMENT = {
+    "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TRANSFORMERS_VERBOSITY": "error",
+    "ANONYMIZED_TELEMETRY": "False", "GRADIO_ANALYTICS_ENABLED": "False",
+}  # fmt: skip
+TOOL_PREFIX = "EMPATHYEAR_TOOL_"
+
+
+def quiet_libraries() -> None:
+    for name, value in LIBRARY_ENVIRONMENT.items():
+        os.environ.setdefault(name, value)
+
+
 def _env(name: str, default: str = "") -> str:
     return os.environ.get(name, default).strip()
+
+
+def _home() -> Path:
+    return Path(_env("EMPATHYEAR_HOME") or "~/.empathyear").expanduser()
 
 
 @dataclass(frozen=True)
 class Settings:
     home: Path = field(
-        default_factory=lambda: Path(_env("EMPATHYEAR_HOME") or "~/.empathyear").expanduser(),
+        default_factory=_home,
         metadata={"env": "EMPATHYEAR_HOME", "help": "data directory: database, index, media"},
     )
+    models: Path = field(
+        default_factory=lambda: Path(p).expanduser() if (p := _env("EMPATHYEAR_MODELS")) else _home() / "models",
+        metadata={"env": "EMPATHYEAR_MODELS", "help": "models assembled at set-up (default: the data directory's models/)"},
+    )
+    tool_choices: tuple[tuple[str, str], ...] = field(
+        default_factory=lambda: tuple(sorted(
+            (name[len(TOOL_PREFIX):].lower(), value.strip())
+            for name, value in os.environ.items() if name.startswith(TOOL_PREFIX) and value.strip()
+        )),
+        metadata={"env": f"{TOOL_PREFIX}<ROLE>", "help": "the installed tool that takes a role, by its name, when several could"},
+    )  # fmt: skip
     llm: str = field(
         default_factory=lambda: _env("EMPATHYEAR_LLM", "embedded").lower(),
         metadata={"env": "EMPATHYEAR_LLM", "help": "embedded | openai | transformers | a plugin's name"},
@@ -104,6 +134,10 @@ class Settings:
         default_factory=lambda: Path(p).expanduser() if (p := _env("EMPATHYEAR_CRISIS_RESOURCES")) else None,
         metadata={"env": "EMPATHYEAR_CRISIS_RESOURCES", "help": "JSON file of help resources"},
     )
+
+    def tool_choice(self, role: str) -> str:
+        """The tool named for `role` (EMPATHYEAR_TOOL_SPEECH=...), or "" for the first installed."""
+        return dict(self.tool_choices).get(role, "")
 
     @property
     def database(self) -> Path:

@@ -3,8 +3,9 @@ from pathlib import Path
 
 import pytest
 
-os.environ["HF_HUB_OFFLINE"] = "1"
-os.environ["TRANSFORMERS_OFFLINE"] = "1"
+from settings import quiet_libraries
+
+quiet_libraries()  # before any library that reads it is imported
 
 from models.registry import models_dir  # noqa: E402 - after the offline switches
 

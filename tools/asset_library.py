@@ -21,6 +21,9 @@ class AssetLibraryTool:
         self._retriever = None
         self._lock = threading.Lock()
 
+    def warm(self) -> None:
+        self.retriever()
+
     def retriever(self) -> Any:
         with self._lock:
             if self._retriever is None:

@@ -22,6 +22,9 @@ The factory takes the app's Settings and returns an object with a `role`. Two ki
 protocol: tools.speech.backend.SpeechBackend, tools.face.backend.TalkingFaceBackend,
 tools.perception.listening.SpeechRecognizer or agents.chat_models.ChatModel.
 
+Any tool may also have `warm()`: it loads what its first call would (models, indexes), and the
+server calls it for every active tool before it takes the first request.
+
 `BaseTool` gives a tool argument validation and `ainvoke`. LangChain's `BaseTool` also fits the
 contract once it has a `role`.
 """

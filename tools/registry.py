@@ -6,12 +6,12 @@ by name when several are installed for a media role. Every support tool is activ
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Any, Protocol
 
+from settings import Settings
 from tools.contract import BACKEND_ROLES, SUPPORT_ROLE, TOOL_ROLES, capabilities_of
 
 ENTRY_POINT_GROUP = "empathyear.tools"
@@ -62,7 +62,7 @@ def plugin_backend(settings: Any, role: str, name: str) -> Any | None:
 
 
 class ToolRegistry:
-    def __init__(self, settings: Any, tools: list[MediaTool] | None = None):
+    def __init__(self, settings: Settings, tools: list[MediaTool] | None = None):
         """`tools` replaces entry-point discovery (tests, embedding the app)."""
         self._settings = settings
         self._tools = tools
@@ -81,8 +81,7 @@ class ToolRegistry:
         with self._lock:
             if role not in self._active:
                 candidates = [t for t in self.installed() if t.role == role]
-                wanted = os.environ.get(f"EMPATHYEAR_TOOL_{role.upper()}", "").strip()
-                if wanted:
+                if wanted := self._settings.tool_choice(role):
                     candidates = [t for t in candidates if t.name == wanted]
                 self._active[role] = candidates[0] if candidates else None
             return self._active[role]

@@ -7,15 +7,14 @@ import logging
 import os
 import time
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from settings import quiet_libraries
+from tools.contract import MEDIA_ROLES
 
 log = logging.getLogger("empathyear.server")
 
 
 def warm(runner) -> dict[str, float]:
     """Loads every model a turn uses, without writing anything to the conversation store."""
-    from tools.perception.listening import whisper
     from vocabulary.dialogue import Dialogue
 
     timings = {}
@@ -29,18 +28,12 @@ def warm(runner) -> dict[str, float]:
         runner.agents.responder.run(dialogue, emotion, scene)
         timings["listener_s"] = time.perf_counter() - started
     tools = runner.nodes.tools
-    for role, warm_up in (
-        ("voice_retrieval", lambda t: t.retriever()),
-        ("face_retrieval", lambda t: t.retriever()),
-        ("speech", lambda t: (t.styles(), t.backends[0].load())),
-        ("talking_face", lambda t: t.renderer.layers("sofia")),
-        ("perception", lambda t: whisper()),
-    ):
-        tool = tools.get(role)
-        if tool is not None:
+    active = [(role, tools.get(role)) for role in MEDIA_ROLES] + [(t.name, t) for t in tools.support()]
+    for role, tool in active:  # every active tool, a plugin's too, loads what its first call would
+        if tool is not None and (warm_up := getattr(tool, "warm", None)):
             started = time.perf_counter()
             try:
-                warm_up(tool)
+                warm_up()
             except Exception as exc:  # a tool that cannot warm up is reported per turn instead
                 log.warning("%s did not warm up: %s", role, type(exc).__name__)
             timings[f"{role}_s"] = time.perf_counter() - started
@@ -48,6 +41,7 @@ def warm(runner) -> dict[str, float]:
 
 
 def create_app(runner=None):
+    quiet_libraries()
     import gradio as gr
 
     from graph.runner import TurnRunner

@@ -34,6 +34,10 @@ class AnimateFaceTool:
         self.portraits = portraits
         self.setup_warnings = setup_warnings or []
 
+    def warm(self) -> None:
+        """The default face's layers, drawn once (what a turn without a retrieved face shows)."""
+        self.renderer.layers(DEFAULT_FACE)
+
     def invoke(self, args: dict[str, Any]) -> dict[str, Any]:
         """args: face (a retrieved face card or None), emotion ({label, confidence}), out_dir, and
         either speech (a finished WAV) or speech_feed (a Feed of SpokenChunks: the speech as it is being made).

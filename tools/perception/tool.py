@@ -21,6 +21,13 @@ class PerceptionTool:
     def __init__(self, recognizer: Any | None = None):
         self.recognizer = recognizer  # None: the embedded Whisper
 
+    def warm(self) -> None:
+        """The embedded Whisper (a recognizer given by configuration loads itself)."""
+        if self.recognizer is None:
+            from tools.perception.listening import whisper
+
+            whisper()
+
     def invoke(self, args: dict[str, Any]) -> dict[str, Any]:
         """args: audio and/or video (paths or None)."""
         from tools.perception.facial_cues import facial_cues

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from settings import quiet_libraries
 from tools.speech.backend import SpeechBackendError, VoiceSpec
 
 CHECKPOINT_ENV = "EMPATHYEAR_STYLETTS2_CHECKPOINT"
@@ -69,7 +70,7 @@ class StyleTTS2Speech:
                 for label, path in (("checkpoint", self.checkpoint), ("config", self.config)):
                     if not path.is_file():
                         raise SpeechBackendError(f"StyleTTS2 {label} {path} is not a file")
-                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                quiet_libraries()
                 try:
                     from styletts2 import tts
                 except ImportError as exc:

@@ -75,6 +75,12 @@ class SpeechTool:
         self._styles: VoiceStyles | None = None
         self._lock = PriorityLock()  # one chunk at a time, every turn's first chunk first
 
+    def warm(self) -> None:
+        """The style tables and the first backend's model (a backend that loads lazily has `load`)."""
+        self.styles()
+        if load := getattr(self.backends[0], "load", None):
+            load()
+
     def styles(self) -> VoiceStyles | None:
         """Kokoro style tables of the catalogue, or None when the Kokoro voices are not installed."""
         if self._styles is None:
