@@ -250,7 +250,7 @@ class TurnRunner:
         state = self.graph.get_state(config).values
         timings = {t["node"]: t["duration_ms"] for t in state["trace"]}
         timings["total"] = round((time.perf_counter() - started) * 1000, 2)
-        self.store.complete_turn(turn_id, timings=timings)
+        self.store.record_timings(turn_id, timings)
         self.telemetry.end_turn(turn_id, state, timings)
         yield {"event": "result", "result": self._result(state, timings)}
 

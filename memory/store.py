@@ -140,11 +140,20 @@ class Store:
                  time.time() + LEASE_S, media_dir),  # fmt: skip
             )
 
-    def complete_turn(self, turn_id: str, **fields: Any) -> None:
-        """Record what the turn produced: reply, meta, transcript, speech, video, timings, warnings."""
-        columns = {k: json.dumps(v) if k in _JSON_COLUMNS else v for k, v in fields.items()}
-        assignments = ", ".join(f"{k}=?" for k in columns)
-        self._write(f"UPDATE turns SET status='done', {assignments} WHERE id=?", (*columns.values(), turn_id))
+    def complete_turn(
+        self, turn_id: str, *, reply: str, meta: dict[str, Any], transcript: str | None, speech: str | None,
+        video: str | None, timings: dict[str, float], warnings: list[str],
+    ) -> None:  # fmt: skip
+        """Record what the turn produced, as its last step does."""
+        self._write(
+            "UPDATE turns SET status='done', reply=?, meta=?, transcript=?, speech=?, video=?, timings=?, warnings=? "
+            "WHERE id=?",
+            (reply, json.dumps(meta), transcript, speech, video, json.dumps(timings), json.dumps(warnings), turn_id),
+        )
+
+    def record_timings(self, turn_id: str, timings: dict[str, float]) -> None:
+        """The turn's timings once it has ended, its total among them."""
+        self._write("UPDATE turns SET timings=? WHERE id=?", (json.dumps(timings), turn_id))
 
     def renew_leases(self, turn_ids: list[str]) -> None:
         if turn_ids:
