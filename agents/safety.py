@@ -83,9 +83,9 @@ def detect_crisis(text: str) -> CrisisSignal | None:
     return None
 
 
-@functools.lru_cache(maxsize=4)
 def crisis_resources(path: Path | None = None) -> dict:
-    """Help resources, from EMPATHYEAR_CRISIS_RESOURCES when set (same JSON shape)."""
+    """Help resources, from EMPATHYEAR_CRISIS_RESOURCES when set (same JSON shape). Read each time
+    they are shown, never kept: an operator's corrected list is the one the next person sees."""
     resources = json.loads((path or KNOWLEDGE_DIR / "crisis_resources.json").read_text("utf-8"))
     if not isinstance(resources.get("intro"), str) or not resources.get("resources"):
         raise ValueError("crisis resources need an 'intro' and a non-empty 'resources' list")

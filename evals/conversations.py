@@ -110,7 +110,7 @@ def run(path: Path, listener: str) -> dict:
                 request = runner.request(text=turn["user"], session_id=session, want_speech=False, want_video=False)
                 result = runner.run(request)
                 session = result["session"]
-                route = "safety" if "safety" in result["timings_ms"] else "reply"
+                route = "safety" if result.get("crisis") else "reply"
                 reply = result["meta"]["response"]
                 problems = failures(reply, turn["checks"], route, classifier)
                 total += 1

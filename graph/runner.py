@@ -272,6 +272,7 @@ class TurnRunner:
                 "profile": state.get("profile"),
             },  # fmt: skip
             "perception": state.get("perception"),
+            "crisis": state.get("crisis"),
             "support": state.get("support") or [],
             "voice": state.get("voice"),
             "speech": state.get("speech"),

@@ -32,10 +32,11 @@ def test_a_text_turn_visits_the_text_route_and_returns_the_contract(runner):
     result = events[-1]["result"]
     MetaResponse.model_validate(result["meta"])
     assert set(result) == {
-        "session", "turn", "input", "meta", "perception", "support", "voice", "speech", "face", "video",
+        "session", "turn", "input", "meta", "perception", "crisis", "support", "voice", "speech", "face", "video",
         "timings_ms", "warnings",
     }  # fmt: skip
     assert result["input"] == {"text": "I passed my driving test today!", "transcript": None}
+    assert result["crisis"] is None
     assert set(result["timings_ms"]) >= set(nodes) | {"total"}
     assert result["voice"]["gender"] == result["meta"]["profile"]["gender"]
     assert Path(result["speech"]).is_file()
@@ -152,6 +153,7 @@ def test_crisis_routes_to_the_safety_responder(runner, text, kind):
     nodes = [e["node"] for e in events if e["event"] == "node"]
     assert "safety" in nodes and "scene" not in nodes and "responder" not in nodes
     result = events[-1]["result"]
+    assert result["crisis"]["kind"] == kind
     reply = result["meta"]["response"]
     assert "988" in reply and "116 123" in reply and "not a substitute" in reply
     family = "domestic violence support" if kind == "abuse" else "crisis intervention"

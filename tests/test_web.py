@@ -6,9 +6,10 @@ from ui.web import help_box, why_panel
 def test_the_help_resources_show_only_when_the_safety_route_answered(tmp_path):
     broken = tmp_path / "resources.json"
     broken.write_text("{not json")
-    shown = help_box({"timings_ms": {"safety": 2.0}, "meta": {}}, broken)
+    crisis = {"kind": "suicide", "evidence": "want to live"}
+    shown = help_box({"crisis": crisis, "timings_ms": {"safety": 2.0}, "meta": {}}, broken)
     assert shown["visible"] and "988" in shown["value"] and "Samaritans" in shown["value"]
-    assert help_box({"timings_ms": {"scene": 2.0}, "meta": {}}, None)["visible"] is False
+    assert help_box({"crisis": None, "timings_ms": {"scene": 2.0}, "meta": {}}, None)["visible"] is False
 
 
 def test_the_why_panel_reads_as_sentences():

@@ -89,7 +89,7 @@ def why_panel(result: dict[str, Any]) -> str:
 def help_box(result: dict[str, Any], resources_file: Path | None) -> Any:
     """The crisis resources (the configured file, else the bundled list), shown prominently when the
     safety route answered."""
-    if "safety" not in result["timings_ms"]:
+    if not result.get("crisis"):
         return gr.update(value="", visible=False)
     from agents.safety import crisis_resources
 
