@@ -25,6 +25,7 @@ Replies go to --out for reading and for `evals.blind`.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import resource
@@ -113,12 +114,9 @@ def percentile(values: list[float], q: float) -> float:
 def write_replies(system: str, rows: list[dict], data: Path) -> tuple[list[str], dict]:
     """Every held-out context answered by one system, the way a live turn would answer it, with the
     responder's own share of the time: its first sentence and its whole reply after the scene agent."""
-    from agents.emotion import EmotionAgent
-    from agents.listener.bases import QWEN, SMOLLM
-    from agents.listener.model import TrainedListener
-    from agents.responder import Responder
     from agents.safety import crisis_resources, detect_crisis, safety_reply
-    from agents.scene import SceneAgent, default_index
+    from graph.backends import build_agents
+    from settings import Settings
     from vocabulary.dialogue import Dialogue
 
     if system == "retrieval":
@@ -126,10 +124,9 @@ def write_replies(system: str, rows: list[dict], data: Path) -> tuple[list[str],
         started = time.perf_counter()
         replies = [retrieval.reply(r["context"]) for r in rows]
         return replies, {"whole_p50_s": round((time.perf_counter() - started) / len(rows), 4)}
-    bases = {"listener": SMOLLM, "listener-1.5b": QWEN}
-    listener = TrainedListener(bases[system]) if system in bases else None
-    emotion_agent, scene_agent = EmotionAgent(), SceneAgent(None, default_index())
-    responder = Responder(listener=listener)
+    policy = {"listener": "trained", "listener-1.5b": "trained-1.5b", "templates": "templates"}[system]
+    agents = build_agents(dataclasses.replace(Settings(), listener=policy), chat_model=None)
+    emotion_agent, scene_agent, responder = agents.emotion, agents.scene, agents.responder
     replies, first, whole = [], [], []
     for row in rows:
         dialogue = Dialogue.from_ed_context(row["context"])

@@ -73,29 +73,21 @@ def reply_to(agents, dialogue) -> tuple[str, str]:
     """The reply a live turn would give, and the emotion read."""
     from agents.safety import crisis_resources, detect_crisis, safety_reply
 
-    emotion = agents["emotion"].run(dialogue).output
+    emotion = agents.emotion.run(dialogue).output
     signal = detect_crisis(dialogue.message)
     if signal:
         return safety_reply(signal, crisis_resources()), emotion.label
-    scene = agents["scene"].run(dialogue, emotion).output
-    return agents["responder"].run(dialogue, emotion, scene, True).output.response, emotion.label
+    scene = agents.scene.run(dialogue, emotion).output
+    return agents.responder.run(dialogue, emotion, scene, True).output.response, emotion.label
 
 
 def run(data: Path, limit: int | None, out: Path) -> dict:
-    from agents.emotion import EmotionAgent
-    from agents.responder import Responder
-    from agents.scene import SceneAgent, default_index
     from evals.emotion import read_contexts
-    from graph.backends import load_chat_model
+    from graph.backends import build_agents
     from settings import Settings
     from vocabulary.dialogue import Dialogue
 
-    model = load_chat_model(Settings())
-    agents = {
-        "emotion": EmotionAgent(model),
-        "scene": SceneAgent(model, default_index()),
-        "responder": Responder(model),
-    }
+    agents = build_agents(Settings())
     items = read_contexts(data, limit)
     replies, users, started = [], [], time.perf_counter()
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -14,14 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from agents.chat_models import ChatModel
-from agents.emotion import EmotionAgent
-from agents.profile import ProfilePlanner
-from agents.responder import Responder
-from agents.scene import SceneAgent, SceneIndex
-from graph.backends import load_chat_model
+from graph.backends import build_agents, load_chat_model
 from graph.builder import build_graph
-from graph.nodes import Agents, TurnNodes
-from graph.runner import listener_for
+from graph.nodes import TurnNodes
 from memory.checkpoints import open_checkpointer
 from memory.store import Store
 from settings import Settings
@@ -95,12 +90,7 @@ def replay(
     with tempfile.TemporaryDirectory(prefix="empathyear-replay-") as scratch:
         sandbox = dataclasses.replace(settings, home=Path(scratch))
         texts = {AGENT_PROMPTS[agent]: text for agent, text in prompts.items()}
-        agents = Agents(
-            EmotionAgent(chat_model, prompts=texts),
-            SceneAgent(chat_model, SceneIndex(settings.home / "cache"), prompts=texts),
-            Responder(chat_model, prompts=texts, listener=listener_for(settings)),
-            ProfilePlanner(chat_model, prompts=texts),
-        )
+        agents = build_agents(settings, chat_model, texts)
         store = Store(sandbox.database)
         nodes = TurnNodes(sandbox, store, agents, ToolRegistry(sandbox))
         recorded = build_graph(nodes, open_checkpointer(settings.checkpoints))

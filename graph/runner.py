@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
 import time
@@ -14,15 +13,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from agents.chat_models import ChatModel
-from agents.emotion import EmotionAgent
-from agents.listener.bases import QWEN, SMOLLM
-from agents.listener.model import TrainedListener
-from agents.profile import ProfilePlanner
-from agents.responder import Responder
-from agents.scene import SceneAgent, SceneIndex
-from graph.backends import load_chat_model
+from graph.backends import build_agents
 from graph.builder import build_graph
-from graph.nodes import Agents, TurnNodes, normalise_text, strip_controls, truncate_message
+from graph.nodes import TurnNodes, normalise_text, strip_controls, truncate_message
 from graph.telemetry import Telemetry
 from memory.checkpoints import delete_turn_checkpoints, open_checkpointer
 from memory.store import LEASE_S, Store, TurnGone
@@ -94,26 +87,6 @@ class TurnRequest(BaseModel):
         return self
 
 
-LISTENERS = {"trained": SMOLLM, "trained-1.5b": QWEN}
-
-
-def listener_for(settings: Settings) -> TrainedListener | None:
-    """The reply policy of EMPATHYEAR_LISTENER: a trained listener, or None for the templates."""
-    if settings.listener == "templates":
-        return None
-    if settings.listener not in LISTENERS:
-        raise ValueError(
-            f"unknown EMPATHYEAR_LISTENER {settings.listener!r}: use {', '.join(LISTENERS)} or templates"
-        )
-    return shared_listener(settings.listener)
-
-
-@functools.cache
-def shared_listener(name: str = "trained") -> TrainedListener:
-    """One listener per process and model: every runner and replay shares its loaded model."""
-    return TrainedListener(LISTENERS[name])
-
-
 def new_id() -> str:
     return uuid.uuid4().hex[:16]
 
@@ -132,14 +105,7 @@ class TurnRunner:
         self._renewer: threading.Thread | None = None
         self.reclaim_abandoned()
         self.checkpointer = open_checkpointer(self.settings.checkpoints)
-        if chat_model == "configured":
-            chat_model = load_chat_model(self.settings)
-        self.agents = Agents(
-            EmotionAgent(chat_model),
-            SceneAgent(chat_model, SceneIndex(self.settings.home / "cache")),
-            Responder(chat_model, listener=listener_for(self.settings)),
-            ProfilePlanner(chat_model),
-        )
+        self.agents = build_agents(self.settings, chat_model)
         self.telemetry = telemetry or Telemetry.from_environment()
         self.nodes = TurnNodes(
             self.settings, self.store, self.agents, ToolRegistry(self.settings, tools), self.telemetry

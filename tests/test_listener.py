@@ -152,7 +152,7 @@ def test_a_merged_adapter_computes_what_the_wrapped_layer_did():
 
 @pytest.fixture(scope="module")
 def listener():
-    from graph.runner import shared_listener
+    from graph.backends import shared_listener
 
     return shared_listener()
 
@@ -192,7 +192,7 @@ def test_the_responder_falls_back_to_the_templates_when_the_listener_is_missing(
 
 
 def test_each_listener_setting_names_its_model(home, monkeypatch):
-    from graph.runner import listener_for
+    from graph.backends import listener_for
     from settings import Settings
 
     for value, model in (("trained", "smollm2-135m"), ("trained-1.5b", "qwen2.5-1.5b")):
