@@ -70,6 +70,11 @@ class CrisisSignal:
     evidence: str  # the words that triggered it
 
 
+# The scene families a crisis is read in: the scene agent chooses only among their scenes.
+CRISIS_FAMILIES = {"suicide": "crisis intervention", "self_harm": "crisis intervention",
+                   "abuse": "domestic violence support"}  # fmt: skip
+
+
 def detect_crisis(text: str) -> CrisisSignal | None:
     """A crisis signal in the user's words, or None."""
     normalised = text.replace("\u2019", "'")

@@ -4,10 +4,8 @@ trace event (timing, inputs, outputs, prompt and raw LLM output, fallbacks) stor
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
-import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -20,7 +18,14 @@ from agents.llm_policy import AgentResult
 from agents.perceived import perceived_note
 from agents.profile import ProfilePlanner
 from agents.responder import Responder
-from agents.safety import CrisisSignal, crisis_resources, detect_crisis, is_safe_reply, safety_reply
+from agents.safety import (
+    CRISIS_FAMILIES,
+    CrisisSignal,
+    crisis_resources,
+    detect_crisis,
+    is_safe_reply,
+    safety_reply,
+)
 from agents.scene import SceneAgent
 from agents.schema import EmotionReading, SceneReading
 from agents.wording import looks_english
@@ -40,15 +45,11 @@ from tools.feed import Feed
 from tools.registry import ToolRegistry
 from vocabulary.dialogue import Dialogue, Utterance
 from vocabulary.emotions import family_of
+from vocabulary.text import normalise_text, truncate_message
 
 log = logging.getLogger("empathyear.turn")
 
-SAFETY_FAMILIES = {"suicide": "crisis intervention", "self_harm": "crisis intervention",
-                   "abuse": "domestic violence support"}  # fmt: skip
 SUPPORT_TIMEOUT_S = 10.0  # a support tool that takes longer is left out of the turn
-# Control characters, and the bidirectional overrides, embeddings and isolates that can make shown
-# text read differently from what it holds (U+202A-202E, U+2066-2069).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass
@@ -76,26 +77,6 @@ def agent_details(result: AgentResult, agent: str) -> tuple[dict[str, Any], list
         fields = ", ".join(f.split(":", 1)[0] for f in result.fallbacks)
         warnings.append(f"{agent}: LLM output unusable for {fields}; used the embedded policy")
     return details, warnings
-
-
-def strip_controls(text: str) -> str:
-    """The text without control or bidi-override characters: what is stored and shown."""
-    return _CONTROL.sub("", text)
-
-
-def normalise_text(text: str) -> str:
-    """NFC, no control characters, single spaces."""
-    text = strip_controls(unicodedata.normalize("NFC", text))
-    return re.sub(r"[ \t]+", " ", text).strip()
-
-
-def truncate_message(text: str, limit: int = MAX_TEXT_CHARS) -> str:
-    """Cut at the last sentence end before the limit, else at the last space."""
-    head = text[:limit]
-    cut = max(head.rfind(". "), head.rfind("! "), head.rfind("? "))
-    if cut < limit // 2:
-        cut = head.rfind(" ")
-    return head[: cut + 1].strip() if cut > 0 else head
 
 
 def speech_chunk_writer() -> Callable[[Any], None] | None:
@@ -210,7 +191,7 @@ class TurnNodes:
         text = normalise_text(state["text"])
         warnings = []
         if len(text) > MAX_TEXT_CHARS:
-            text = truncate_message(text)
+            text = truncate_message(text, MAX_TEXT_CHARS)
             warnings.append(
                 f"message is longer than {MAX_TEXT_CHARS} characters: the agents read its first "
                 f"{len(text)}; the whole message is stored"
@@ -283,7 +264,7 @@ class TurnNodes:
         emotion = EmotionReading(**state["emotion"])
         kind = state["crisis"]["kind"]
         # The scene comes from the crisis families only, and the reply never from an LLM.
-        scene = self.agents.scene.embedded(dialogue, emotion, {SAFETY_FAMILIES[kind]}).output
+        scene = self.agents.scene.embedded(dialogue, emotion, {CRISIS_FAMILIES[kind]}).output
         warnings = []
         try:
             resources = crisis_resources(self.settings.crisis_resources)

@@ -15,13 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from agents.chat_models import ChatModel
 from graph.backends import build_agents
 from graph.builder import build_graph
-from graph.nodes import TurnNodes, normalise_text, strip_controls, truncate_message
+from graph.nodes import TurnNodes
 from graph.telemetry import Telemetry
 from memory.checkpoints import delete_turn_checkpoints, open_checkpointer
 from memory.store import LEASE_S, Store, TurnGone
 from settings import HISTORY_CHARS, Settings
 from tools.registry import MediaTool, ToolRegistry
 from vocabulary.taxonomy import AgeGroup, Gender, Timbre
+from vocabulary.text import normalise_text, strip_controls, truncate_message
 
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
