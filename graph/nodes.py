@@ -7,7 +7,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -43,13 +42,13 @@ from tools.contract import (
 )
 from tools.feed import Feed
 from tools.registry import ToolRegistry
+from tools.support import SupportDesk
 from vocabulary.dialogue import Dialogue, Utterance
 from vocabulary.emotions import family_of
 from vocabulary.text import normalise_text, truncate_message
 
 log = logging.getLogger("empathyear.turn")
 
-SUPPORT_TIMEOUT_S = 10.0  # a support tool that takes longer is left out of the turn
 
 
 @dataclass
@@ -113,16 +112,6 @@ def reply_writer() -> Callable[[str], None] | None:
     return on_sentence
 
 
-def call_with_timeout(call: Callable[[Any], Any], argument: Any, seconds: float) -> Any:
-    """A plugin's call that may not hold the turn up longer than `seconds` (it finishes, unheard, in
-    the background)."""
-    pool = ThreadPoolExecutor(max_workers=1)
-    try:
-        return pool.submit(call, argument).result(timeout=seconds)
-    finally:
-        pool.shutdown(wait=False)
-
-
 class TurnFeeds:
     """What steps of a turn in flight hand each other while they run side by side: the reply's
     sentences ("reply", responder to synthesize_speech) and its speech ("speech", synthesize_speech
@@ -153,6 +142,7 @@ class TurnNodes:
         self.tools = tools
         self.telemetry = telemetry or Telemetry()
         self.feeds = TurnFeeds()
+        self.support_desk = SupportDesk()
 
     # -- wrapping ---------------------------------------------------------------------------
     def traced(self, name: str, node: Callable[[TurnState], NodeOutcome]) -> Callable[[TurnState], dict]:
@@ -325,60 +315,35 @@ class TurnNodes:
         )
 
     def support(self, state: TurnState) -> NodeOutcome:
-        """Support tools beside the reply: those a tool-calling chat model called, else each one whose
-        own offer fits the turn. What they say joins the reply; their media stay in the turn's folder."""
-        tools = {t.name: t for t in self.tools.support()}
+        """Support tools beside the reply (tools.support chooses and calls them); what they say joins
+        the reply once it passes the safety check, and their media stay in the turn's folder."""
+        tools = self.tools.support()
         if not tools:
             return NodeOutcome({"support": []})
         emotion, scene = EmotionReading(**state["emotion"]), SceneReading(**state["scene"])
-        chosen = [(tools[c["name"]], c.get("arguments") or {}, "chat model")
-                  for c in state.get("tool_calls") or [] if c.get("name") in tools]  # fmt: skip
-        warnings: list[str] = []
-        if not chosen:
-            context = SupportContext(
-                state["message"], emotion.label, family_of(emotion.label), scene.scenario, scene.goal
-            )
-            for tool in tools.values():
-                try:
-                    offered = tool.offer(context) if hasattr(tool, "offer") else None
-                except Exception as exc:  # a plugin's bug must not cost the reply
-                    warnings.append(f"support tool {tool.name} failed to decide ({type(exc).__name__})")
-                    continue
-                if offered is not None:
-                    chosen.append((tool, offered, "offer"))
+        context = SupportContext(
+            state["message"], emotion.label, family_of(emotion.label), scene.scenario, scene.goal
+        )
+        chosen, warnings = self.support_desk.choose(tools, state.get("tool_calls") or [], context)
         used, reply = [], state["response"]
-        for tool, args, chooser in chosen:
-            try:
-                checked = (
-                    tool.args_schema.model_validate(args).model_dump()
-                    if hasattr(tool, "args_schema")
-                    else args
-                )
-                produced = call_with_timeout(
-                    tool.invoke, {**checked, "out_dir": state["media_dir"]}, SUPPORT_TIMEOUT_S
-                )
-            except TimeoutError:
-                warnings.append(
-                    f"support tool {tool.name} took over {SUPPORT_TIMEOUT_S:.0f} s; the reply goes without it"
-                )
-                continue
-            except Exception as exc:
-                log.warning("support tool %s failed: %s: %.300s", tool.name, type(exc).__name__, exc)
-                warnings.append(f"support tool {tool.name} failed; the reply goes without it")
+        for call in chosen:
+            arguments, produced, problem = self.support_desk.call(call, state["media_dir"])
+            if produced is None:
+                warnings.append(problem)
                 continue
             text = (produced.get("text") or "").strip()
             if text and not is_safe_reply(text):
                 warnings.append(
-                    f"support tool {tool.name} returned text that failed the safety check; left out"
+                    f"support tool {call.tool.name} returned text that failed the safety check; left out"
                 )
                 continue
             if text:
                 reply = f"{reply} {text}"
-            used.append({"tool": tool.name, "chosen_by": chooser, "arguments": checked, "text": text or None,
-                         "audio": produced.get("audio")})  # fmt: skip
+            used.append({"tool": call.tool.name, "chosen_by": call.chosen_by, "arguments": arguments,
+                         "text": text or None, "audio": produced.get("audio")})  # fmt: skip
         return NodeOutcome(
             {"support": used, "response": reply, "warnings": warnings},
-            {"tools": sorted(tools), "tool_calls": state.get("tool_calls") or []},
+            {"tools": sorted(t.name for t in tools), "tool_calls": state.get("tool_calls") or []},
         )
 
     def profile(self, state: TurnState) -> NodeOutcome:
