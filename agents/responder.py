@@ -50,6 +50,14 @@ _SUBJECT = re.compile(
 )
 
 
+def ask_again_reply(problem: str) -> str:
+    """The reply when a recording could not be used and nothing was typed; `problem` says why."""
+    return (
+        f"I'm sorry, I couldn't make out your message: {problem}. Would you try again, a little closer to "
+        "the microphone, or type what's on your mind? I'm here and I'm listening."
+    )
+
+
 def topic_of(cause: str) -> str:
     """A short noun phrase for the situation: the subject of the cause clause, else 'this'."""
     match = _SUBJECT.match(cause)

@@ -16,7 +16,7 @@ from agents.emotion import EmotionAgent
 from agents.llm_policy import AgentResult
 from agents.perceived import perceived_note
 from agents.profile import ProfilePlanner
-from agents.responder import Responder
+from agents.responder import Responder, ask_again_reply
 from agents.safety import (
     CRISIS_FAMILIES,
     CrisisSignal,
@@ -227,11 +227,7 @@ class TurnNodes:
     def ask_again(self, state: TurnState) -> NodeOutcome:
         """Nothing to answer: the recording could not be used and nothing was typed."""
         problem = state.get("input_problem") or "nothing came through"
-        reply = (
-            f"I'm sorry, I couldn't make out your message: {problem}. Would you try again, a little closer to "
-            "the microphone, or type what's on your mind? I'm here and I'm listening."
-        )
-        return NodeOutcome({"response": reply}, {"problem": problem})
+        return NodeOutcome({"response": ask_again_reply(problem)}, {"problem": problem})
 
     def emotion(self, state: TurnState) -> NodeOutcome:
         dialogue = self.dialogue(state)
