@@ -4,10 +4,11 @@ import pytest
 
 from agents.emotion import EmotionAgent, find_cause
 from agents.profile import ProfilePlanner
+from agents.reply_guards import problems
 from agents.responder import Responder
-from agents.safety import is_safe_reply
 from agents.scene import SceneAgent
 from agents.schema import SceneReading
+from agents.wording import sentences
 from tests.conftest import ED_DATA
 from vocabulary.dialogue import Dialogue, Utterance
 from vocabulary.emotions import UPBEAT_FAMILIES, family_of
@@ -114,7 +115,14 @@ def test_reply_is_specific_to_what_the_user_said(emotion_agent, scene_agent):
     scene = scene_agent.run(dialogue, emotion).output
     reply = Responder().run(dialogue, emotion, scene).output.response
     assert "your neighbour blasted music" in reply
-    assert is_safe_reply(reply)
+
+
+def test_hurtful_words_in_the_message_are_never_mirrored_back(emotion_agent, scene_agent):
+    # The templates mirror the user's cause; here it carries the words that hurt them.
+    dialogue = Dialogue("I'm so upset because my brother said I'm a stupid worthless idiot.")
+    emotion = emotion_agent.run(dialogue).output
+    result = Responder().run(dialogue, emotion, scene_agent.run(dialogue, emotion).output)
+    assert not {"stupid", "worthless", "idiot"} & set(result.output.response.lower().replace(".", " ").split())
 
 
 def test_reply_wording_varies_and_does_not_repeat_within_a_session(emotion_agent, scene_agent):
@@ -126,8 +134,8 @@ def test_reply_wording_varies_and_does_not_repeat_within_a_session(emotion_agent
         reply = Responder().run(dialogue, emotion, scene_agent.run(dialogue, emotion).output).output.response
         replies.append(reply)
         history += [Utterance("user", message), Utterance("assistant", reply)]
-    sentences = [s for r in replies for s in r.split(". ")]
-    assert len(set(sentences)) == len(sentences)
+    said = [s for r in replies for s in sentences(r)]  # ending in ".", "!" or "?" alike
+    assert len(said) > len(replies) and len(set(said)) == len(said)
 
 
 @pytest.mark.skipif(not (ED_DATA / "dialogues_dev.jsonl").exists(), reason="ED data not beside the repo")
@@ -140,7 +148,8 @@ def test_replies_to_real_contexts_are_never_unkind_and_mostly_specific(emotion_a
         dialogue = Dialogue(context[-1], history)
         emotion = emotion_agent.run(dialogue).output
         result = Responder().run(dialogue, emotion, scene_agent.run(dialogue, emotion).output)
-        assert is_safe_reply(result.output.response), result.output.response
+        # The safety check is applied by the responder itself; the reply guards' reading is apart from it.
+        assert "sounds unkind" not in problems(result.output.response, context, emotion.label), result.output.response
         specific += result.details["reflected_cause"] is not None
     assert specific / len(lines) >= 0.8
 

@@ -219,7 +219,9 @@ def test_the_openapi_document_describes_every_endpoint(api):
 def test_a_support_tools_audio_is_a_media_link_of_the_session(home):
     from pathlib import Path
 
-    class Chime:
+    from tools.contract import BaseTool
+
+    class Chime(BaseTool):
         name, role, description = "chime", "support", "a soft chime"
 
         def offer(self, context):

@@ -43,7 +43,8 @@ class BrokenOffer(Breathing):
 
 def test_a_chat_models_call_wins_over_offers_and_arguments_are_checked():
     desk = SupportDesk()
-    chosen, warnings = desk.choose([Breathing()], [{"name": "breathing", "arguments": {"minutes": "5"}}], CONTEXT)
+    called = [{"name": "breathing", "arguments": {"minutes": "5"}}]
+    chosen, warnings = desk.choose([Breathing()], called, CONTEXT)
     assert [(c.chosen_by, c.arguments) for c in chosen] == [("chat model", {"minutes": "5"})] and not warnings
     arguments, produced, problem = desk.call(chosen[0], "/tmp")
     assert arguments == {"minutes": 5} and "5 minutes" in produced["text"] and problem is None
@@ -71,3 +72,16 @@ def test_a_hanging_tool_is_left_out_in_time_and_holds_at_most_the_desks_workers(
         assert sum(t.name.startswith("support") for t in threading.enumerate()) <= WORKERS
     finally:
         release.set()
+
+
+def test_a_tool_that_breaks_the_contract_is_left_out_saying_what_it_lacks():
+    class Bare:
+        name, role = "bare", SUPPORT_ROLE
+
+        def invoke(self, args):
+            return {"text": "hi"}
+
+    chosen, warnings = SupportDesk().choose([Bare(), Breathing()], [{"name": "bare"}], CONTEXT)
+    assert [c.tool.name for c in chosen] == ["breathing"]
+    lacks = "description, args_schema, capabilities, ainvoke"
+    assert warnings == [f"support tool bare lacks {lacks} (tools.contract); left out"]

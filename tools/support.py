@@ -11,13 +11,14 @@ from concurrent.futures import TimeoutError as CallTimeout
 from dataclasses import dataclass
 from typing import Any
 
-from tools.contract import SupportContext
+from tools.contract import SupportContext, Tool
 
 log = logging.getLogger("empathyear.support")
 TIMEOUT_S = 10.0  # a support tool that takes longer is left out of the turn
 # A call past its time cannot be stopped: it finishes unheard on one of these workers, so a tool that
 # hangs holds at most this many threads, and later calls wait on them (and time out) instead.
 WORKERS = 2
+_CONTRACT = ("name", "role", "description", "args_schema", "capabilities", "invoke", "ainvoke")
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,19 @@ class SupportDesk:
     def choose(
         self, tools: list[Any], tool_calls: list[dict], context: SupportContext
     ) -> tuple[list[Chosen], list[str]]:
-        """The tools this turn uses with their arguments, and warnings for offers that failed."""
+        """The tools this turn uses with their arguments, and warnings for tools that do not follow
+        the contract and for offers that failed."""
+        warnings = []
+        for tool in [t for t in tools if not isinstance(t, Tool)]:
+            missing = ", ".join(m for m in _CONTRACT if not hasattr(tool, m))
+            name = getattr(tool, "name", "?")
+            warnings.append(f"support tool {name} lacks {missing} (tools.contract); left out")
+        tools = [t for t in tools if isinstance(t, Tool)]
         by_name = {t.name: t for t in tools}
         chosen = [Chosen(by_name[c["name"]], c.get("arguments") or {}, "chat model")
                   for c in tool_calls if c.get("name") in by_name]  # fmt: skip
         if chosen:
-            return chosen, []
-        warnings = []
+            return chosen, warnings
         for tool in tools:
             # `offer` is optional in the contract: a tool without one waits for a chat model to call it.
             offer = getattr(tool, "offer", None)
