@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup demo test bench train-emotion train-listener local-listener train-local-listener
+.PHONY: setup demo test test-fast bench train-emotion train-listener local-listener train-local-listener
 
 ED_DATA ?= ../shared/data/empathetic_dialogues
 
@@ -36,6 +36,11 @@ test: setup
 	@command -v espeak-ng >/dev/null || apt-get install -y -qq espeak-ng >/dev/null || echo "espeak-ng could not be installed: the tests that need it are skipped"
 	@test -x /usr/bin/chromium || apt-get install -y -qq chromium >/dev/null || echo "chromium could not be installed: the browser test is skipped"
 	$(BIN)/python -m pytest -q
+
+# The suite without the tests that start servers, a browser or whole media pipelines: a quick check
+# while changing code (make test is what must pass).
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow"
 
 # Every benchmark into evals/results/latest.json and latest.md (with plots); about ten minutes.
 bench: setup

@@ -16,6 +16,18 @@ ROOT = Path(__file__).resolve().parent.parent
 ED_DATA = ROOT.parent / "shared" / "data" / "empathetic_dialogues"
 
 
+# The suites that start servers, a browser or whole media pipelines: about four fifths of the
+# suite's time. `make test-fast` runs the rest.
+SLOW_SUITES = {"test_abuse", "test_avatar", "test_browser", "test_cli", "test_perception", "test_speech",
+               "test_voice_library"}  # fmt: skip
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.module.__name__.rsplit(".", 1)[-1] in SLOW_SUITES:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def home(tmp_path, monkeypatch) -> Path:
     """A fresh data directory; every test that writes state gets its own."""

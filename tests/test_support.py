@@ -69,7 +69,7 @@ def test_a_hanging_tool_is_left_out_in_time_and_holds_at_most_the_desks_workers(
             _, produced, problem = desk.call(hanging, "/tmp")
             assert produced is None and "took over 0 s" in problem
             assert time.perf_counter() - started < 2.0
-        assert sum(t.name.startswith("support") for t in threading.enumerate()) <= WORKERS
+        assert sum(t.name.startswith(f"{desk.thread_prefix}_") for t in threading.enumerate()) <= WORKERS
     finally:
         release.set()
 

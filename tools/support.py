@@ -5,6 +5,7 @@ tool's part, said in a warning; the reply always goes out."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as CallTimeout
@@ -18,6 +19,7 @@ TIMEOUT_S = 10.0  # a support tool that takes longer is left out of the turn
 # A call past its time cannot be stopped: it finishes unheard on one of these workers, so a tool that
 # hangs holds at most this many threads, and later calls wait on them (and time out) instead.
 WORKERS = 2
+_DESKS = itertools.count(1)
 _CONTRACT = ("name", "role", "description", "args_schema", "capabilities", "invoke", "ainvoke")
 
 
@@ -33,7 +35,8 @@ class SupportDesk:
 
     def __init__(self, timeout_s: float = TIMEOUT_S):
         self.timeout_s = timeout_s
-        self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="support")
+        self.thread_prefix = f"support-{next(_DESKS)}"  # its workers' names, apart from other apps'
+        self._pool = ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix=self.thread_prefix)
 
     def choose(
         self, tools: list[Any], tool_calls: list[dict], context: SupportContext
