@@ -105,3 +105,29 @@ def test_a_damaged_index_is_rebuilt_from_the_catalogue_when_it_is_next_opened(ho
     again = run()
     assert again.returncode == 0 and again.stdout == first.stdout  # the same voice, from a rebuilt index
     assert "rebuilt from the catalogues" in again.stderr
+
+
+def test_a_query_that_fails_in_a_running_process_rebuilds_the_index_and_still_answers(home, monkeypatch):
+    import sqlite3
+
+    from settings import Settings
+    from tools import voice_library
+
+    tool = voice_library.create(Settings())
+    args = {"profile": {"gender": "male", "age": "elderly", "timbre": "deep"}, "emotion": "sad"}
+    first = tool.invoke(args)["voice"]["id"]
+    index = tool.retriever().index
+    real, failed, repaired = index.query, [], []
+    real_repair = index.repair
+
+    def damaged(*a, **k):  # what chromadb raises when its database file is damaged under it
+        if not failed:
+            failed.append(True)
+            raise sqlite3.DatabaseError("database disk image is malformed")
+        return real(*a, **k)
+
+    monkeypatch.setattr(index, "query", damaged)
+    monkeypatch.setattr(index, "repair", lambda: (repaired.append(True), real_repair()))
+    assert tool.invoke(args)["voice"]["id"] == first  # the same voice, from the rebuilt index
+    assert failed and repaired
+    assert index.is_current(KIND, index_entries(load_catalogue()))
