@@ -54,6 +54,16 @@ WORRY = re.compile(r"\b(?:be|is|are|was) (?:okay|ok|alright|all right|fine)\?|\b
 LAUGHS = re.compile(r"\b(?:ha(?:ha)+|hehe\w*|lol|lmao|rofl)\b|\bha!|[\U0001f602\U0001f923]", re.IGNORECASE)
 LOSS = re.compile(r"\b(?:died|dead|death|passed away|funeral|lost my|killed|hurt|injur\w*|broke my)\b", re.IGNORECASE)
 
+# Death brought into a conversation that never spoke of one ("Oh no! Did she die?" to a mother who
+# is ill): read in held-out replies of the small listener, and the worst thing a friend could ask.
+_DEATH = re.compile(r"\b(?:die|died|dies|dying|dead|death|pass(?:ed)? away|funeral|killed)\b", re.IGNORECASE)
+# How people speak of a death without those words ("my grandma passed", "we lost him", "put to sleep").
+_SPOKEN_LOSS = re.compile(
+    r"\b(?:passed|passing|lost (?:her|him|them|my|our)|gone|put (?:down|to sleep)|miscarr\w*|terminal|hospice|"
+    r"cancer|grave|memorial|cremat\w*|rip|suicide)\b",
+    re.IGNORECASE,
+)
+
 # A message that asks the friend something directly, and the words of self-blame and of meeting it gently.
 QUESTION_CUE = re.compile(
     r"\?\s*$|^(?:what|how|should|do you|would you|can you|could you|is it|am i|why)\b", re.IGNORECASE
@@ -152,6 +162,9 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
         found.append("answers a question with only a question")
     if asks_what_was_said(reply, message):
         found.append("asks what they have just said")
+    conversation = " ".join(context)
+    if _DEATH.search(reply) and not (_DEATH.search(conversation) or _SPOKEN_LOSS.search(conversation)):
+        found.append("speaks of a death no one mentioned")
     mine = content_words(reply)
     if len(mine) >= 3 and sum(w in content_words(context[-1]) for w in mine) / len(mine) > 0.7:
         found.append("repeats the user's own words")

@@ -94,6 +94,14 @@ def test_after_the_opening_the_listener_asks_or_keeps_to_the_person():
     assert accept_sentence("I bet you are over the moon.", context, "excited") # an opening may
 
 
+def test_a_death_no_one_mentioned_is_never_brought_up():
+    ill = ["I really broke down when I heard my mom was sick"]
+    assert "speaks of a death no one mentioned" in problems("Oh no! Did she die?", ill, "devastated")
+    assert "speaks of a death no one mentioned" not in problems("Oh no, is she going to be okay?", ill, "devastated")
+    for lost in ("My dog died last week and I can't stop crying.", "My grandma passed last night."):
+        assert "speaks of a death no one mentioned" not in problems("I'm so sorry about her death.", [lost], "sad")
+
+
 def test_blame_is_never_spoken():
     assert "sounds unkind" in problems("You should have been more careful with your wallet.", ["I forgot my wallet."], "embarrassed")
     # Read in a held-out reply to envy of a friend's jackpot, and a human listener's to a DUI arrest.
