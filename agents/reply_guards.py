@@ -35,7 +35,8 @@ _CHEER = re.compile(
 # What a friend never says to someone who is hurting or lashing out.
 _HOSTILE = re.compile(
     r"\b(?:what'?s wrong with you|what is wrong with you|are you serious|shut up|"
-    r"i don'?t care|who cares|get over it|your own fault|you deserve|you should(?:n'?t)? have|you should be (?:better|ashamed)|that (?:wasn'?t|was not) (?:very )?smart|"
+    r"i don'?t care|who cares|get over it|your own fault|you deserve|you should(?:n'?t)? have|"
+    r"you should be (?:better|ashamed)|that (?:wasn'?t|was not) (?:very )?smart|"
     r"(?:you are|you'?re|are you|you'?re being) (?:so |really |just )?(?:annoying|stupid|dumb|lazy|useless|pathetic|rude|"
     r"selfish|weird|boring|crazy|ridiculous|dramatic))\b",
     re.IGNORECASE,

@@ -50,7 +50,6 @@ from vocabulary.text import normalise_text, truncate_message
 log = logging.getLogger("empathyear.turn")
 
 
-
 @dataclass
 class NodeOutcome:
     update: dict[str, Any]

@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -122,7 +123,7 @@ def test_hurtful_words_in_the_message_are_never_mirrored_back(emotion_agent, sce
     dialogue = Dialogue("I'm so upset because my brother said I'm a stupid worthless idiot.")
     emotion = emotion_agent.run(dialogue).output
     result = Responder().run(dialogue, emotion, scene_agent.run(dialogue, emotion).output)
-    assert not {"stupid", "worthless", "idiot"} & set(result.output.response.lower().replace(".", " ").split())
+    assert not {"stupid", "worthless", "idiot"} & set(re.findall(r"[a-z]+", result.output.response.lower()))
 
 
 def test_reply_wording_varies_and_does_not_repeat_within_a_session(emotion_agent, scene_agent):

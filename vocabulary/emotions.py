@@ -39,12 +39,7 @@ def family_of(label: str) -> str:
         raise KeyError(f"no emotion family holds {label!r}") from None
 
 
-def upbeat(label: str) -> bool:
-    """Whether the label's family is on the happy side."""
-    return family_of(label) in UPBEAT_FAMILIES
-
-
 def valence_of(label: str) -> Valence:
     if label in MIXED:
         return "mixed"
-    return "positive" if upbeat(label) else "negative"
+    return "positive" if family_of(label) in UPBEAT_FAMILIES else "negative"
