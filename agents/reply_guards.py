@@ -100,6 +100,8 @@ _LIGHT = frozenset("go get do make take come have be want like know think look s
 def _stem(word: str) -> str:
     word = _IRREGULAR.get(word, word)
     for ending in ("ing", "ed", "es", "s"):
+        if ending == "s" and word.endswith("ss"):  # miss, boss, class: the s is the word's own
+            continue
         if word.endswith(ending) and len(word) - len(ending) >= 3:
             return word[: -len(ending)]
     return word

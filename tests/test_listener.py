@@ -292,4 +292,6 @@ def test_a_question_about_what_was_just_said_is_refused():
     assert "asks what they have just said" in problems("Did you go to see a psychiatrist?", said, "apprehensive")
     assert "asks what they have just said" in problems("That's great! Did you win?", ["We won the final!"], "joyful")
     assert "asks what they have just said" in problems("Oh no! Did the doctor find anything?", ["The doctor found a lump."], "anxious")
+    shoe = ["I was busy looking for my one pair of shoe, so I missed the flight"]
+    assert "asks what they have just said" in problems("Did you miss the flight?", shoe, "furious")
     assert problems("Oh no! Did you get hurt?", ["I fell off my bike today."], "embarrassed") == []
