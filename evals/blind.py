@@ -2,10 +2,12 @@
 unlabelled, for a reader to rate 1-5 ("would a caring, attentive friend say this?"), then scored.
 
     python -m evals.blind write --replies evals/results/listener_replies.jsonl --n 60 --out sheet.md --key key.json
+    python -m evals.blind write --replies now.jsonl --replies before=then.jsonl ...   # two runs side by side
     python -m evals.blind score --key key.json --ratings ratings.json --json
 
 `write` takes the replies file of `evals.listener` (the human listener's reply joins as one more
-system), picks N contexts at random and writes a sheet a reader fills in: each context once, its
+system); more files of the same contexts may join it, their systems named `NAME/system` when given
+as `NAME=path` (the listener before and after a change). It picks N contexts at random and writes a sheet a reader fills in: each context once, its
 replies lettered in a shuffled order. The key (which letter is which system) stays apart. The
 ratings are a JSON object {"<context number>": {"A": 4, "B": 2, ...}}. `score` prints each
 system's count, mean and standard error.
@@ -22,8 +24,23 @@ import sys
 from pathlib import Path
 
 
-def write(replies: Path, n: int, sheet: Path, key: Path, seed: int) -> dict:
-    rows = [json.loads(line) for line in replies.open(encoding="utf-8")]
+def read_replies(sources: list[str]) -> list[dict]:
+    """The rows of the first replies file, each with the systems of every file merged in."""
+    merged: list[dict] | None = None
+    for source in sources:
+        name, _, path = source.rpartition("=")
+        rows = [json.loads(line) for line in Path(path).open(encoding="utf-8")]
+        if merged is None:
+            merged = [{**row, "replies": {}} for row in rows]
+        if [r["context"] for r in rows] != [r["context"] for r in merged]:
+            raise SystemExit(f"{path} does not answer the same contexts in the same order as {sources[0]}")
+        for into, row in zip(merged, rows, strict=True):
+            into["replies"].update({f"{name}/{s}" if name else s: text for s, text in row["replies"].items()})
+    return merged or []
+
+
+def write(sources: list[str], n: int, sheet: Path, key: Path, seed: int) -> dict:
+    rows = read_replies(sources)
     rng = random.Random(seed)
     chosen = rng.sample(rows, min(n, len(rows)))
     lines = [
@@ -71,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True)
     w = commands.add_parser("write")
-    w.add_argument("--replies", type=Path, required=True)
+    w.add_argument("--replies", action="append", required=True, metavar="[NAME=]PATH")
     w.add_argument("--n", type=int, default=60)
     w.add_argument("--out", type=Path, required=True)
     w.add_argument("--key", type=Path, required=True)

@@ -268,16 +268,27 @@ def test_a_blind_sheet_hides_the_systems_and_its_ratings_score_per_system(tmp_pa
              "replies": {"templates": f"first reply {i}", "listener": f"second reply {i}"}} for i in range(5)]  # fmt: skip
     replies.write_text("\n".join(json.dumps(r) for r in rows))
     sheet, key = tmp_path / "sheet.md", tmp_path / "key.json"
-    blind.write(replies, 4, sheet, key, seed=1)
+    before = tmp_path / "before.jsonl"
+    before.write_text("\n".join(json.dumps({**r, "replies": {"listener": f"older reply {i}"}}) for i, r in enumerate(rows)))
+    blind.write([str(replies), f"before={before}"], 4, sheet, key, seed=1)
     text = sheet.read_text()
     assert "templates" not in text and "listener" not in text and text.count("## ") == 4
+    assert text.count("older reply") == 4 and text.count("second reply") == 4
     mapping = json.loads(key.read_text())
     ratings = {n: {letter: (5 if system == "human" else 2) for letter, system in letters.items()}
                for n, letters in mapping.items()}  # fmt: skip
     (tmp_path / "ratings.json").write_text(json.dumps(ratings))
     report = blind.score(key, tmp_path / "ratings.json")["systems"]
     assert report["human"] == {"n": 4, "mean": 5.0, "stderr": 0.0}
-    assert report["templates"]["mean"] == 2.0
+    assert report["templates"]["mean"] == 2.0 and report["before/listener"]["n"] == 4
+
+
+def test_replies_of_other_contexts_are_never_merged_into_a_blind_sheet(tmp_path):
+    one, other = tmp_path / "one.jsonl", tmp_path / "other.jsonl"
+    one.write_text(json.dumps({"context": ["A."], "reply": "h", "replies": {"listener": "x"}}))
+    other.write_text(json.dumps({"context": ["B."], "reply": "h", "replies": {"listener": "y"}}))
+    with pytest.raises(SystemExit, match="same contexts"):
+        blind.write([str(one), f"before={other}"], 1, tmp_path / "s.md", tmp_path / "k.json", seed=0)
 
 
 def test_the_trained_listener_is_the_default_reply_policy(monkeypatch):
