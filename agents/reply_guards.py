@@ -26,6 +26,12 @@ _PROMISE = re.compile(
     r"will definitely|no doubt (?:you|she|he|they|it) will)\b",
     re.IGNORECASE,
 )
+# The outcome someone is asking about, spoken of as settled ("I'm glad she's okay" to "My mom has a
+# biopsy tomorrow. Will she be okay?"): a promise in other words.
+_SETTLED = re.compile(
+    r"\b(?:she|he|they|you|it|everything)(?:'s| is| are|'re) (?:okay|ok|fine|alright|all right|safe|healthy|better)\b",
+    re.IGNORECASE,
+)
 _CHEER = re.compile(
     r"\b(?:congrat\w*|awesome|amazing|fantastic|wonderful|great news|that'?s great|so cool|that'?s cool|"
     r"how exciting|exciting|thrilling|brilliant|delight\w*|lovely|celebrat\w*|yay|lucky you|good for you|"
@@ -150,7 +156,7 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
         found.append("failed the safety check")
     if _HOSTILE.search(reply):
         found.append("sounds unkind")
-    if _PROMISE.search(reply):
+    if _PROMISE.search(reply) or (WORRY.search(context[-1]) and _SETTLED.search(reply)):
         found.append("promises an outcome")
     if not looks_english(reply) or any(not ch.isascii() for ch in reply if ch.isalpha()):
         found.append("not English")

@@ -49,6 +49,8 @@ def test_a_generated_reply_is_cleaned_to_whole_spoken_sentences(raw, spoken):
     "reply, context, emotion, problem",
     [
         ("Don't worry, she will be fine.", ["My mom has surgery tomorrow."], "anxious", "promises an outcome"),
+        ("That's a big day, and I'm glad she's okay.", ["My mom has a biopsy tomorrow. Do you think she will be okay?"],
+         "hopeful", "promises an outcome"),
         ("That's great! Congrats!", ["My car broke down on the highway."], "annoyed", "cheers bad news"),
         ("Oh no, I'm so sorry.", ["I got the job!"], "excited", "mourns good news"),
         ("What kind of dog is Lola?", ["I adopted a dog today."], "joyful", "names someone the user never mentioned"),
@@ -296,6 +298,11 @@ def test_the_trained_listener_is_the_default_reply_policy(monkeypatch):
 
     monkeypatch.delenv("EMPATHYEAR_LISTENER", raising=False)
     assert Settings().listener == "trained"
+
+
+def test_relief_at_an_outcome_already_told_is_not_a_promise():
+    said = ["A car ran a red light and almost hit me. I'm fine, just shaken."]
+    assert problems("That's terrifying. I'm so glad you're okay.", said, "terrified") == []
 
 
 def test_a_question_about_what_was_just_said_is_refused():
