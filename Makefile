@@ -51,7 +51,7 @@ train-emotion: setup
 	$(BIN)/python -m agents.emotion_training --data $(ED_DATA)
 
 # Retrains the listener's LoRA adapter (agents/artifacts/listener_lora.npz; see the README): about
-# 35 minutes on two cores. Then indexes the human replies its reranker compares with, trains the
+# 40 minutes on two cores. Then indexes the replies its reranker compares with, trains the
 # tone heads it reads candidates with, and exports it.
 train-listener: setup
 	$(BIN)/python -m agents.listener.training --data $(ED_DATA)

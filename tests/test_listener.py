@@ -32,6 +32,32 @@ def test_the_held_out_part_is_split_by_conversation():
     assert all(is_held_out(r["context"][:1]) for r in held)
 
 
+def test_the_written_replies_keep_out_of_the_held_out_conversations_and_read_as_a_listener():
+    from agents.listener.choose import about_themselves
+    from agents.listener.training import WRITTEN, training_rows
+    from vocabulary.taxonomy import EMOTIONS
+
+    written = [json.loads(line) for line in WRITTEN.open(encoding="utf-8")]
+    assert len(written) > 4000
+    assert not [r for r in written if is_held_out(r["context"])]
+    held = {conversation_key(r["context"]) for r in listener_replies(ED_DATA / "listener_replies_dev.jsonl", True)}
+    assert not {conversation_key(r["context"]) for r in written} & held
+    assert {r["emotion"] for r in written} == set(EMOTIONS)
+    # Every context ends with the person talking; the replies keep to them, not the listener's own life.
+    assert all(len(r["context"]) % 2 == 1 and r["reply"].strip() for r in written)
+    assert sum(bool(about_themselves(r["reply"])) for r in written) / len(written) < 0.02
+    rows = training_rows(ED_DATA)
+    assert len(rows) > 6000 and not [r for r in rows if is_held_out(r["context"])]
+
+
+def test_a_human_reply_about_the_listener_s_own_life_is_not_learnt():
+    from agents.listener.training import usable
+
+    told = {"context": ["My dog died a few years ago, right around Christmas."], "emotion": "sad"}
+    assert not usable({**told, "reply": "Im sorry to hear that. I have never had a dog."})
+    assert usable({**told, "reply": "I'm so sorry. What was he like?"})
+
+
 @pytest.mark.parametrize(
     "raw, spoken",
     [

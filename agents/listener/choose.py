@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from agents.listener.examples import human_replies_like, key_text
+from agents.listener.examples import replies_like, key_text
 from agents.listener.model import Candidate
 from agents.listener.valence import upbeat
 from agents.reply_guards import QUESTION_CUE, REASSURE, SELF_BLAME, clean, problems, takes_sides
@@ -65,9 +65,9 @@ def pick_opening(openings: list[Candidate], context: list[str], emotion: str) ->
     Its tone is read first (agents.listener.valence): one far from what the moment calls for is
     refused like any guard's failure. Among those left, four readings count, each standardised over
     the candidates: the score above (half weight); how close the opening is to the message (MiniLM
-    cosine: on the point, not generic); how close it is to what human listeners replied in the
-    nearest training situations (agents.listener.examples: the tone people take with a scare, a
-    loss, a win); and how near its tone is to the expected one."""
+    cosine: on the point, not generic); how close it is to the replies the listener learnt for the
+    nearest training situations (agents.listener.examples: the tone taken with a scare, a loss, a
+    win); and how near its tone is to the expected one."""
     from models.encoder import embed
 
     judged = []
@@ -103,7 +103,7 @@ def pick_opening(openings: list[Candidate], context: list[str], emotion: str) ->
     if len(passing) == 1:
         return passing[0], judged
     on_point = replies @ message
-    examples = human_replies_like(situation)
+    examples = replies_like(situation)
     like_people = (replies @ examples.T).mean(1) if examples is not None else np.zeros(len(passing))
     # A reading that is the same for every candidate (no index, no tone heads) standardises to zero.
     total = (0.5 * _standardised([judged[i]["score"] for i in passing]) + _standardised(on_point)

@@ -1,7 +1,8 @@
-"""What human listeners said in situations like this one: the MiniLM embeddings of the EmpatheticDialogues
-training contexts and of the listeners' real replies to them, outside the held-out conversations.
-The reranker prefers the candidate closest to those replies, so the listener answers a scare the way
-people answered scares. Only embeddings are kept, never the text.
+"""What listeners said in situations like this one: the MiniLM embeddings of the training contexts and
+of the replies the listener learnt from (agents.listener.training: the EmpatheticDialogues listeners'
+own, then the written ones), outside the held-out conversations. The reranker prefers the candidate
+closest to those replies, so the listener answers a scare the way a scare was answered. Only
+embeddings are kept, never the text.
 
     python -m agents.listener.examples --data ../shared/data/empathetic_dialogues   # make train-listener
 """
@@ -31,9 +32,9 @@ def _index(path: Path = ARTIFACT) -> tuple[np.ndarray, np.ndarray] | None:
         return arrays["contexts"].astype(np.float32), arrays["replies"].astype(np.float32)
 
 
-def human_replies_like(context_vector: np.ndarray, k: int = NEIGHBOURS) -> np.ndarray | None:
-    """The embeddings of the human replies to the `k` training contexts nearest to this one; None
-    when the index has not been built."""
+def replies_like(context_vector: np.ndarray, k: int = NEIGHBOURS) -> np.ndarray | None:
+    """The embeddings of the replies to the `k` training contexts nearest to this one; None when the
+    index has not been built."""
     index = _index()
     if index is None:
         return None
@@ -43,10 +44,10 @@ def human_replies_like(context_vector: np.ndarray, k: int = NEIGHBOURS) -> np.nd
 
 
 def build(data: Path, out: Path = ARTIFACT) -> int:
-    from agents.ed_split import listener_replies
+    from agents.listener.training import training_rows
     from models.encoder import embed
 
-    rows = listener_replies(data / "listener_replies_dev.jsonl", held_out=False)
+    rows = training_rows(data)
     contexts = embed([key_text(r["context"]) for r in rows]).astype(np.float16)
     replies = embed([r["reply"] for r in rows]).astype(np.float16)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, required=True, help="folder of the ED files")
     parser.add_argument("--out", type=Path, default=ARTIFACT)
     args = parser.parse_args(argv)
-    print(f"{build(args.data, args.out)} human replies indexed into {args.out}")
+    print(f"{build(args.data, args.out)} replies indexed into {args.out}")
 
 
 if __name__ == "__main__":

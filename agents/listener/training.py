@@ -1,12 +1,13 @@
 """Fine-tunes the listener: a LoRA adapter on SmolLM2-135M-Instruct (or, for the opt-in local tier,
-Qwen2.5-Coder-1.5B-Instruct), learning the EmpatheticDialogues listeners' own replies to the
-speaker, conditioned on the speaker's emotion.
+Qwen2.5-Coder-1.5B-Instruct), learning a listener's next reply conditioned on the speaker's emotion,
+from two sources: the EmpatheticDialogues listeners' own replies, and the project's written replies
+(`agents/knowledge/written_replies.jsonl`: one reply each to 2,400 ED train-split situations, 75 per
+emotion, and to 2,300 second turns of the dev conversations outside the held-out ones).
 
     python -m agents.listener.training --data ../shared/data/empathetic_dialogues   # make train-listener
     python -m agents.listener.training --data ... --base qwen2.5-1.5b               # make train-local-listener
 
-Trains on the listener replies outside the held-out conversations (agents.ed_split), with the loss
-on the reply alone, and writes the base's adapter (`agents/artifacts/listener_lora.npz`, float16).
+Neither source holds a held-out conversation (agents.ed_split); the loss is on the reply alone, and writes the base's adapter (`agents/artifacts/listener_lora.npz`, float16).
 """
 
 from __future__ import annotations
@@ -21,19 +22,34 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from agents.ed_split import listener_replies
+from agents.ed_split import is_held_out, listener_replies, read_jsonl
 from agents.listener.bases import BASES
+from agents.listener.choose import about_themselves
 from agents.listener.lora import adapter_arrays, attach
 from agents.listener.prompt import chat_text
 from models.precision import native_bfloat16
 
 MAX_REPLY_WORDS = 45
+WRITTEN = Path(__file__).resolve().parent.parent / "knowledge" / "written_replies.jsonl"
 
 
 def usable(row: dict) -> bool:
     """A reply to a greeting is the listener opening a story of their own; very long replies are
-    monologues. Neither is what the listener should learn."""
-    return len(row["context"][-1].split()) >= 4 and len(row["reply"].split()) <= MAX_REPLY_WORDS
+    monologues; a listener telling of their own life ("I have never had a dog", "I love to play
+    Madden") turns the talk away from the person, and a companion has no such life to tell. None of
+    these is what the listener should learn."""
+    return (
+        len(row["context"][-1].split()) >= 4
+        and len(row["reply"].split()) <= MAX_REPLY_WORDS
+        and not about_themselves(row["reply"])
+    )
+
+
+def training_rows(data: Path) -> list[dict]:
+    """The usable human replies outside the held-out conversations, then the written ones."""
+    human = [r for r in listener_replies(data / "listener_replies_dev.jsonl", held_out=False) if usable(r)]
+    written = [r for r in read_jsonl(WRITTEN) if not is_held_out(r["context"])]
+    return human + written
 
 
 def encode(tokenizer, row: dict) -> tuple[list[int], int]:
@@ -66,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, required=True, help="folder of the ED files")
     parser.add_argument("--base", choices=sorted(BASES), default="smollm2-135m")
     parser.add_argument("--out", type=Path, help="default: the base's adapter in agents/artifacts")
-    parser.add_argument("--epochs", type=float, default=2.0)
+    parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--lr", type=float, default=3e-4)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
@@ -84,8 +100,7 @@ def main(argv: list[str] | None = None) -> None:
     model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
     model.config.use_cache = False
     params = attach(model, rank, alpha, base.top_layers)
-    rows = [r for r in listener_replies(args.data / "listener_replies_dev.jsonl", held_out=False) if usable(r)]
-    examples = [encode(tokenizer, r) for r in rows]
+    examples = [encode(tokenizer, r) for r in training_rows(args.data)]
     steps_per_epoch = math.ceil(len(examples) / base.batch)
     total = int(steps_per_epoch * args.epochs)
     if base.steps is not None:
