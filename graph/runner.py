@@ -107,7 +107,7 @@ class TurnRunner:
         self.reclaim_abandoned()
         self.checkpointer = open_checkpointer(self.settings.checkpoints)
         self.agents = build_agents(self.settings, chat_model)
-        self.telemetry = telemetry or Telemetry.from_environment()
+        self.telemetry = telemetry or Telemetry.from_settings(self.settings)
         self.nodes = TurnNodes(
             self.settings, self.store, self.agents, ToolRegistry(self.settings, tools), self.telemetry
         )

@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from settings import Settings
+
 try:  # optional: without OpenTelemetry every call is a no-op
     from opentelemetry import trace
     from opentelemetry.trace import Span, Status, StatusCode
@@ -95,17 +97,18 @@ def _ignore(event: dict[str, Any]) -> None:
 class Telemetry:
     """Turn and node spans on `tracer_provider`; None makes every call a no-op."""
 
-    def __init__(self, tracer_provider: Any | None = None):
+    def __init__(self, tracer_provider: Any | None = None, user_content: bool = False):
         self._tracer = tracer_provider.get_tracer("empathyear") if tracer_provider and trace else None
-        self.user_content = os.environ.get("EMPATHYEAR_OTEL_USER_CONTENT", "").strip() == "1"
+        self.user_content = user_content
         # Nodes run in LangGraph's worker threads, where the turn's context does not follow: each
         # node span finds its parent here, by turn id.
         self._turns: dict[str, Span] = {}
         self._lock = threading.Lock()
 
     @classmethod
-    def from_environment(cls) -> Telemetry:
-        return cls(configured_provider())
+    def from_settings(cls, settings: Settings) -> Telemetry:
+        """The provider OpenTelemetry's own variables configure; user content as Settings says."""
+        return cls(configured_provider(), settings.otel_user_content)
 
     def start_turn(self, turn_id: str, session_id: str) -> None:
         if self._tracer is None:

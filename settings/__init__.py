@@ -102,6 +102,22 @@ class Settings:
             "help": "avatar | eat | a plugin's name (then the avatar renderer)",
         },
     )
+    eat_command: str = field(
+        default_factory=lambda: _env("EMPATHYEAR_EAT_COMMAND"),
+        metadata={"env": "EMPATHYEAR_EAT_COMMAND", "help": "the command that runs EAT, with {audio} {image} {emotion} {output}"},
+    )
+    eat_timeout_s: str = field(  # kept as written: the EAT backend names a bad value when it is chosen
+        default_factory=lambda: _env("EMPATHYEAR_EAT_TIMEOUT_S") or "600",
+        metadata={"env": "EMPATHYEAR_EAT_TIMEOUT_S", "help": "seconds an EAT render may take"},
+    )
+    styletts2_checkpoint: str = field(
+        default_factory=lambda: _env("EMPATHYEAR_STYLETTS2_CHECKPOINT"),
+        metadata={"env": "EMPATHYEAR_STYLETTS2_CHECKPOINT", "help": "the StyleTTS2 checkpoint (.pth)"},
+    )
+    styletts2_config: str = field(
+        default_factory=lambda: _env("EMPATHYEAR_STYLETTS2_CONFIG"),
+        metadata={"env": "EMPATHYEAR_STYLETTS2_CONFIG", "help": "the StyleTTS2 checkpoint's config.yml"},
+    )
     asr: str = field(
         default_factory=lambda: _env("EMPATHYEAR_ASR", "whisper").lower(),
         metadata={"env": "EMPATHYEAR_ASR", "help": "whisper, or a speech-recognition plugin's name"},
@@ -129,6 +145,10 @@ class Settings:
     trusted_proxies: frozenset[str] = field(
         default_factory=lambda: frozenset(a.strip() for a in _env("EMPATHYEAR_TRUSTED_PROXIES").split(",") if a.strip()),
         metadata={"env": "EMPATHYEAR_TRUSTED_PROXIES", "help": "proxy addresses whose X-Forwarded-For is believed, comma-separated"},
+    )
+    otel_user_content: bool = field(
+        default_factory=lambda: _env("EMPATHYEAR_OTEL_USER_CONTENT") == "1",
+        metadata={"env": "EMPATHYEAR_OTEL_USER_CONTENT", "help": "1 puts the user's words and the reply on the spans"},
     )
     crisis_resources: Path | None = field(
         default_factory=lambda: Path(p).expanduser() if (p := _env("EMPATHYEAR_CRISIS_RESOURCES")) else None,

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from settings import Settings
 from tools.face.backend import FaceRequest, TalkingFaceError
 from tools.face.eat import COMMAND_ENV, EAT_EMOTIONS, TIMEOUT_ENV, TO_EAT, EATTalkingFace
 from vocabulary.taxonomy import EMOTIONS
@@ -105,30 +106,30 @@ def test_every_emotion_maps_to_an_eat_category():
     assert {emotion: TO_EAT[emotion] for emotion in spot_checks} == spot_checks
 
 
-def test_from_env_reads_the_command_and_timeout(monkeypatch):
+def test_from_settings_reads_the_command_and_timeout(monkeypatch):
     monkeypatch.setenv(COMMAND_ENV, f" {COMMAND} ")
     monkeypatch.setenv(TIMEOUT_ENV, " 30 ")
-    backend = EATTalkingFace.from_env()
+    backend = EATTalkingFace.from_settings(Settings())
     assert (backend.name, backend.timeout_s, backend.workdir) == ("eat", 30.0, None)
     monkeypatch.delenv(TIMEOUT_ENV)
-    assert EATTalkingFace.from_env().timeout_s == 600.0
+    assert EATTalkingFace.from_settings(Settings()).timeout_s == 600.0
 
 
 @pytest.mark.parametrize("value", [None, "  "], ids=["unset", "blank"])
-def test_from_env_names_an_unset_command(monkeypatch, value):
+def test_from_settings_names_an_unset_command(monkeypatch, value):
     if value is None:
         monkeypatch.delenv(COMMAND_ENV, raising=False)
     else:
         monkeypatch.setenv(COMMAND_ENV, value)
     with pytest.raises(TalkingFaceError, match=f"EAT needs {COMMAND_ENV}.*{COMMAND_ENV} is not set"):
-        EATTalkingFace.from_env()
+        EATTalkingFace.from_settings(Settings())
 
 
 @pytest.mark.parametrize("placeholder", ["audio", "image", "emotion", "output"])
-def test_from_env_names_a_missing_placeholder(monkeypatch, placeholder):
+def test_from_settings_names_a_missing_placeholder(monkeypatch, placeholder):
     monkeypatch.setenv(COMMAND_ENV, COMMAND.replace(f"{{{placeholder}}}", "x"))
     with pytest.raises(TalkingFaceError, match=f"{COMMAND_ENV} must contain .*; it lacks {{{placeholder}}}$"):
-        EATTalkingFace.from_env()
+        EATTalkingFace.from_settings(Settings())
 
 
 def test_an_unparsable_command_is_refused():
@@ -137,13 +138,13 @@ def test_an_unparsable_command_is_refused():
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "soon", "nan", "inf"])
-def test_from_env_refuses_a_bad_timeout(monkeypatch, value):
+def test_from_settings_refuses_a_bad_timeout(monkeypatch, value):
     monkeypatch.setenv(COMMAND_ENV, COMMAND)
     monkeypatch.setenv(TIMEOUT_ENV, value)
     with pytest.raises(
         TalkingFaceError, match=f"{TIMEOUT_ENV} must be a positive number of seconds, not '{value}'"
     ):
-        EATTalkingFace.from_env()
+        EATTalkingFace.from_settings(Settings())
 
 
 def test_a_missing_executable_could_not_be_started(folder):

@@ -12,6 +12,7 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
+from settings import Settings
 from tools.speech.backend import SpeechBackendError, VoiceSpec
 from tools.speech.styletts2 import CHECKPOINT_ENV, CONFIG_ENV, StyleTTS2Speech
 
@@ -130,28 +131,28 @@ def test_blank_text_is_silence_without_the_model(monkeypatch, files, voice):
     assert fake.instances == []
 
 
-def test_from_env_reads_both_variables(monkeypatch, files, voice):
+def test_from_settings_reads_both_variables(monkeypatch, files, voice):
     fake = install(monkeypatch)
     monkeypatch.setenv(CHECKPOINT_ENV, str(files[0]))
     monkeypatch.setenv(CONFIG_ENV, f" {files[1]} ")
-    StyleTTS2Speech.from_env().synthesize("Hello.", voice)
+    StyleTTS2Speech.from_settings(Settings()).synthesize("Hello.", voice)
     assert (fake.instances[0].checkpoint, fake.instances[0].config) == (str(files[0]), str(files[1]))
 
 
 @pytest.mark.parametrize("unset", [CHECKPOINT_ENV, CONFIG_ENV])
-def test_from_env_names_an_unset_variable(monkeypatch, files, unset):
+def test_from_settings_names_an_unset_variable(monkeypatch, files, unset):
     monkeypatch.setenv(CHECKPOINT_ENV, str(files[0]))
     monkeypatch.setenv(CONFIG_ENV, str(files[1]))
     monkeypatch.delenv(unset)
     with pytest.raises(SpeechBackendError, match=f"{CHECKPOINT_ENV}.*{CONFIG_ENV}.*{unset} is not set"):
-        StyleTTS2Speech.from_env()
+        StyleTTS2Speech.from_settings(Settings())
 
 
-def test_from_env_names_a_missing_file(monkeypatch, files, tmp_path):
+def test_from_settings_names_a_missing_file(monkeypatch, files, tmp_path):
     monkeypatch.setenv(CHECKPOINT_ENV, str(tmp_path / "nowhere.pth"))
     monkeypatch.setenv(CONFIG_ENV, str(files[1]))
     with pytest.raises(SpeechBackendError, match=f"{CHECKPOINT_ENV} is .*nowhere.pth, which is not a file"):
-        StyleTTS2Speech.from_env()
+        StyleTTS2Speech.from_settings(Settings())
 
 
 def test_missing_files_are_refused_before_upstream_can_fetch_defaults(monkeypatch, files, voice, tmp_path):

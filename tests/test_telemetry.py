@@ -72,7 +72,8 @@ def test_user_content_is_attached_marked_only_when_asked_for(home, exported, cap
     provider, exporter = exported
     with serve("good") as (_, url):
         runner = TurnRunner(
-            Settings(), chat_model=OpenAICompatibleChatModel(url, "tiny"), telemetry=Telemetry(provider)
+            Settings(), chat_model=OpenAICompatibleChatModel(url, "tiny"),
+            telemetry=Telemetry(provider, Settings().otel_user_content),
         )
         with caplog.at_level(logging.DEBUG):
             result = runner.run(runner.request(text=MESSAGE, want_speech=False))

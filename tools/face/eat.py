@@ -25,6 +25,7 @@ import tempfile
 from pathlib import Path
 
 from tools.face.backend import FaceRequest, TalkingFaceError
+from settings import Settings
 
 COMMAND_ENV = "EMPATHYEAR_EAT_COMMAND"
 TIMEOUT_ENV = "EMPATHYEAR_EAT_TIMEOUT_S"
@@ -70,14 +71,14 @@ class EATTalkingFace:
         self.workdir = workdir
 
     @classmethod
-    def from_env(cls) -> EATTalkingFace:
-        command = os.environ.get(COMMAND_ENV, "").strip()
+    def from_settings(cls, settings: Settings) -> EATTalkingFace:
+        command = settings.eat_command.strip()
         if not command:
             raise TalkingFaceError(
                 f"EAT needs {COMMAND_ENV}, a command line with {{audio}}, {{image}}, {{emotion}} and "
                 f"{{output}} that runs EAT in its own environment; {COMMAND_ENV} is not set"
             )
-        raw = os.environ.get(TIMEOUT_ENV, "").strip() or "600"
+        raw = settings.eat_timeout_s.strip() or "600"
         timeout_s = float(raw) if re.fullmatch(r"\d+\.?\d*|\.\d+", raw) else 0.0
         if timeout_s <= 0:
             raise TalkingFaceError(f"{TIMEOUT_ENV} must be a positive number of seconds, not {raw!r}")

@@ -135,7 +135,7 @@ def create(settings: Any) -> AnimateFaceTool:
         from tools.face.eat import EATTalkingFace
 
         try:
-            backends.insert(0, EATTalkingFace.from_env())
+            backends.insert(0, EATTalkingFace.from_settings(settings))
         except TalkingFaceError as exc:
             setup_warnings.append(
                 f"video: EAT is configured but unusable ({exc}); the avatar renderer is used"

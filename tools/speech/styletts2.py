@@ -8,13 +8,12 @@ package itself still fetches NLTK data and its ASR, F0 and PL-BERT helpers into 
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
 import numpy as np
 
-from settings import quiet_libraries
+from settings import Settings, quiet_libraries
 from tools.speech.backend import SpeechBackendError, VoiceSpec
 
 CHECKPOINT_ENV = "EMPATHYEAR_STYLETTS2_CHECKPOINT"
@@ -49,10 +48,10 @@ class StyleTTS2Speech:
         self._model = None
 
     @classmethod
-    def from_env(cls) -> StyleTTS2Speech:
+    def from_settings(cls, settings: Settings) -> StyleTTS2Speech:
         paths = {}
-        for variable in (CHECKPOINT_ENV, CONFIG_ENV):
-            value = os.environ.get(variable, "").strip()
+        for variable, value in ((CHECKPOINT_ENV, settings.styletts2_checkpoint), (CONFIG_ENV, settings.styletts2_config)):
+            value = value.strip()
             if not value:
                 raise SpeechBackendError(
                     f"StyleTTS2 needs {CHECKPOINT_ENV} (the .pth checkpoint) and {CONFIG_ENV} "

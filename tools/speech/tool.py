@@ -220,7 +220,7 @@ def create(settings: Any) -> SpeechTool:
         from tools.speech.styletts2 import StyleTTS2Speech
 
         try:
-            backends.insert(0, StyleTTS2Speech.from_env())
+            backends.insert(0, StyleTTS2Speech.from_settings(settings))
         except SpeechBackendError as exc:
             setup_warnings.append(
                 f"speech: StyleTTS2 is configured but unusable ({exc}); Kokoro speaks instead"
