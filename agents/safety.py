@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agents.catalogue import KNOWLEDGE_DIR
+from vocabulary.text import normalise_text
 
 _PARTNER = (
     r"(?:he|she|they|my (?:husband|wife|partner|boyfriend|girlfriend|dad|father|mom|mum|mother|"
@@ -75,9 +76,14 @@ CRISIS_FAMILIES = {"suicide": "crisis intervention", "self_harm": "crisis interv
                    "abuse": "domestic violence support"}  # fmt: skip
 
 
+# Characters no reader sees that can sit inside a word (zero-width spaces and joiners, the word
+# joiner, a byte-order mark, a soft hyphen, direction marks): "my\u200bself" must read as "myself".
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")
+
+
 def detect_crisis(text: str) -> CrisisSignal | None:
     """A crisis signal in the user's words, or None."""
-    normalised = text.replace("\u2019", "'")
+    normalised = _INVISIBLE.sub("", text.replace("\u2019", "'"))
     for kind, patterns in _COMPILED.items():
         for pattern in patterns:
             for match in pattern.finditer(normalised):
@@ -86,6 +92,13 @@ def detect_crisis(text: str) -> CrisisSignal | None:
                     continue
                 return CrisisSignal(kind, match.group(0))
     return None
+
+
+def screen_turn(text: str, transcript: str | None = None) -> CrisisSignal | None:
+    """The crisis check of a turn, wherever a turn is answered (the graph, the benchmarks): the whole
+    typed message, not only the part the agents read (a long one is cut for them), and what was said
+    in a recording."""
+    return detect_crisis(" ".join(p for p in (normalise_text(text), transcript) if p))
 
 
 def crisis_resources(path: Path | None = None) -> dict:

@@ -114,7 +114,7 @@ def percentile(values: list[float], q: float) -> float:
 def write_replies(system: str, rows: list[dict], data: Path) -> tuple[list[str], dict]:
     """Every held-out context answered by one system, the way a live turn would answer it, with the
     responder's own share of the time: its first sentence and its whole reply after the scene agent."""
-    from agents.safety import crisis_resources, detect_crisis, safety_reply
+    from agents.safety import crisis_resources, safety_reply, screen_turn
     from graph.backends import build_agents
     from settings import Settings
     from vocabulary.dialogue import Dialogue
@@ -131,7 +131,7 @@ def write_replies(system: str, rows: list[dict], data: Path) -> tuple[list[str],
     for row in rows:
         dialogue = Dialogue.from_ed_context(row["context"])
         emotion = emotion_agent.run(dialogue).output
-        if signal := detect_crisis(dialogue.message):
+        if signal := screen_turn(dialogue.message):
             replies.append(safety_reply(signal, crisis_resources()))
             continue
         scene = scene_agent.run(dialogue, emotion).output

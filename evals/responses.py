@@ -71,10 +71,10 @@ def quality(replies: list[str], users: list[str]) -> dict[str, float]:
 
 def reply_to(agents, dialogue) -> tuple[str, str]:
     """The reply a live turn would give, and the emotion read."""
-    from agents.safety import crisis_resources, detect_crisis, safety_reply
+    from agents.safety import crisis_resources, safety_reply, screen_turn
 
     emotion = agents.emotion.run(dialogue).output
-    signal = detect_crisis(dialogue.message)
+    signal = screen_turn(dialogue.message)
     if signal:
         return safety_reply(signal, crisis_resources()), emotion.label
     scene = agents.scene.run(dialogue, emotion).output

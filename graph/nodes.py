@@ -21,9 +21,9 @@ from agents.safety import (
     CRISIS_FAMILIES,
     CrisisSignal,
     crisis_resources,
-    detect_crisis,
     is_safe_reply,
     safety_reply,
+    screen_turn,
 )
 from agents.scene import SceneAgent
 from agents.schema import EmotionReading, SceneReading
@@ -234,10 +234,7 @@ class TurnNodes:
         cues = (state.get("perception") or {}).get("cues") or None
         result = self.agents.emotion.run(dialogue, cues)
         details, warnings = agent_details(result, "emotion agent")
-        # The whole message is screened, not only the part the agents read.
-        signal = detect_crisis(
-            " ".join(p for p in (normalise_text(state["text"]), state.get("transcript")) if p)
-        )
+        signal = screen_turn(state["text"], state.get("transcript"))
         crisis = {"kind": signal.kind, "evidence": signal.evidence} if signal else None
         update = {"emotion": result.output.model_dump(), "crisis": crisis, "warnings": warnings}
         return NodeOutcome(

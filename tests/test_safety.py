@@ -1,6 +1,6 @@
 import pytest
 
-from agents.safety import detect_crisis, is_safe_reply, unkind_phrases
+from agents.safety import detect_crisis, is_safe_reply, screen_turn, unkind_phrases
 
 CRISES = {
     "suicide": [
@@ -46,3 +46,20 @@ def test_unkind_replies_are_recognised():
     assert not is_safe_reply("It's your own fault, you deserved it.")
     assert is_safe_reply("That sounds really hard. Whatever you need, I'm here.")
     assert not is_safe_reply("   ")
+
+
+def test_a_turn_is_screened_whole_with_what_was_said_aloud():
+    # Past the 4,000 characters the agents read, in control characters, or only in the recording.
+    long = "Work was long today. " * 250 + "I want to end my life."
+    assert screen_turn(long).kind == "suicide"
+    assert screen_turn("I want to en\u0007d my life").kind == "suicide"
+    assert screen_turn("I want to en\u202ed my life").kind == "suicide"
+    assert screen_turn("Here is a recording.", "sometimes I think about killing myself").kind == "suicide"
+    assert screen_turn("My cat knocked over a plant.", None) is None
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u200e"])
+def test_invisible_characters_inside_words_never_hide_a_crisis(invisible):
+    # Pasted text and some keyboards carry zero-width characters a reader never sees.
+    assert detect_crisis(f"I want to kill my{invisible}self").kind == "suicide"
+    assert detect_crisis(f"I want to en{invisible}d my life").kind == "suicide"
