@@ -131,6 +131,33 @@ def gentle_line(message: str, reply: str) -> str | None:
     return _GENTLE_LINES[sum(map(ord, message)) % len(_GENTLE_LINES)]
 
 
+# A question about how something will turn out ("Do you think she will be okay?", "Will I pass?"):
+# no one can answer it truly with yes, and a reply that skips it leaves the person alone with it.
+OUTCOME_QUESTION = re.compile(
+    r"\b(?:will|would|is|are|am|going to|gonna)\b[^.?!]{0,40}\b(?:be (?:okay|ok|alright|all right|fine)|make it|"
+    r"pull through|recover|get better|survive|pass|get (?:it|the job|in))\b[^.?!]{0,30}\?",
+    re.IGNORECASE,
+)
+UNCERTAIN = re.compile(
+    r"\b(?:can'?t (?:know|say|promise|be sure)|no one can (?:know|say)|nobody can (?:know|say)|hard to (?:know|say)|"
+    r"not sure|wish i could (?:say|tell|promise))\b",
+    re.IGNORECASE,
+)
+_HONEST_LINES = (
+    "I can't know how it will turn out, and I understand why you're worried.",
+    "No one can say for sure yet, and it makes sense that this scares you.",
+    "I wish I could tell you for certain; not knowing is so hard.",
+)
+
+
+def honest_line(message: str, reply: str) -> str | None:
+    """An honest first sentence for a reply that leaves a question about an outcome unanswered; None
+    when none was asked or the reply already owns the uncertainty."""
+    if not OUTCOME_QUESTION.search(message) or UNCERTAIN.search(reply):
+        return None
+    return _HONEST_LINES[sum(map(ord, message)) % len(_HONEST_LINES)]
+
+
 def takes_sides(reply: str) -> bool:
     """Whether the reply cheers or commiserates, rather than staying with the person."""
     return bool(_CHEER.search(reply) or _MOURN.search(reply))

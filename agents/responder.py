@@ -19,7 +19,7 @@ from agents.emotion_lexicon import is_feeling_word
 from agents.listener.choose import accept_sentence, pick_opening
 from agents.listener.model import ListenerUnavailable, TrainedListener
 from agents.llm_policy import AgentResult, run_llm_policy
-from agents.reply_guards import clean, gentle_line, problems
+from agents.reply_guards import clean, gentle_line, honest_line, problems
 from agents.safety import is_safe_reply
 from agents.schema import EmotionReading, ResponseText, SceneReading
 from agents.strategies import strategy_bank
@@ -245,8 +245,9 @@ class Responder:
 
         def accept(sentence: str) -> str | None:
             text = accept_sentence(sentence, context, label, later=bool(spoken))
-            if text is not None and not spoken:  # self-blame is met gently before anything else
-                if line := gentle_line(dialogue.message, text):
+            if text is not None and not spoken:
+                # Self-blame is met gently, and a question about an outcome honestly, before anything else.
+                if line := gentle_line(dialogue.message, text) or honest_line(dialogue.message, text):
                     text = f"{line} {text}"
                 spoken.append(text)
             return text

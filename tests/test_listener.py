@@ -326,6 +326,27 @@ def test_the_trained_listener_is_the_default_reply_policy(monkeypatch):
     assert Settings().listener == "trained"
 
 
+@pytest.mark.parametrize(
+    "message",
+    ["My mom has a biopsy tomorrow. Do you think she will be okay?", "Will I pass my driving test?",
+     "Is my dog going to make it?", "Do you think he will get better?"],
+)  # fmt: skip
+def test_a_question_about_an_outcome_is_met_honestly_first(message):
+    from agents.reply_guards import UNCERTAIN, honest_line
+
+    line = honest_line(message, "That's a lot to wait on. How are you holding up?")
+    assert line and UNCERTAIN.search(line)
+    assert problems(f"{line} How are you holding up?", [message], "anxious") == []
+    assert honest_line(message, "I can't know, but I'm here with you.") is None
+
+
+def test_an_ordinary_question_or_good_news_gets_no_honest_line():
+    from agents.reply_guards import honest_line
+
+    for message in ("I passed my exam!", "Are you okay?", "Will you be around tonight?"):
+        assert honest_line(message, "That's great!") is None
+
+
 def test_relief_at_an_outcome_already_told_is_not_a_promise():
     said = ["A car ran a red light and almost hit me. I'm fine, just shaken."]
     assert problems("That's terrifying. I'm so glad you're okay.", said, "terrified") == []
