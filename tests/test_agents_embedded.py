@@ -8,7 +8,7 @@ from agents.profile import ProfilePlanner
 from agents.reply_guards import problems
 from agents.responder import Responder
 from agents.scene import SceneAgent
-from agents.schema import SceneReading
+from agents.schema import EmotionReading, SceneReading
 from agents.wording import sentences
 from tests.conftest import ED_DATA
 from vocabulary.dialogue import Dialogue, Utterance
@@ -101,38 +101,44 @@ def test_a_worry_after_mixed_news_reads_as_a_worry_and_good_news_after_bad_as_go
     assert family_of(emotion_agent.run(puppy).output.label) in UPBEAT_FAMILIES
 
 
+def _read(label: str, cause: str, kind: str = "explicit") -> EmotionReading:
+    """An emotion reading built by hand: the responder's wording is tested apart from the classifier."""
+    return EmotionReading(label=label, type=kind, cause=cause, confidence=0.9)
+
+
 @pytest.mark.parametrize("message", ["Do you have a favorite era?", "Hello", "About 2 years now.", "No I'm fine."])
-def test_questions_greetings_and_bare_answers_are_not_mirrored_back(emotion_agent, scene_agent, message):
+def test_questions_greetings_and_bare_answers_are_not_mirrored_back(message):
     dialogue = Dialogue(message, (Utterance("user", "I miss the old days."), Utterance("assistant", "Tell me more.")))
-    emotion = emotion_agent.run(dialogue).output
-    result = Responder().run(dialogue, emotion, scene_agent.run(dialogue, emotion).output)
+    result = Responder().run(dialogue, _read("nostalgic", message, "implicit"), _scene("old-song-memories"))
     assert result.details["reflected_cause"] is None
     assert message.rstrip("?.").lower() not in result.output.response.lower()
 
 
-def test_reply_is_specific_to_what_the_user_said(emotion_agent, scene_agent):
+def test_reply_is_specific_to_what_the_user_said():
     dialogue = Dialogue("I'm furious because my neighbour blasted music until 3am again.")
-    emotion = emotion_agent.run(dialogue).output
-    scene = scene_agent.run(dialogue, emotion).output
-    reply = Responder().run(dialogue, emotion, scene).output.response
+    emotion = _read("furious", "my neighbour blasted music until 3am again")
+    reply = Responder().run(dialogue, emotion, _scene("noisy-neighbour")).output.response
     assert "your neighbour blasted music" in reply
 
 
-def test_hurtful_words_in_the_message_are_never_mirrored_back(emotion_agent, scene_agent):
+def test_hurtful_words_in_the_message_are_never_mirrored_back():
     # The templates mirror the user's cause; here it carries the words that hurt them.
     dialogue = Dialogue("I'm so upset because my brother said I'm a stupid worthless idiot.")
-    emotion = emotion_agent.run(dialogue).output
-    result = Responder().run(dialogue, emotion, scene_agent.run(dialogue, emotion).output)
+    emotion = _read("angry", "my brother said I'm a stupid worthless idiot")
+    result = Responder().run(dialogue, emotion, _scene("setting-boundaries-family"))
     assert not {"stupid", "worthless", "idiot"} & set(re.findall(r"[a-z]+", result.output.response.lower()))
 
 
-def test_reply_wording_varies_and_does_not_repeat_within_a_session(emotion_agent, scene_agent):
+def test_reply_wording_varies_and_does_not_repeat_within_a_session():
     history: list[Utterance] = []
     replies = []
-    for message in ["My cat is sick and the vet is worried.", "She stopped eating today.", "I keep crying about it."]:
+    for message, label, cause in [
+        ("My cat is sick and the vet is worried.", "sad", "My cat is sick"),
+        ("She stopped eating today.", "anxious", "She stopped eating today"),
+        ("I keep crying about it.", "devastated", "I keep crying about it"),
+    ]:
         dialogue = Dialogue(message, tuple(history))
-        emotion = emotion_agent.run(dialogue).output
-        reply = Responder().run(dialogue, emotion, scene_agent.run(dialogue, emotion).output).output.response
+        reply = Responder().run(dialogue, _read(label, cause), _scene("pet-illness")).output.response
         replies.append(reply)
         history += [Utterance("user", message), Utterance("assistant", reply)]
     said = [s for r in replies for s in sentences(r)]  # ending in ".", "!" or "?" alike
