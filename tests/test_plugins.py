@@ -115,3 +115,30 @@ def test_a_chat_model_that_calls_tools_calls_the_plugin(plugin, home, monkeypatc
     assert used["tool"] == "breathing_exercise" and used["chosen_by"] == "chat model"
     assert used["arguments"] == TOOL_ARGUMENTS
     assert used["text"] in result["meta"]["response"] and Path(used["audio"]).is_file()
+
+
+def test_the_page_shows_a_reply_with_its_support_text_once(plugin, tmp_path):
+    """The support step adds to the reply the responder already streamed: one bubble, the text once."""
+    from tests.served import start_server
+    from tests.test_browser import ARGS, CHROMIUM
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with start_server(tmp_path / "home") as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page()
+        page.goto(url, wait_until="load")
+        page.fill("#message textarea", "I'm so anxious about my job interview tomorrow, my heart is racing.")
+        page.click("#send")
+        page.wait_for_function(
+            "() => document.querySelector('#chat').innerText.includes('breathing along')", timeout=120_000
+        )
+        page.wait_for_function(
+            "() => document.querySelector('#why').innerText.includes('How you seem to feel')", timeout=180_000
+        )
+        chat = page.inner_text("#chat")
+        assert len(page.query_selector_all("#chat .bot-row")) == 1, chat
+        assert chat.count("breathing along") == 1, chat
+        browser.close()
