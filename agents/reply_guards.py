@@ -57,6 +57,13 @@ _MOURN = re.compile(
 # A worry voiced: whatever the emotion read, it is not cheered ("hopeful" is read from "My mom has a
 # biopsy tomorrow. Do you think she will be okay?").
 WORRY = re.compile(r"\b(?:be|is|are|was) (?:okay|ok|alright|all right|fine)\?|\bworried\b", re.IGNORECASE)
+# A question about how something will turn out ("Do you think she will be okay?", "Will I pass?"):
+# no one can answer it truly with yes, and a reply that skips it leaves the person alone with it.
+OUTCOME_QUESTION = re.compile(
+    r"\b(?:will|would|is|are|am|going to|gonna)\b[^.?!]{0,40}\b(?:be (?:okay|ok|alright|all right|fine)|make it|"
+    r"pull through|recover|get better|survive|pass|get (?:it|the job|in))\b[^.?!]{0,30}\?",
+    re.IGNORECASE,
+)
 # A message that laughs at itself is shared, not mourned: "Oh no!" misses the joke.
 LAUGHS = re.compile(r"\b(?:ha(?:ha)+|hehe\w*|lol|lmao|rofl)\b|\bha!|[\U0001f602\U0001f923]", re.IGNORECASE)
 LOSS = re.compile(r"\b(?:died|dead|death|passed away|funeral|lost my|killed|hurt|injur\w*|broke my)\b", re.IGNORECASE)
@@ -128,16 +135,9 @@ def gentle_line(message: str, reply: str) -> str | None:
     there is none to meet or the reply already meets it."""
     if not SELF_BLAME.search(message) or REASSURE.search(reply):
         return None
-    return _GENTLE_LINES[sum(map(ord, message)) % len(_GENTLE_LINES)]
+    return _line_for(message, _GENTLE_LINES)
 
 
-# A question about how something will turn out ("Do you think she will be okay?", "Will I pass?"):
-# no one can answer it truly with yes, and a reply that skips it leaves the person alone with it.
-OUTCOME_QUESTION = re.compile(
-    r"\b(?:will|would|is|are|am|going to|gonna)\b[^.?!]{0,40}\b(?:be (?:okay|ok|alright|all right|fine)|make it|"
-    r"pull through|recover|get better|survive|pass|get (?:it|the job|in))\b[^.?!]{0,30}\?",
-    re.IGNORECASE,
-)
 UNCERTAIN = re.compile(
     r"\b(?:can'?t (?:know|say|promise|be sure)|no one can (?:know|say)|nobody can (?:know|say)|hard to (?:know|say)|"
     r"not sure|wish i could (?:say|tell|promise))\b",
@@ -155,7 +155,12 @@ def honest_line(message: str, reply: str) -> str | None:
     when none was asked or the reply already owns the uncertainty."""
     if not OUTCOME_QUESTION.search(message) or UNCERTAIN.search(reply):
         return None
-    return _HONEST_LINES[sum(map(ord, message)) % len(_HONEST_LINES)]
+    return _line_for(message, _HONEST_LINES)
+
+
+def _line_for(message: str, lines: tuple[str, ...]) -> str:
+    """One of `lines`, the same for the same message, varied across messages."""
+    return lines[sum(map(ord, message)) % len(lines)]
 
 
 def takes_sides(reply: str) -> bool:
@@ -183,7 +188,8 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
         found.append("failed the safety check")
     if _HOSTILE.search(reply):
         found.append("sounds unkind")
-    if _PROMISE.search(reply) or (WORRY.search(context[-1]) and _SETTLED.search(reply)):
+    asks_outcome = WORRY.search(context[-1]) or OUTCOME_QUESTION.search(context[-1])
+    if _PROMISE.search(reply) or (asks_outcome and _SETTLED.search(reply)):
         found.append("promises an outcome")
     if not looks_english(reply) or any(not ch.isascii() for ch in reply if ch.isalpha()):
         found.append("not English")

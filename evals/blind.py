@@ -7,8 +7,8 @@ unlabelled, for a reader to rate 1-5 ("would a caring, attentive friend say this
 
 `write` takes the replies file of `evals.listener` (the human listener's reply joins as one more
 system); more files of the same contexts may join it, their systems named `NAME/system` when given
-as `NAME=path` (the listener before and after a change). It picks N contexts at random and writes a sheet a reader fills in: each context once, its
-replies lettered in a shuffled order. The key (which letter is which system) stays apart. The
+as `NAME=path` (the listener before and after a change). It picks N contexts at random and writes a
+sheet a reader fills in: each context once, its replies lettered in a shuffled order. The key (which letter is which system) stays apart. The
 ratings are a JSON object {"<context number>": {"A": 4, "B": 2, ...}}. `score` prints each
 system's count, mean and standard error.
 """

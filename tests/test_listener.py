@@ -77,6 +77,8 @@ def test_a_generated_reply_is_cleaned_to_whole_spoken_sentences(raw, spoken):
         ("Don't worry, she will be fine.", ["My mom has surgery tomorrow."], "anxious", "promises an outcome"),
         ("That's a big day, and I'm glad she's okay.", ["My mom has a biopsy tomorrow. Do you think she will be okay?"],
          "hopeful", "promises an outcome"),
+        ("I'm so glad he's okay now.", ["The vet kept my dog overnight. Is he going to make it?"], "anxious",
+         "promises an outcome"),
         ("That's great! Congrats!", ["My car broke down on the highway."], "annoyed", "cheers bad news"),
         ("Oh no, I'm so sorry.", ["I got the job!"], "excited", "mourns good news"),
         ("What kind of dog is Lola?", ["I adopted a dog today."], "joyful", "names someone the user never mentioned"),

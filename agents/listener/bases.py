@@ -32,9 +32,9 @@ SMOLLM = Base(
     "smollm2-135m", smollm_path, ARTIFACTS / "listener_lora.npz", rank=16, top_layers=None, precision="int8",
     batch=16, steps=None, candidates=6, make_target="train-listener",
 )  # fmt: skip
-# The 1.5B model took 6 s a step of eight examples on two cores with AMX (11 s with AVX-512 alone)
-# with adapters on its upper half (the lower half then needs no backward pass), so it learns from
-# 240 steps, 1,920 of the examples (24 minutes there); int4 weights, as decoding speed bounds it
+# The 1.5B model took about 7 s a step of eight examples on two cores with AMX (11 s with AVX-512
+# alone) with adapters on its upper half (the lower half then needs no backward pass), so it learns
+# from 240 steps, 1,920 of the examples (28 minutes there); int4 weights, as decoding speed bounds it
 # more than fit does.
 QWEN = Base(
     "qwen2.5-1.5b", qwen_path, ARTIFACTS / "listener_qwen_lora.npz", rank=8, top_layers=14, precision="int4",

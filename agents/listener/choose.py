@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from agents.listener.examples import replies_like, key_text
+from agents.listener.examples import key_text, replies_like
 from agents.listener.model import Candidate
 from agents.listener.valence import upbeat
 from agents.reply_guards import QUESTION_CUE, REASSURE, SELF_BLAME, clean, problems, takes_sides

@@ -1,13 +1,14 @@
 """Fine-tunes the listener: a LoRA adapter on SmolLM2-135M-Instruct (or, for the opt-in local tier,
 Qwen2.5-Coder-1.5B-Instruct), learning a listener's next reply conditioned on the speaker's emotion,
 from two sources: the EmpatheticDialogues listeners' own replies, and the project's written replies
-(`agents/knowledge/written_replies.jsonl`: one reply each to 2,400 ED train-split situations, 75 per
-emotion, and to 2,300 second turns of the dev conversations outside the held-out ones).
+(`agents/knowledge/written_replies.jsonl`: one reply each to 2,098 ED train-split situations, 60 to
+78 per emotion, and to 2,300 second turns of the dev conversations outside the held-out ones).
 
     python -m agents.listener.training --data ../shared/data/empathetic_dialogues   # make train-listener
     python -m agents.listener.training --data ... --base qwen2.5-1.5b               # make train-local-listener
 
-Neither source holds a held-out conversation (agents.ed_split); the loss is on the reply alone, and writes the base's adapter (`agents/artifacts/listener_lora.npz`, float16).
+Neither source holds a held-out conversation (agents.ed_split). The loss is on the reply alone; the
+base's adapter is written to agents/artifacts (`listener_lora.npz` for the default, float16).
 """
 
 from __future__ import annotations

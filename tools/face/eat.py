@@ -24,8 +24,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tools.face.backend import FaceRequest, TalkingFaceError
 from settings import Settings
+from tools.face.backend import FaceRequest, TalkingFaceError
 
 COMMAND_ENV = "EMPATHYEAR_EAT_COMMAND"
 TIMEOUT_ENV = "EMPATHYEAR_EAT_TIMEOUT_S"
@@ -78,7 +78,7 @@ class EATTalkingFace:
                 f"EAT needs {COMMAND_ENV}, a command line with {{audio}}, {{image}}, {{emotion}} and "
                 f"{{output}} that runs EAT in its own environment; {COMMAND_ENV} is not set"
             )
-        raw = settings.eat_timeout_s.strip() or "600"
+        raw = settings.eat_timeout_s.strip()
         timeout_s = float(raw) if re.fullmatch(r"\d+\.?\d*|\.\d+", raw) else 0.0
         if timeout_s <= 0:
             raise TalkingFaceError(f"{TIMEOUT_ENV} must be a positive number of seconds, not {raw!r}")
