@@ -71,6 +71,13 @@ LOSS = re.compile(r"\b(?:died|dead|death|passed away|funeral|lost my|killed|hurt
 # Death brought into a conversation that never spoke of one ("Oh no! Did she die?" to a mother who
 # is ill): read in held-out replies of the small listener, and the worst thing a friend could ask.
 _DEATH = re.compile(r"\b(?:die|died|dies|dying|dead|death|pass(?:ed)? away|funeral|killed)\b", re.IGNORECASE)
+# How someone died, asked of the person grieving them ("What happened to her?" to a mother's death,
+# "Did she die of a heart attack?"): read in held-out replies, and never what a friend asks first.
+_HOW_DIED = re.compile(
+    r"\b(?:what happened to (?:her|him|them)|how did (?:she|he|they|it) (?:die|pass)|"
+    r"did (?:she|he|they|it) die (?:of|from)|what did (?:she|he|they|it) die (?:of|from)|was it sudden)\b",
+    re.IGNORECASE,
+)
 # How people speak of a death without those words ("my grandma passed", "we lost him", "put to sleep").
 _SPOKEN_LOSS = re.compile(
     r"\b(?:passed|passing|lost (?:her|him|them|my|our)|gone|put (?:down|to sleep)|miscarr\w*|terminal|hospice|"
@@ -205,8 +212,11 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
     if asks_what_was_said(reply, message):
         found.append("asks what they have just said")
     conversation = " ".join(context)
-    if _DEATH.search(reply) and not (_DEATH.search(conversation) or _SPOKEN_LOSS.search(conversation)):
+    death_spoken = _DEATH.search(conversation) or _SPOKEN_LOSS.search(conversation)
+    if _DEATH.search(reply) and not death_spoken:
         found.append("speaks of a death no one mentioned")
+    if death_spoken and _HOW_DIED.search(reply):
+        found.append("asks how someone died")
     mine = content_words(reply)
     if len(mine) >= 3 and sum(w in content_words(context[-1]) for w in mine) / len(mine) > 0.7:
         found.append("repeats the user's own words")

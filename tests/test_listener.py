@@ -132,6 +132,16 @@ def test_a_death_no_one_mentioned_is_never_brought_up():
         assert "speaks of a death no one mentioned" not in problems("I'm so sorry about her death.", [lost], "sad")
 
 
+def test_how_someone_died_is_never_asked():
+    for lost in ("I'm devastated by my mother's death", "My grandma passed away before I could say goodbye."):
+        for asked in ("I am so sorry to hear that. What happened to her?", "Oh no. How did she die?",
+                      "I'm so sorry. Did she die of a heart attack?"):  # fmt: skip
+            assert "asks how someone died" in problems(asked, [lost], "devastated"), asked
+        assert problems("I'm so sorry. What was she like?", [lost], "devastated") == []
+    # Where no one died, asking what happened is how a friend listens.
+    assert "asks how someone died" not in problems("Oh no! What happened to her?", ["My sister was in a car accident."], "afraid")
+
+
 def test_blame_is_never_spoken():
     assert "sounds unkind" in problems("You should have been more careful with your wallet.", ["I forgot my wallet."], "embarrassed")
     # Read in a held-out reply to envy of a friend's jackpot, and a human listener's to a DUI arrest.
