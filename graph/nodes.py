@@ -19,16 +19,15 @@ from agents.profile import ProfilePlanner
 from agents.responder import Responder, ask_again_reply
 from agents.safety import (
     CRISIS_FAMILIES,
-    CrisisSignal,
     crisis_resources,
     is_safe_reply,
     safety_reply,
     screen_turn,
 )
 from agents.scene import SceneAgent
-from agents.schema import EmotionReading, SceneReading
+from agents.schema import AvatarProfile
 from agents.wording import looks_english
-from graph.state import TurnState
+from graph.state import TurnState, plain
 from graph.telemetry import Telemetry
 from memory.store import Store
 from settings import MAX_TEXT_CHARS, Settings
@@ -77,14 +76,19 @@ def agent_details(result: AgentResult, agent: str) -> tuple[dict[str, Any], list
     return details, warnings
 
 
-def speech_chunk_writer() -> Callable[[Any], None] | None:
-    """Streams each spoken chunk to the runner's listeners as it is ready (LangGraph's custom
-    stream); None outside a streaming run."""
-    try:
-        from langgraph.config import get_stream_writer
+def stream_writer() -> Callable[[dict[str, Any]], None] | None:
+    """LangGraph's custom stream, which the runner hears as it is written; None outside a streaming run."""
+    from langgraph.config import get_stream_writer
 
-        write = get_stream_writer()
+    try:
+        return get_stream_writer()
     except RuntimeError:
+        return None
+
+
+def speech_chunk_writer() -> Callable[[Any], None] | None:
+    """Streams each spoken chunk to the runner's listeners as it is ready."""
+    if (write := stream_writer()) is None:
         return None
 
     def on_chunk(chunk: Any) -> None:
@@ -96,11 +100,7 @@ def speech_chunk_writer() -> Callable[[Any], None] | None:
 def reply_writer() -> Callable[[str], None] | None:
     """Streams the reply to the runner's listeners sentence by sentence, as the listener writes and
     guards each one; None outside a streaming run."""
-    try:
-        from langgraph.config import get_stream_writer
-
-        write = get_stream_writer()
-    except RuntimeError:
+    if (write := stream_writer()) is None:
         return None
     sentences: list[str] = []
 
@@ -152,15 +152,17 @@ class TurnNodes:
                 outcome = node(state)
                 duration_ms = round((time.perf_counter() - started) * 1000, 2)
                 outputs = {k: v for k, v in outcome.update.items() if k != "warnings"}
-                event = {
+                event = plain({
                     "node": name, "started_at": started_at, "duration_ms": duration_ms,
                     "inputs": outcome.inputs, "outputs": outputs, **outcome.details,
-                }  # fmt: skip
+                })  # fmt: skip
                 if outcome.update.get("warnings"):
                     event["warnings"] = outcome.update["warnings"]
                 self.store.add_trace_event(state["turn_id"], event)
                 describe_span(event)
-                return {**outcome.update, "trace": [{"node": name, "duration_ms": duration_ms}]}
+                if write := stream_writer():
+                    write({"node_done": {"node": name, "duration_ms": duration_ms}})
+                return outcome.update
 
         run.__name__ = name
         return run
@@ -234,19 +236,17 @@ class TurnNodes:
         cues = (state.get("perception") or {}).get("cues") or None
         result = self.agents.emotion.run(dialogue, cues)
         details, warnings = agent_details(result, "emotion agent")
-        signal = screen_turn(state["text"], state.get("transcript"))
-        crisis = {"kind": signal.kind, "evidence": signal.evidence} if signal else None
-        update = {"emotion": result.output.model_dump(), "crisis": crisis, "warnings": warnings}
+        crisis = screen_turn(state["text"], state.get("transcript"))
+        update = {"emotion": result.output, "crisis": crisis, "warnings": warnings}
         return NodeOutcome(
             update, {"message": dialogue.message, "history_turns": len(dialogue.history)}, details
         )
 
     def safety(self, state: TurnState) -> NodeOutcome:
         dialogue = self.dialogue(state)
-        emotion = EmotionReading(**state["emotion"])
-        kind = state["crisis"]["kind"]
+        crisis = state["crisis"]
         # The scene comes from the crisis families only, and the reply never from an LLM.
-        scene = self.agents.scene.embedded(dialogue, emotion, {CRISIS_FAMILIES[kind]}).output
+        scene = self.agents.scene.embedded(dialogue, state["emotion"], {CRISIS_FAMILIES[crisis.kind]}).output
         warnings = []
         try:
             resources = crisis_resources(self.settings.crisis_resources)
@@ -254,23 +254,20 @@ class TurnNodes:
             # A broken resources file must never cost a person in crisis the help lines.
             resources = crisis_resources(None)
             warnings.append(f"crisis resources file unusable ({type(exc).__name__}); showed the bundled list")
-        reply = safety_reply(CrisisSignal(**state["crisis"]), resources)
-        update = {"scene": scene.model_dump(), "response": reply, "warnings": warnings}
-        return NodeOutcome(update, {"crisis": state["crisis"]}, {"policy": "safety", "resources": resources})
+        reply = safety_reply(crisis, resources)
+        update = {"scene": scene, "response": reply, "warnings": warnings}
+        return NodeOutcome(update, {"crisis": crisis}, {"policy": "safety", "resources": resources})
 
     def scene(self, state: TurnState) -> NodeOutcome:
-        emotion = EmotionReading(**state["emotion"])
+        emotion = state["emotion"]
         result = self.agents.scene.run(self.dialogue(state), emotion)
         details, warnings = agent_details(result, "scene agent")
-        return NodeOutcome(
-            {"scene": result.output.model_dump(), "warnings": warnings}, {"emotion": emotion.label}, details
-        )
+        return NodeOutcome({"scene": result.output, "warnings": warnings}, {"emotion": emotion.label}, details)
 
     def responder(self, state: TurnState) -> NodeOutcome:
         """Runs beside synthesize_speech: each sentence goes to the page and to speech as soon as it is
         written and guarded; a policy that writes its reply whole hands it over whole."""
-        emotion = EmotionReading(**state["emotion"])
-        scene = SceneReading(**state["scene"])
+        emotion, scene = state["emotion"], state["scene"]
         callable_tools = [
             function_spec(t) for t in self.tools.support() if LLM_CALLABLE in capabilities_of(t)
         ]
@@ -312,7 +309,7 @@ class TurnNodes:
         tools = self.tools.support()
         if not tools:
             return NodeOutcome({"support": []})
-        emotion, scene = EmotionReading(**state["emotion"]), SceneReading(**state["scene"])
+        emotion, scene = state["emotion"], state["scene"]
         context = SupportContext(
             state["message"], emotion.label, family_of(emotion.label), scene.scenario, scene.goal
         )
@@ -339,13 +336,12 @@ class TurnNodes:
         )
 
     def profile(self, state: TurnState) -> NodeOutcome:
-        emotion = EmotionReading(**state["emotion"])
-        scene = SceneReading(**state["scene"])
+        emotion, scene = state["emotion"], state["scene"]
         preferences = state.get("preferences") or {}
         result = self.agents.profile.run(self.dialogue(state), emotion, scene, preferences)
         details, warnings = agent_details(result, "profile planner")
         inputs = {"emotion": emotion.label, "scenario": scene.scenario, "preferences": preferences}
-        return NodeOutcome({"profile": result.output.model_dump(), "warnings": warnings}, inputs, details)
+        return NodeOutcome({"profile": result.output, "warnings": warnings}, inputs, details)
 
     def _tool_step(
         self, role: str, key: str, args: dict[str, Any], label: str, extra: dict[str, Any] | None = None,
@@ -368,15 +364,15 @@ class TurnNodes:
         )
 
     @staticmethod
-    def _profile_key(profile: dict[str, str]) -> str:
-        return "|".join(profile.get(k, "") for k in ("gender", "age", "timbre"))
+    def _profile_key(profile: AvatarProfile) -> str:
+        return "|".join((profile.gender, profile.age, profile.timbre))
 
     def _pinned_step(self, role: str, key: str, state: TurnState, label: str) -> NodeOutcome:
         """Retrieval that keeps one asset per profile for the whole session, so the avatar does not
         change voice or face mid-conversation."""
         profile_key = self._profile_key(state["profile"])
         args = {
-            "profile": state["profile"], "emotion": state["emotion"]["label"],
+            "profile": state["profile"].model_dump(), "emotion": state["emotion"].label,
             "pinned": self.store.pinned_asset(state["session_id"], key, profile_key),
         }  # fmt: skip
         outcome = self._tool_step(role, key, args, label, instead=f"the default {key} is used")
@@ -394,7 +390,7 @@ class TurnNodes:
         before."""
         turn_id = state["turn_id"]
         args = {
-            "voice": state.get("voice"), "emotion": state["emotion"],
+            "voice": state.get("voice"), "emotion": state["emotion"].model_dump(),
             "steady": bool(state.get("crisis")), "out_dir": state["media_dir"],
         }  # fmt: skip
         feed = self.feeds.open(turn_id, "speech") if state.get("want_video", True) else None
@@ -428,7 +424,7 @@ class TurnNodes:
         """Runs beside synthesize_speech. A tool that streams renders each chunk of speech as it is
         spoken; any other gets the finished speech."""
         feed = self.feeds.open(state["turn_id"], "speech")
-        args = {"face": state.get("face"), "emotion": state["emotion"], "out_dir": state["media_dir"]}
+        args = {"face": state.get("face"), "emotion": state["emotion"].model_dump(), "out_dir": state["media_dir"]}
         tool = self.tools.get("talking_face")
         if tool is not None and STREAMS_SPEECH in capabilities_of(tool):
             outcome = self._tool_step(
@@ -451,11 +447,11 @@ class TurnNodes:
     def remember(self, state: TurnState) -> NodeOutcome:
         """The turn's last step, once every branch has finished."""
         self.feeds.discard(state["turn_id"])
-        meta = {
+        meta = plain({
             "emotion": state.get("emotion"), "scene": state.get("scene"),
             "response": state["response"], "profile": state.get("profile"),
-        }  # fmt: skip
-        timings = {t["node"]: t["duration_ms"] for t in state.get("trace", [])}
+        })  # fmt: skip
+        timings = self.store.trace_timings(state["turn_id"])
         self.store.complete_turn(
             state["turn_id"], reply=state["response"], meta=meta, transcript=state.get("transcript"),
             speech=state.get("speech"), video=state.get("video"), timings=timings,

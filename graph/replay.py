@@ -17,6 +17,7 @@ from agents.chat_models import ChatModel
 from graph.backends import build_agents, load_chat_model
 from graph.builder import build_graph
 from graph.nodes import TurnNodes
+from graph.state import STATE_TYPES, plain, typed
 from memory.checkpoints import open_checkpointer
 from memory.store import Store
 from settings import Settings
@@ -93,7 +94,7 @@ def replay(
         agents = build_agents(settings, chat_model, texts)
         store = Store(sandbox.database)
         nodes = TurnNodes(sandbox, store, agents, ToolRegistry(sandbox))
-        recorded = build_graph(nodes, open_checkpointer(settings.checkpoints))
+        recorded = build_graph(nodes, open_checkpointer(settings.checkpoints, STATE_TYPES))
         snapshot = _state_before(recorded, turn_id, restart)
         # The latest checkpoint, not the stored turn: a turn still making its speech and video has
         # its meta-response in the graph's state before it is stored.
@@ -101,19 +102,20 @@ def replay(
 
         replay_id = f"replay-{turn_id}"
         values = {
-            **snapshot.values, "turn_id": replay_id, "session_id": "replay", "want_speech": False,
-            "want_video": False, "media_dir": str(sandbox.media / "replay"), "trace": [], "warnings": [],
+            **typed(snapshot.values), "turn_id": replay_id, "session_id": "replay", "want_speech": False,
+            "want_video": False, "media_dir": str(sandbox.media / "replay"), "warnings": [],
         }  # fmt: skip
+        values.pop("trace", None)  # a per-node timing list that checkpoints of older versions hold
         store.begin_turn(replay_id, "replay", values.get("text", ""), None, None)
-        graph = build_graph(nodes, open_checkpointer(sandbox.checkpoints))
+        graph = build_graph(nodes, open_checkpointer(sandbox.checkpoints, STATE_TYPES))
         config = {"configurable": {"thread_id": replay_id}}
         graph.update_state(config, values, as_node=_entry_node(restart, values))
         graph.invoke(None, config)
         state = graph.get_state(config).values
         events = store.trace(replay_id)
 
-    old = {k: latest.get(k) for k in META_FIELDS}
-    new = {k: state.get(k) for k in META_FIELDS}
+    old = plain({k: latest.get(k) for k in META_FIELDS})
+    new = plain({k: state.get(k) for k in META_FIELDS})
     changed, same = field_diff(old, new)
     return {
         "turn": turn_id, "restarted_at": restart,

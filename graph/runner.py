@@ -16,6 +16,7 @@ from agents.chat_models import ChatModel
 from graph.backends import build_agents
 from graph.builder import build_graph
 from graph.nodes import TurnNodes
+from graph.state import STATE_TYPES, plain
 from graph.telemetry import Telemetry
 from memory.checkpoints import delete_turn_checkpoints, open_checkpointer
 from memory.store import LEASE_S, Store, TurnGone
@@ -105,7 +106,7 @@ class TurnRunner:
         self._leases_lock = threading.Lock()
         self._renewer: threading.Thread | None = None
         self.reclaim_abandoned()
-        self.checkpointer = open_checkpointer(self.settings.checkpoints)
+        self.checkpointer = open_checkpointer(self.settings.checkpoints, STATE_TYPES)
         self.agents = build_agents(self.settings, chat_model)
         self.telemetry = telemetry or Telemetry.from_settings(self.settings)
         self.nodes = TurnNodes(
@@ -174,26 +175,27 @@ class TurnRunner:
             "want_speech": request.want_speech, "want_video": request.want_video,
             "media_dir": str(media_dir), "preferences": request.preferences.model_dump(exclude_none=True),
             "history": [{"role": u.role, "text": truncate_message(normalise_text(u.text), HISTORY_CHARS)} for u in history],
-            "warnings": [], "trace": [],
+            "warnings": [],
         }  # fmt: skip
         config = {"configurable": {"thread_id": turn_id}}
         self.telemetry.start_turn(turn_id, session_id)
         started = time.perf_counter()
         stored = False  # the intake node has written the user's words
+        durations: dict[str, float] = {}  # each node's, as its trace event is written
         self._hold(turn_id)
         try:
             for mode, payload in self.graph.stream(initial, config, stream_mode=["updates", "custom"]):
                 if mode == "custom":
-                    if "speech_chunk" in payload:
+                    if "node_done" in payload:
+                        durations[payload["node_done"]["node"]] = payload["node_done"]["duration_ms"]
+                    elif "speech_chunk" in payload:
                         yield {"event": "speech_chunk", "chunk": payload["speech_chunk"]}
                     elif "reply_text" in payload:
                         yield {"event": "reply_text", "text": payload["reply_text"]}
                     continue
                 for node, values in payload.items():
                     stored = stored or node == "intake"
-                    timing = (values.get("trace") or [{}])[0].get("duration_ms")
-                    public = {k: v for k, v in values.items() if k != "trace"}
-                    yield {"event": "node", "node": node, "duration_ms": timing, "update": public}
+                    yield {"event": "node", "node": node, "duration_ms": durations.get(node), "update": plain(values or {})}
         except Exception as exc:
             self.nodes.feeds.discard(turn_id)
             self.telemetry.end_turn(turn_id, error=exc)
@@ -215,7 +217,7 @@ class TurnRunner:
             self._erase_abandoned(config, session_id, media_dir)
             raise TurnFailed("the session was deleted while this turn ran; nothing of it was kept")
         state = self.graph.get_state(config).values
-        timings = {t["node"]: t["duration_ms"] for t in state["trace"]}
+        timings = self.store.trace_timings(turn_id)
         timings["total"] = round((time.perf_counter() - started) * 1000, 2)
         self.store.record_timings(turn_id, timings)
         self.telemetry.end_turn(turn_id, state, timings)
@@ -228,7 +230,7 @@ class TurnRunner:
     @staticmethod
     def _result(state: dict[str, Any], timings: dict[str, float]) -> dict[str, Any]:
         """The JSON contract of `empathyear chat --json`."""
-        return {
+        return plain({
             "session": state["session_id"],
             "turn": state["turn_id"],
             "input": {"text": state["text"], "transcript": state.get("transcript")},
@@ -247,7 +249,7 @@ class TurnRunner:
             "video": state.get("video"),
             "timings_ms": timings,
             "warnings": state.get("warnings", []),
-        }
+        })
 
     def _erase_abandoned(self, config: dict, session_id: str, media_dir: Path) -> None:
         """What a turn wrote after its session was deleted: its checkpoints and its media (only the

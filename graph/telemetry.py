@@ -132,7 +132,7 @@ class Telemetry:
             self._record_error(span, error)
         if state is not None:
             span.set_attributes({
-                "empathyear.route": [t["node"] for t in state.get("trace", [])],
+                "empathyear.route": [node for node in timings or {} if node != "total"],
                 "empathyear.warnings_count": len(state.get("warnings", [])),
             })  # fmt: skip
             content = {

@@ -4,18 +4,23 @@ be inspected (and later replayed) on its own."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 
 from memory.erasure import erase_deleted
 
 
-def open_checkpointer(path: Path) -> SqliteSaver:
+def open_checkpointer(path: Path, state_types: Iterable[type] = ()) -> SqliteSaver:
+    """`state_types`: the classes the state holds besides plain data; a checkpoint is loaded into
+    these and no others (anything else in it is refused, not imported)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     connection = sqlite3.connect(path, check_same_thread=False)
     connection.execute("PRAGMA secure_delete=ON")  # deleted conversations leave no readable pages
-    saver = SqliteSaver(connection)
+    allowed = [(t.__module__, t.__qualname__) for t in state_types]
+    saver = SqliteSaver(connection, serde=JsonPlusSerializer(allowed_msgpack_modules=allowed))
     saver.setup()
     return saver
 

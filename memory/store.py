@@ -232,6 +232,10 @@ class Store:
         rows = self._read("SELECT event FROM trace_events WHERE turn_id=? ORDER BY seq", (turn_id,))
         return [json.loads(r["event"]) for r in rows]
 
+    def trace_timings(self, turn_id: str) -> dict[str, float]:
+        """Each node's duration in milliseconds, in the order the nodes finished."""
+        return {e["node"]: e["duration_ms"] for e in self.trace(turn_id)}
+
     def open_session(self, session_id: str, token_sha256: str) -> None:
         """A new, empty session that only the holder of the token can use."""
         with self._lock, self._db:

@@ -1,10 +1,14 @@
+import dataclasses
+import json
 import os
 from pathlib import Path
 
 import pytest
 
-from agents.schema import MetaResponse
+from agents.safety import CrisisSignal
+from agents.schema import AvatarProfile, EmotionReading, MetaResponse, SceneReading
 from graph.runner import InputError, TurnFailed, TurnRunner
+from graph.state import STATE_TYPES, typed
 from settings import Settings
 from tests.conftest import ROOT
 
@@ -137,6 +141,47 @@ def test_trace_has_every_node_with_timings(runner):
     for event in trace:
         assert event["duration_ms"] >= 0 and event["started_at"]
     assert trace[1]["alternatives"][0]["label"] == result["meta"]["emotion"]["label"]
+
+
+def test_the_state_holds_the_readings_as_their_models_and_nodes_timings_only_in_the_trace(runner):
+    events = list(runner.stream(runner.request(text="My brother forgot my birthday again.", want_speech=False)))
+    result = events[-1]["result"]
+    state = runner.graph.get_state({"configurable": {"thread_id": result["turn"]}}).values
+    assert isinstance(state["emotion"], EmotionReading) and isinstance(state["scene"], SceneReading)
+    assert isinstance(state["profile"], AvatarProfile) and state["crisis"] is None
+    assert "trace" not in state
+    # What leaves the graph is plain JSON, and each node's streamed time is its trace event's.
+    json.dumps(result)
+    timings = {e["node"]: e["duration_ms"] for e in events if e["event"] == "node"}
+    assert timings == runner.store.trace_timings(result["turn"])
+    assert all(isinstance(e["update"].get("emotion", {}), dict) for e in events if e["event"] == "node")
+
+
+@dataclasses.dataclass
+class Stranger:
+    value: str
+
+
+def test_a_checkpoint_loads_the_state_types_and_refuses_any_other_class(tmp_path):
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+    from memory.checkpoints import open_checkpointer
+
+    reading = EmotionReading(label="sad", type="explicit", cause="a loss", confidence=0.7)
+    stored = JsonPlusSerializer().dumps_typed({"emotion": reading, "crisis": CrisisSignal("abuse", "hits me"),
+                                               "other": Stranger("anything")})  # fmt: skip
+    serde = open_checkpointer(tmp_path / "c.sqlite", STATE_TYPES).serde
+    loaded = serde.loads_typed(stored)
+    assert loaded["emotion"] == reading and loaded["crisis"] == CrisisSignal("abuse", "hits me")
+    assert not isinstance(loaded["other"], Stranger)
+
+
+def test_state_from_a_checkpoint_of_plain_dicts_reads_as_typed():
+    old = {"emotion": {"label": "proud", "type": "explicit", "cause": "a prize", "confidence": 0.9},
+           "scene": None, "crisis": {"kind": "suicide", "evidence": "end it"}, "text": "hi"}  # fmt: skip
+    values = typed(old)
+    assert values["emotion"].label == "proud" and values["crisis"].kind == "suicide"
+    assert values["scene"] is None and values["text"] == "hi"
 
 
 @pytest.mark.parametrize(
