@@ -1,6 +1,7 @@
 import dataclasses
 import json
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -227,6 +228,32 @@ def test_the_trained_listener_streams_a_guarded_reply_sentence_by_sentence(liste
     assert reply and problems(reply, context, emotion) == []
     assert " ".join(heard) == reply and len(heard[0].split()) >= 4  # the opening comes first, whole
     assert write()[1] == reply  # the same message in the same place, the same words
+
+
+def test_a_second_turn_writes_its_whole_reply_while_the_first_is_held_mid_reply(listener):
+    """Turns share the decoder pass by pass, not reply by reply: one whose listener is held (its
+    first sentence still being spoken) never keeps another turn waiting."""
+    first_context, second_context = ["My dog died this morning. He was fourteen."], ["I just got the job I wanted!"]
+    first_heard, second_done = threading.Event(), threading.Event()
+
+    def hold(sentence):
+        first_heard.set()
+        second_done.wait(60)
+
+    def write(context, emotion, on_sentence):
+        return listener.write(
+            context, emotion, lambda c: pick_opening(c, context, emotion)[0],
+            lambda s: accept_sentence(s, context, emotion), on_sentence, 3,
+        )  # fmt: skip
+
+    held = threading.Thread(target=write, args=(first_context, "devastated", hold))
+    held.start()
+    assert first_heard.wait(60)
+    started = time.monotonic()
+    _, reply = write(second_context, "excited", None)
+    second_done.set()
+    held.join()
+    assert reply and time.monotonic() - started < 30
 
 
 def test_the_responder_falls_back_to_the_templates_when_the_listener_is_missing(tmp_path):

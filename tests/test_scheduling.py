@@ -4,7 +4,7 @@ import os
 import threading
 import time
 
-from tools.scheduling import Background, PriorityLock
+from models.scheduling import Background, PriorityLock
 
 
 def test_waiters_get_the_lock_by_priority_then_by_arrival():

@@ -22,6 +22,7 @@ from agents.listener.bases import SMOLLM, Base
 from agents.listener.export import exported
 from agents.listener.prompt import chat_text
 from models.precision import vector_extensions
+from models.scheduling import PriorityLock
 
 MAX_NEW_TOKENS = 48
 MAX_SENTENCES = 3
@@ -49,14 +50,17 @@ class TrainedListener:
         self._session = None
         self._tokenizer = None
         self._end_ids: set[int] = set()
-        self._lock = threading.Lock()  # one generation at a time: the two cores are shared
+        self._loading = threading.Lock()
+        # One decoder pass at a time, and every turn's opening before anyone's later sentences: with
+        # several turns at once, each pass goes to the turn next in line (see `write`).
+        self._passes = PriorityLock()
         self.load_s: float | None = None
         self.missing: str | None = None  # why the model could not be loaded (the templates answer)
 
     def load(self) -> None:
         if self._session is not None:
             return
-        with self._lock:
+        with self._loading:
             if self._session is not None:
                 return
             started = time.perf_counter()
@@ -90,12 +94,17 @@ class TrainedListener:
                 "cpu_kernels": vector_extensions()}  # fmt: skip
         return path | {"missing": self.missing} if self.missing else path
 
-    def _step(self, ids: np.ndarray, past: list[np.ndarray], length: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    def _step(
+        self, ids: np.ndarray, past: list[np.ndarray], length: int, priority: int = 0
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
         """One pass of the decoder over `ids` (rows, new tokens) after `past`; the last position's
-        logits per row and the grown cache."""
+        logits per row and the grown cache. Passes of concurrent turns take turns: the lowest
+        `priority` first, then whoever has waited longest, so four turns write their openings side by
+        side rather than the last waiting for three whole replies."""
         feed = {"input_ids": ids, "attention_mask": np.ones((ids.shape[0], length), np.int64)}
         feed.update(zip(self._past_names, past, strict=True))
-        logits, *present = self._session.run(self._outputs, feed)
+        with self._passes.held(priority):
+            logits, *present = self._session.run(self._outputs, feed)
         return logits[:, -1], present
 
     @staticmethod
@@ -128,48 +137,47 @@ class TrainedListener:
         def has_opening(i: int) -> bool:
             return ended[i] or opening_of(text(i)) is not None
 
-        with self._lock:
-            empty = [np.zeros((1, *self._past_shape[:1], 0, self._past_shape[1]), np.float32)] * len(self._past_names)
-            length = len(prompt)
-            logits, past = self._step(np.array([prompt], np.int64), empty, length)
-            past = [np.repeat(p, n, 0) for p in past]  # the prompt is read once, for every candidate
-            logits = np.repeat(logits, n, 0)
-            rows = list(range(n))  # the candidates still written, by their row in the cache
-            chosen = None
-            for _ in range(MAX_NEW_TOKENS):
-                picked, logprobs = _sample(logits, rng, TEMPERATURE if chosen is None else CONTINUE_TEMPERATURE)
-                for row, i in enumerate(rows):
-                    token = int(picked[row])
-                    if ended[i]:
-                        continue
-                    if token in self._end_ids:
-                        ended[i] = True
-                    else:
-                        tokens[i].append(token)
-                        logprob[i] += float(logprobs[row])
-                if chosen is None and all(has_opening(i) for i in rows):
-                    openings = [Candidate(opening_of(text(i)) or text(i).strip(), logprob[i] / max(1, len(tokens[i])))
-                                for i in range(n)]  # fmt: skip
-                    chosen = opening(openings)
-                    if chosen is None:
-                        return openings, None
-                    past = [p[chosen : chosen + 1] for p in past]
-                    picked = picked[chosen : chosen + 1]
-                    rows = [chosen]
-                    spoken = Reply(on_sentence, accept)
-                if chosen is not None and (spoken.take(text(chosen), ended[chosen]) or ended[chosen]):
-                    break
-                if all(ended[i] for i in rows):
-                    break
-                length += 1
-                logits, past = self._step(picked.reshape(-1, 1).astype(np.int64), past, length)
-            if chosen is None:  # the token budget ran out before every candidate had an opening
-                openings = [Candidate(text(i).strip(), logprob[i] / max(1, len(tokens[i]))) for i in range(n)]
+        empty = [np.zeros((1, *self._past_shape[:1], 0, self._past_shape[1]), np.float32)] * len(self._past_names)
+        length = len(prompt)
+        logits, past = self._step(np.array([prompt], np.int64), empty, length)
+        past = [np.repeat(p, n, 0) for p in past]  # the prompt is read once, for every candidate
+        logits = np.repeat(logits, n, 0)
+        rows = list(range(n))  # the candidates still written, by their row in the cache
+        chosen = None
+        for _ in range(MAX_NEW_TOKENS):
+            picked, logprobs = _sample(logits, rng, TEMPERATURE if chosen is None else CONTINUE_TEMPERATURE)
+            for row, i in enumerate(rows):
+                token = int(picked[row])
+                if ended[i]:
+                    continue
+                if token in self._end_ids:
+                    ended[i] = True
+                else:
+                    tokens[i].append(token)
+                    logprob[i] += float(logprobs[row])
+            if chosen is None and all(has_opening(i) for i in rows):
+                openings = [Candidate(opening_of(text(i)) or text(i).strip(), logprob[i] / max(1, len(tokens[i])))
+                            for i in range(n)]  # fmt: skip
                 chosen = opening(openings)
                 if chosen is None:
                     return openings, None
+                past = [p[chosen : chosen + 1] for p in past]
+                picked = picked[chosen : chosen + 1]
+                rows = [chosen]
                 spoken = Reply(on_sentence, accept)
-            spoken.take(text(chosen), ended[chosen])  # words cut off by the token budget are dropped
+            if chosen is not None and (spoken.take(text(chosen), ended[chosen]) or ended[chosen]):
+                break
+            if all(ended[i] for i in rows):
+                break
+            length += 1
+            logits, past = self._step(picked.reshape(-1, 1).astype(np.int64), past, length, 0 if chosen is None else 1)
+        if chosen is None:  # the token budget ran out before every candidate had an opening
+            openings = [Candidate(text(i).strip(), logprob[i] / max(1, len(tokens[i]))) for i in range(n)]
+            chosen = opening(openings)
+            if chosen is None:
+                return openings, None
+            spoken = Reply(on_sentence, accept)
+        spoken.take(text(chosen), ended[chosen])  # words cut off by the token budget are dropped
         return openings, spoken.text()
 
 

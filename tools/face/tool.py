@@ -9,11 +9,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from models.scheduling import BACKGROUND
 from tools.contract import PRODUCES_VIDEO, STREAMS_SPEECH
 from tools.face.backend import FaceRequest, StreamingFaceBackend, TalkingFaceBackend, TalkingFaceError
 from tools.face.renderer import AvatarRenderer
 from tools.feed import Feed
-from tools.scheduling import BACKGROUND
 
 log = logging.getLogger(__name__)
 DEFAULT_FACE = "sofia"
@@ -41,7 +41,7 @@ class AnimateFaceTool:
     def invoke(self, args: dict[str, Any]) -> dict[str, Any]:
         """args: face (a retrieved face card or None), emotion ({label, confidence}), out_dir, and
         either speech (a finished WAV) or speech_feed (a Feed of SpokenChunks: the speech as it is being made).
-        The video is made in the background pool (tools.scheduling), behind the turns' text and speech."""
+        The video is made in the background pool (models.scheduling), behind the turns' text and speech."""
         return BACKGROUND.run(self._invoke, args)
 
     def _invoke(self, args: dict[str, Any]) -> dict[str, Any]:

@@ -17,9 +17,9 @@ from typing import Any
 import numpy as np
 
 from asset_index.voices import VoiceStyles, load_catalogue
+from models.scheduling import PriorityLock
 from tools.audio import apply_gain, resample, semitone_factor, shift_pitch, silence, write_wav
 from tools.contract import PRODUCES_AUDIO, STREAMS_TEXT
-from tools.scheduling import PriorityLock
 from tools.speech.backend import SpeechBackend, SpeechBackendError, VoiceSpec
 from tools.speech.delivery import Delivery, delivery_for
 from tools.speech.text import speakable, speech_chunks

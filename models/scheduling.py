@@ -1,5 +1,6 @@
-"""How media work from several turns shares two cores: each turn's first sound before anyone's
-later sentences, and the video, which nobody waits on to start listening, behind both.
+"""How the model work of several turns shares two cores: every turn's first sentence (the
+listener's decoder passes) and first sound (speech chunks) before anyone's later ones, and the
+video, which nobody waits on to start listening, behind both.
 
 On two cores four users asking at once for speech and video got their first audio after 1.5, 4.2,
 5.0 and 5.7 s (`python -m evals.load --clients 4 --turns 1 --media`): the first user's later
