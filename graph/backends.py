@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 
 from agents.chat_models import ChatModel
+from agents.chat_models.conformance import validate_chat_model
 from agents.emotion import EmotionAgent
 from agents.listener.bases import QWEN, SMOLLM
 from agents.listener.model import TrainedListener
@@ -19,7 +20,8 @@ from tools.registry import plugin_backend
 
 
 def load_chat_model(settings: Settings) -> ChatModel | None:
-    """The configured backend, or None for the embedded (no-LLM) policies."""
+    """The configured backend, or None for the embedded (no-LLM) policies. A plugin's model is
+    checked against the ChatModel contract (agents.chat_models.conformance) first."""
     if settings.llm == "embedded":
         return None
     if settings.llm == "openai":
@@ -43,6 +45,7 @@ def load_chat_model(settings: Settings) -> ChatModel | None:
             f"unknown EMPATHYEAR_LLM {settings.llm!r}: use embedded, openai, transformers or an installed "
             "chat_model plugin's name"
         )
+    validate_chat_model(plugin)  # a ValueError like the one above: the app stops, naming what it lacks
     return plugin
 
 

@@ -83,5 +83,5 @@ def test_a_tool_that_breaks_the_contract_is_left_out_saying_what_it_lacks():
 
     chosen, warnings = SupportDesk().choose([Bare(), Breathing()], [{"name": "bare"}], CONTEXT)
     assert [c.tool.name for c in chosen] == ["breathing"]
-    lacks = "description, args_schema, capabilities, ainvoke"
+    lacks = "description, args_schema, capabilities, ainvoke, offer"
     assert warnings == [f"support tool bare lacks {lacks} (tools.contract); left out"]

@@ -9,8 +9,20 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import BaseModel, Field
 
-class AssetLibraryTool:
+from tools.contract import BaseTool
+
+
+class RetrievalArguments(BaseModel):
+    profile: dict[str, str] = Field(description="the avatar profile: gender, age (group) and timbre")
+    emotion: str = Field("", description="one of the 32 emotion labels")
+    pinned: str | None = Field(None, description="the id already kept for this profile in this session")
+
+
+class AssetLibraryTool(BaseTool):
+    args_schema = RetrievalArguments
+
     def __init__(
         self, name: str, role: str, key: str, description: str, make_retriever: Callable[[], Any],
         lookup: Callable[[str], Any], retrieve: Callable[[Any, dict[str, str], str], dict[str, Any]], pinned_reason: str,

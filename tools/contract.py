@@ -25,8 +25,16 @@ tools.perception.listening.SpeechRecognizer or agents.chat_models.ChatModel.
 Any tool may also have `warm()`: it loads what its first call would (models, indexes), and the
 server calls it for every active tool before it takes the first request.
 
+The contract is checked when a plugin is registered, by the validators of tools.conformance:
+`validate_tool` for every tool (in tools.registry.discover, and in tools.support for each support
+tool a turn is given), `validate_speech_backend`, `validate_talking_face_backend` and
+`validate_speech_recognizer` for a backend a setting names (tools.registry.plugin_backend), and
+agents.chat_models.conformance.validate_chat_model for a chat model (graph.backends). A tool that
+fails is left out and `empathyear tools` shows why; a backend that fails is not used, and the error
+names what it lacks or has wrong.
+
 `BaseTool` gives a tool argument validation and `ainvoke`. LangChain's `BaseTool` also fits the
-contract once it has a `role`.
+contract once it has a `role` and `capabilities`.
 """
 
 from __future__ import annotations
@@ -48,6 +56,7 @@ STREAMS_TEXT = "streams_text"  # speech: takes a Feed of the reply's sentences a
 LLM_CALLABLE = "llm_callable"  # support: a chat model that calls tools may call it
 PRODUCES_AUDIO = "produces_audio"
 PRODUCES_VIDEO = "produces_video"
+CAPABILITIES = frozenset({STREAMS_SPEECH, STREAMS_TEXT, LLM_CALLABLE, PRODUCES_AUDIO, PRODUCES_VIDEO})
 
 
 class NoArguments(BaseModel):

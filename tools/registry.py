@@ -1,6 +1,7 @@
 """Installed tools and backends, by role. Plugins come from the entry-point group `empathyear.tools`
-(the contract is in tools.contract); the environment variable EMPATHYEAR_TOOL_<ROLE> picks one tool
-by name when several are installed for a media role. Every support tool is active.
+(the contract is in tools.contract, checked here by tools.conformance as each plugin is found); the
+environment variable EMPATHYEAR_TOOL_<ROLE> picks one tool by name when several are installed for a
+media role. Every support tool is active.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from importlib.metadata import entry_points
 from typing import Any, Protocol
 
 from settings import Settings
+from tools.conformance import BACKEND_VALIDATORS, ContractError, validate_tool
 from tools.contract import BACKEND_ROLES, SUPPORT_ROLE, TOOL_ROLES, capabilities_of
 
 ENTRY_POINT_GROUP = "empathyear.tools"
@@ -31,25 +33,36 @@ class Installed:
 
     entry_point: str
     package: str
-    target: Any | None  # the tool or backend, None when it failed to load
+    target: Any | None  # the tool or backend, None when it failed to load or breaks the contract
     problem: str | None = None
 
 
 def discover(settings: Any) -> list[Installed]:
-    """Every plugin of the group, loaded; a broken one is reported, not raised."""
+    """Every plugin of the group, loaded; a broken one, or a tool that fails validate_tool, is
+    reported and left out, not raised."""
     found = []
     for entry_point in entry_points(group=ENTRY_POINT_GROUP):
         package = entry_point.dist.name if entry_point.dist else "?"
         try:
-            found.append(Installed(entry_point.name, package, entry_point.load()(settings)))
+            made = entry_point.load()(settings)
         except Exception as exc:  # a broken plugin must not take the app down
             log.warning("tool plugin %s failed to load: %s", entry_point.name, type(exc).__name__)
             found.append(Installed(entry_point.name, package, None, f"{type(exc).__name__}: {exc}"))
+            continue
+        if (role := getattr(made, "role", None)) in TOOL_ROLES:
+            try:
+                validate_tool(made, role)
+            except ContractError as exc:
+                log.warning("tool plugin %s left out: %s", entry_point.name, exc)
+                found.append(Installed(entry_point.name, package, None, f"{type(exc).__name__}: {exc}"))
+                continue
+        found.append(Installed(entry_point.name, package, made))
     return found
 
 
 def plugin_backend(settings: Any, role: str, name: str) -> Any | None:
-    """A backend a plugin registers for `role` under `name`, or None."""
+    """A backend a plugin registers for `role` under `name`, or None. A backend that fails its role's
+    check (tools.conformance) raises ContractError; a chat model is checked by graph.backends."""
     if role not in BACKEND_ROLES:
         raise ValueError(f"unknown backend role {role!r}; roles: {', '.join(BACKEND_ROLES)}")
     for entry_point in entry_points(group=ENTRY_POINT_GROUP):
@@ -57,6 +70,8 @@ def plugin_backend(settings: Any, role: str, name: str) -> Any | None:
             continue
         made = entry_point.load()(settings)
         if getattr(made, "role", None) == role:
+            if validate := BACKEND_VALIDATORS.get(role):
+                validate(made)
             return made
     return None
 

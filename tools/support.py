@@ -12,7 +12,8 @@ from concurrent.futures import TimeoutError as CallTimeout
 from dataclasses import dataclass
 from typing import Any
 
-from tools.contract import SupportContext, Tool
+from tools.conformance import ContractError, validate_tool
+from tools.contract import SUPPORT_ROLE, SupportContext
 
 log = logging.getLogger("empathyear.support")
 TIMEOUT_S = 10.0  # a support tool that takes longer is left out of the turn
@@ -20,7 +21,6 @@ TIMEOUT_S = 10.0  # a support tool that takes longer is left out of the turn
 # hangs holds at most this many threads, and later calls wait on them (and time out) instead.
 WORKERS = 2
 _DESKS = itertools.count(1)
-_CONTRACT = ("name", "role", "description", "args_schema", "capabilities", "invoke", "ainvoke")
 
 
 @dataclass(frozen=True)
@@ -43,19 +43,24 @@ class SupportDesk:
     ) -> tuple[list[Chosen], list[str]]:
         """The tools this turn uses with their arguments, and warnings for tools that do not follow
         the contract and for offers that failed."""
-        warnings = []
-        for tool in [t for t in tools if not isinstance(t, Tool)]:
-            missing = ", ".join(m for m in _CONTRACT if not hasattr(tool, m))
-            name = getattr(tool, "name", "?")
-            warnings.append(f"support tool {name} lacks {missing} (tools.contract); left out")
-        tools = [t for t in tools if isinstance(t, Tool)]
+        # Discovered plugins were checked when found; tools handed to the registry directly (an
+        # embedding app) meet the same check here.
+        warnings, conforming = [], []
+        for tool in tools:
+            try:
+                validate_tool(tool, SUPPORT_ROLE)
+            except ContractError as exc:
+                warnings.append(f"{exc}; left out")
+                continue
+            conforming.append(tool)
+        tools = conforming
         by_name = {t.name: t for t in tools}
         chosen = [Chosen(by_name[c["name"]], c.get("arguments") or {}, "chat model")
                   for c in tool_calls if c.get("name") in by_name]  # fmt: skip
         if chosen:
             return chosen, warnings
         for tool in tools:
-            # `offer` is optional in the contract: a tool without one waits for a chat model to call it.
+            # A tool flagged llm_callable may have no `offer`: it waits for a chat model to call it.
             offer = getattr(tool, "offer", None)
             if offer is None:
                 continue

@@ -9,8 +9,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from models.scheduling import BACKGROUND
-from tools.contract import PRODUCES_VIDEO, STREAMS_SPEECH
+from tools.contract import PRODUCES_VIDEO, STREAMS_SPEECH, BaseTool
 from tools.face.backend import FaceRequest, StreamingFaceBackend, TalkingFaceBackend, TalkingFaceError
 from tools.face.renderer import AvatarRenderer
 from tools.feed import Feed
@@ -19,13 +21,24 @@ log = logging.getLogger(__name__)
 DEFAULT_FACE = "sofia"
 
 
-class AnimateFaceTool:
+class TalkingFaceArguments(BaseModel):
+    model_config = ConfigDict(extra="allow")  # live objects beside the data (the speech feed) pass
+
+    face: dict[str, Any] | None = Field(None, description="a retrieved face card; None: the default face")
+    emotion: dict[str, Any] | None = Field(None, description="the emotion reading: label, confidence, ...")
+    out_dir: str = Field(description="the folder video.mp4 is written to")
+    speech: str | None = Field(None, description="the finished speech, a WAV's path")
+    speech_feed: Any = Field(None, description="instead of speech: a Feed of SpokenChunks as they are spoken")
+
+
+class AnimateFaceTool(BaseTool):
     name = "talking_face"
     role = "talking_face"
     capabilities = frozenset({STREAMS_SPEECH, PRODUCES_VIDEO})
     description = (
         "Animates a library face saying the reply's speech, with an expression for the emotion, as MP4."
     )
+    args_schema = TalkingFaceArguments
 
     def __init__(self, backends: list[TalkingFaceBackend], renderer: AvatarRenderer, portraits: Path,
                  setup_warnings: list[str] | None = None):  # fmt: skip
@@ -124,11 +137,16 @@ def create(settings: Any) -> AnimateFaceTool:
     setup_warnings = []
     chosen = getattr(settings, "face", "avatar")
     if chosen not in ("avatar", "eat"):
+        from tools.conformance import ContractError
         from tools.registry import plugin_backend
 
-        plugin = plugin_backend(settings, "talking_face_backend", chosen)
+        try:
+            plugin = plugin_backend(settings, "talking_face_backend", chosen)
+            unusable = f"no talking-face backend named {chosen!r} is installed"
+        except ContractError as exc:  # told on every video, like a backend that is not installed
+            plugin, unusable = None, str(exc)
         if plugin is None:
-            setup_warnings.append(f"video: no talking-face backend named {chosen!r} is installed; the avatar renderer is used")
+            setup_warnings.append(f"video: {unusable}; the avatar renderer is used")
         else:
             backends.insert(0, plugin)
     if chosen == "eat":

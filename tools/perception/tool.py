@@ -8,15 +8,24 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, Field
+
+from tools.contract import BaseTool
 from tools.perception.media import MediaError, decode_audio, inspect, sample_frames
 
 FRAME_RATE = 5.0
 
 
-class PerceptionTool:
+class PerceptionArguments(BaseModel):
+    audio: str | None = Field(None, description="path of the user's recording")
+    video: str | None = Field(None, description="path of the user's video; heard too when no audio is given")
+
+
+class PerceptionTool(BaseTool):
     name = "perception"
     role = "perception"
     description = "Transcribes a user's voice or video and reads emotion cues from the voice and the face."
+    args_schema = PerceptionArguments
 
     def __init__(self, recognizer: Any | None = None):
         self.recognizer = recognizer  # None: the embedded Whisper

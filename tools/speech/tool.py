@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from asset_index.voices import VoiceStyles, load_catalogue
 from models.scheduling import PriorityLock
 from tools.audio import apply_gain, resample, semitone_factor, shift_pitch, silence, write_wav
-from tools.contract import PRODUCES_AUDIO, STREAMS_TEXT
+from tools.contract import PRODUCES_AUDIO, STREAMS_TEXT, BaseTool
 from tools.speech.backend import SpeechBackend, SpeechBackendError, VoiceSpec
 from tools.speech.delivery import Delivery, delivery_for
 from tools.speech.text import speakable, speech_chunks
@@ -56,11 +57,24 @@ def level(audio: np.ndarray, decibels: float) -> np.ndarray:
     return apply_gain(audio * np.float32(TARGET_RMS / rms), decibels)
 
 
-class SpeechTool:
+class SpeechArguments(BaseModel):
+    model_config = ConfigDict(extra="allow")  # live objects beside the data (callbacks, feeds) pass
+
+    text: str | None = Field(None, description="the whole reply")
+    sentences: Any = Field(None, description="instead of text: an iterable (a Feed) of the reply's sentences")
+    voice: dict[str, Any] | None = Field(None, description="a retrieved voice card; None: the default voice")
+    emotion: dict[str, Any] | None = Field(None, description="the emotion reading: label, confidence, ...")
+    steady: bool = Field(False, description="the crisis route: a steady delivery")
+    out_dir: str = Field(description="the folder speech.wav is written to")
+    on_chunk: Any = Field(None, description="a callable that takes each SpokenChunk as it is ready")
+
+
+class SpeechTool(BaseTool):
     name = "speech"
     role = "speech"
     capabilities = frozenset({PRODUCES_AUDIO, STREAMS_TEXT})
     description = "Speaks a reply in a catalogue voice, delivered to fit the user's emotion, as a 24 kHz WAV."
+    args_schema = SpeechArguments
 
     def __init__(
         self, backends: list[SpeechBackend], references: Path, setup_warnings: list[str] | None = None,
@@ -226,11 +240,16 @@ def create(settings: Any) -> SpeechTool:
                 f"speech: StyleTTS2 is configured but unusable ({exc}); Kokoro speaks instead"
             )
     elif chosen != "kokoro":
+        from tools.conformance import ContractError
         from tools.registry import plugin_backend
 
-        plugin = plugin_backend(settings, "speech_backend", chosen)
+        try:
+            plugin = plugin_backend(settings, "speech_backend", chosen)
+            unusable = f"no speech backend named {chosen!r} is installed"
+        except ContractError as exc:  # told on every spoken turn, like a backend that is not installed
+            plugin, unusable = None, str(exc)
         if plugin is None:
-            setup_warnings.append(f"speech: no speech backend named {chosen!r} is installed; Kokoro speaks instead")
+            setup_warnings.append(f"speech: {unusable}; Kokoro speaks instead")
         else:
             backends.insert(0, plugin)
     return SpeechTool(backends, settings.home / "voices", setup_warnings)
