@@ -6,7 +6,8 @@ Without --url it starts `empathyear serve` in a fresh data directory (the assemb
 reused) and stops it afterwards. Every client opens a session, then sends its turns one after the
 other over the streaming endpoint, all clients at once. Per turn: success, time to the first audio
 (the first speech chunk; with --media) and to the whole turn (text, speech, video when asked).
-Figures: successes and errors, p50/p95 of both times, the first-audio time per client (by the
+Per turn also the time to its first written sentence (the first `reply_text` event, what a reader
+sees first). Figures: successes and errors, p50/p95 of these times, the first-audio time per client (by the
 order they started, for "the last client waits no longer than twice the first"), and a check for
 cross-talk: every message carries its client's own code word, and each session's stored turns and
 replies must hold its own code and no other client's.
@@ -102,7 +103,7 @@ def client(url: str, number: int, turns: int, media: bool, start: threading.Barr
         text = MESSAGES[(number + turn) % len(MESSAGES)].format(code=code)
         form = {"text": text, "want_speech": str(media).lower(), "want_video": str(media).lower()}
         began = time.perf_counter()
-        first_audio, result, error = None, None, None
+        first_audio, first_text, result, error = None, None, None, None
         try:
             with httpx.stream("POST", f"{url}/v1/sessions/{session}/turns/stream", data=form, headers=auth,
                               timeout=600) as response:  # fmt: skip
@@ -115,6 +116,8 @@ def client(url: str, number: int, turns: int, media: bool, start: threading.Barr
                             event = line[7:]
                             if event == "speech_chunk" and first_audio is None:
                                 first_audio = time.perf_counter() - began
+                            elif event == "reply_text" and first_text is None:
+                                first_text = time.perf_counter() - began
                         elif line.startswith("data: ") and event in ("result", "error"):
                             data = json.loads(line[6:])
                             result, error = (data, None) if event == "result" else (None, data.get("detail"))
@@ -123,7 +126,7 @@ def client(url: str, number: int, turns: int, media: bool, start: threading.Barr
         done = time.perf_counter() - began
         if error:
             record["errors"].append(error)
-        record["turns"].append({"ok": result is not None, "first_audio_s": first_audio, "turn_s": done,
+        record["turns"].append({"ok": result is not None, "first_audio_s": first_audio, "first_text_s": first_text, "turn_s": done,
                                 "reply": (result or {}).get("meta", {}).get("response", "")})  # fmt: skip
     record["stored"] = [
         t["user_text"] + " " + (t["reply"] or "")
@@ -149,12 +152,14 @@ def run(url: str | None, clients: int, turns: int, media: bool) -> dict:
     missing = sum(1 for r in records if len(r.get("stored", [])) != turns or not all(r["code"] in s for s in r["stored"]))
     every = [t for r in records for t in r["turns"]]
     audio = [t["first_audio_s"] for t in every if t["first_audio_s"] is not None]
+    text = [t["first_text_s"] for t in every if t["first_text_s"] is not None]
     whole = [t["turn_s"] for t in every if t["ok"]]
     first_turns = [r["turns"][0]["first_audio_s"] if r.get("turns") else None for r in records]
     return {
         "benchmark": "load", "clients": clients, "turns_per_client": turns, "media": media,
         "turns": len(every), "succeeded": sum(t["ok"] for t in every),
         "errors": sorted({e for r in records for e in r["errors"]}),
+        "first_text_p50_s": percentile(text, 50), "first_text_p95_s": percentile(text, 95),
         "first_audio_p50_s": percentile(audio, 50), "first_audio_p95_s": percentile(audio, 95),
         "turn_p50_s": percentile(whole, 50), "turn_p95_s": percentile(whole, 95),
         "turn_mean_s": round(statistics.mean(whole), 3) if whole else None,

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 
 def test_the_response_benchmark_reports_its_figures(tmp_path):
     """`python -m evals.responses` on a few contexts: every figure present, every reply written."""
@@ -51,3 +53,16 @@ def test_the_bench_report_checks_every_target_and_draws_its_plots(tmp_path, monk
         "| first speech audio after the message, p50 (s) | 1.2 | <= 1.0 | no |" in text
         and "![latency.png](latency.png)" in text
     )
+
+
+@pytest.mark.slow
+def test_the_load_benchmark_drives_a_served_app_with_concurrent_clients():
+    """`python -m evals.load` with two text clients: every turn stored in its own session, each
+    timed to its first written sentence and to its end."""
+    from evals.load import run
+
+    report = run(None, clients=2, turns=1, media=False)
+    assert report["succeeded"] == report["turns"] == 2 and report["errors"] == []
+    assert report["crosstalk"] == 0 and report["sessions_with_missing_turns"] == 0
+    assert 0 < report["first_text_p50_s"] <= report["turn_p50_s"]
+    assert report["machine"]["cpu"]
