@@ -18,7 +18,7 @@ from graph.backends import build_agents, load_chat_model
 from graph.builder import build_graph
 from graph.nodes import TurnNodes
 from graph.state import STATE_TYPES, plain, typed
-from memory.checkpoints import open_checkpointer
+from memory.checkpoints import checkpoints_location, open_checkpointer
 from memory.store import Store
 from settings import Settings
 from tools.registry import ToolRegistry
@@ -76,7 +76,7 @@ def replay(
     unknown = sorted(set(prompts) - set(AGENT_PROMPTS))
     if unknown:
         raise ReplayError(f"no agent {', '.join(unknown)}; agents: {', '.join(AGENT_PROMPTS)}")
-    if Store(settings.database).turn(turn_id) is None:
+    if Store.from_settings(settings).turn(turn_id) is None:
         raise ReplayError(f"no turn {turn_id!r}")
     new_model = chat_model != "configured"
     if chat_model == "configured":
@@ -89,12 +89,13 @@ def replay(
     restart = restart_point(prompts, new_model)
 
     with tempfile.TemporaryDirectory(prefix="empathyear-replay-") as scratch:
-        sandbox = dataclasses.replace(settings, home=Path(scratch))
+        # The sandbox keeps its own SQLite files and media, whatever database the app uses.
+        sandbox = dataclasses.replace(settings, home=Path(scratch), database_url="", media_dir=None)
         texts = {AGENT_PROMPTS[agent]: text for agent, text in prompts.items()}
         agents = build_agents(settings, chat_model, texts)
         store = Store(sandbox.database)
         nodes = TurnNodes(sandbox, store, agents, ToolRegistry(sandbox))
-        recorded = build_graph(nodes, open_checkpointer(settings.checkpoints, STATE_TYPES))
+        recorded = build_graph(nodes, open_checkpointer(checkpoints_location(settings), STATE_TYPES))
         snapshot = _state_before(recorded, turn_id, restart)
         # The latest checkpoint, not the stored turn: a turn still making its speech and video has
         # its meta-response in the graph's state before it is stored.

@@ -18,7 +18,7 @@ from graph.builder import build_graph
 from graph.nodes import TurnNodes
 from graph.state import STATE_TYPES, plain
 from graph.telemetry import Telemetry
-from memory.checkpoints import delete_turn_checkpoints, open_checkpointer
+from memory.checkpoints import checkpoints_location, delete_turn_checkpoints, open_checkpointer
 from memory.store import LEASE_S, Store, TurnGone
 from settings import HISTORY_CHARS, Settings
 from tools.registry import MediaTool, ToolRegistry
@@ -101,12 +101,12 @@ class TurnRunner:
         """`chat_model` overrides the configured backend (None: embedded); `tools` overrides discovery;
         `telemetry` the OpenTelemetry set-up (default: from the environment, see graph.telemetry)."""
         self.settings = settings or Settings()
-        self.store = Store(self.settings.database)
+        self.store = Store.from_settings(self.settings)
         self._running: set[str] = set()  # the turns this runner holds leases on
         self._leases_lock = threading.Lock()
         self._renewer: threading.Thread | None = None
         self.reclaim_abandoned()
-        self.checkpointer = open_checkpointer(self.settings.checkpoints, STATE_TYPES)
+        self.checkpointer = open_checkpointer(checkpoints_location(self.settings), STATE_TYPES)
         self.agents = build_agents(self.settings, chat_model)
         self.telemetry = telemetry or Telemetry.from_settings(self.settings)
         self.nodes = TurnNodes(
@@ -164,8 +164,14 @@ class TurnRunner:
     def stream(self, request: TurnRequest) -> Iterator[dict[str, Any]]:
         """Events `{"event": "node", ...}` as nodes finish, `{"event": "reply_text", "text": str}` with
         the reply so far as each sentence is written and guarded, `{"event": "speech_chunk", "chunk":
-        SpokenChunk}` as each piece of the reply's speech is ready, then `{"event": "result", ...}`."""
+        SpokenChunk}` as each piece of the reply's speech is ready, then `{"event": "result", ...}`.
+        Turns of one session run one after the other, on any replica of a shared database; each
+        reads the history its predecessors left."""
         session_id = request.session_id or new_id()
+        with self.store.session_turn(session_id):
+            yield from self._stream(request, session_id)
+
+    def _stream(self, request: TurnRequest, session_id: str) -> Iterator[dict[str, Any]]:
         turn_id = new_id()
         media_dir = request.out_dir or self.settings.media / session_id / turn_id
         history = self.store.recent_dialogue(session_id, self.settings.history_turns)

@@ -1,66 +1,23 @@
-"""The conversation store: sessions, turns with their meta-responses, and a trace per turn, in
-one SQLite file. The user's words are written before anything else of the turn happens."""
+"""The conversation store: sessions, turns with their meta-responses, and a trace per turn, in a
+SQLite file under EMPATHYEAR_HOME (the default) or a PostgreSQL database that several replicas
+share (EMPATHYEAR_DATABASE_URL). The user's words are written before anything else of the turn
+happens. The SQL is written once; memory.sqlite and memory.postgres run it."""
 
 from __future__ import annotations
 
 import json
 import os
 import socket
-import sqlite3
-import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from memory.erasure import erase_deleted
+from memory.migrations import upgrade
 from vocabulary.dialogue import Utterance
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (
-    id TEXT PRIMARY KEY,
-    created_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS turns (
-    id TEXT PRIMARY KEY,
-    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-    seq INTEGER NOT NULL,
-    created_at REAL NOT NULL,
-    status TEXT NOT NULL,            -- pending | done | failed | interrupted (with the reason in error)
-    owner TEXT,                      -- the process running a pending turn, holding a lease on it
-    lease_until REAL,                -- when the owner's lease runs out unless it renews it
-    media_dir TEXT,                  -- where the turn writes its media
-    user_text TEXT NOT NULL,
-    audio_path TEXT,
-    video_input_path TEXT,
-    transcript TEXT,
-    reply TEXT,
-    meta TEXT,                       -- the meta-response, JSON
-    speech TEXT,
-    video TEXT,
-    timings TEXT,                    -- JSON {node: ms}
-    warnings TEXT,                   -- JSON [str]
-    error TEXT
-);
-CREATE INDEX IF NOT EXISTS turns_by_session ON turns(session_id, seq);
-CREATE TABLE IF NOT EXISTS trace_events (
-    turn_id TEXT NOT NULL REFERENCES turns(id) ON DELETE CASCADE,
-    seq INTEGER NOT NULL,
-    event TEXT NOT NULL,             -- JSON: node, started_at, duration_ms, inputs, outputs, ...
-    PRIMARY KEY (turn_id, seq)
-);
-CREATE TABLE IF NOT EXISTS session_tokens (   -- API access: a session answers only to its own token
-    session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
-    token_sha256 TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS session_assets (  -- the voice and face a session's avatar keeps
-    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-    kind TEXT NOT NULL,              -- voice | face
-    profile TEXT NOT NULL,           -- the avatar profile it was chosen for
-    asset_id TEXT NOT NULL,
-    PRIMARY KEY (session_id, kind, profile)
-);
-"""
 _JSON_COLUMNS = ("meta", "timings", "warnings")
 
 
@@ -69,8 +26,8 @@ class TurnGone(LookupError):
 
 
 LEASE_S = 30.0  # a running turn's lease; its process renews it every third of that
-# The store's own bookkeeping of a turn: added to stores made before it, and never handed out.
-_INTERNAL_COLUMNS = {"owner": "TEXT", "lease_until": "REAL", "media_dir": "TEXT"}
+# The store's own bookkeeping of a turn, never handed out.
+_INTERNAL_COLUMNS = ("owner", "lease_until", "media_dir")
 
 
 def process_owner() -> str:
@@ -94,46 +51,68 @@ def _owner_gone(owner: str | None) -> bool:
     return False
 
 
+def open_database(location: Path | str) -> Any:
+    """A SQLite file for a path, PostgreSQL for a postgresql:// URL."""
+    if isinstance(location, str) and location.startswith(("postgresql://", "postgres://")):
+        from memory.postgres import PostgresDatabase
+
+        return PostgresDatabase(location)
+    from memory.sqlite import SQLiteDatabase
+
+    return SQLiteDatabase(Path(location))
+
+
 class Store:
-    def __init__(self, path: Path, owner: str | None = None):
-        """`owner` names this process in the leases of the turns it runs (default: process_owner())."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
-        self._db.execute("PRAGMA secure_delete=ON")  # deleted conversations leave no readable pages
-        self._db.executescript(_SCHEMA)
-        present = {row["name"] for row in self._db.execute("PRAGMA table_info(turns)")}
-        for column, kind in _INTERNAL_COLUMNS.items():
-            if column not in present:
-                self._db.execute(f"ALTER TABLE turns ADD COLUMN {column} {kind}")
-        self._lock = threading.Lock()
+    def __init__(self, location: Path | str, owner: str | None = None):
+        """`location`: the SQLite file, or a postgresql:// URL. `owner` names this process in the
+        leases of the turns it runs (default: process_owner()). The schema is brought up to date
+        first (memory.migrations)."""
+        self.db = open_database(location)
+        try:
+            upgrade(self.db)
+        except BaseException:
+            self.db.close()
+            raise
         self.owner = owner or process_owner()
 
-    def _write(self, sql: str, args: tuple = ()) -> None:
-        with self._lock:
-            self._db.execute(sql, args)
+    @classmethod
+    def from_settings(cls, settings: Any) -> Store:
+        return cls(settings.database_url or settings.database)
 
-    def _read(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
-        # One connection serves every thread, so reads take the lock too.
-        with self._lock:
-            return self._db.execute(sql, args).fetchall()
+    def _write(self, sql: str, args: tuple = ()) -> None:
+        self.db.write(sql, args)
+
+    def _read(self, sql: str, args: tuple = ()) -> list[dict[str, Any]]:
+        return self.db.read(sql, args)
+
+    @contextmanager
+    def session_turn(self, session_id: str) -> Iterator[None]:
+        """Held while a turn of the session runs: its turns go one after the other, on any replica."""
+        with self.db.session_turn(session_id):
+            yield
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def begin_turn(
         self, turn_id: str, session_id: str, text: str,
         audio_path: str | None = None, video_path: str | None = None, media_dir: str | None = None,
     ) -> None:  # fmt: skip
-        with self._lock, self._db:
-            self._db.execute("BEGIN IMMEDIATE")  # take the write lock before reading the next seq
-            self._db.execute(
-                "INSERT OR IGNORE INTO sessions(id, created_at) VALUES (?, ?)", (session_id, time.time())
+        with self.db.transaction() as cursor:
+            cursor.execute(
+                "INSERT INTO sessions(id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING", (session_id, time.time())
             )
-            (seq,) = self._db.execute(
-                "SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE session_id=?", (session_id,)
-            ).fetchone()
-            self._db.execute(
+            cursor.execute(self._locked("SELECT id FROM sessions WHERE id=?"), (session_id,))
+            seq = cursor.execute(
+                "SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM turns WHERE session_id=?", (session_id,)
+            )[0]["seq"]
+            cursor.execute(
                 "INSERT INTO turns(id, session_id, seq, created_at, status, user_text, audio_path, video_input_path,"
                 " owner, lease_until, media_dir) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
                 (turn_id, session_id, seq, time.time(), text, audio_path, video_path, self.owner,
@@ -167,12 +146,13 @@ class Store:
         """Marks interrupted every pending turn whose owner's lease ran out or whose process is gone;
         returns their media folders, for the caller to clear of partial files. A turn another live
         process runs keeps its renewed lease and is not touched."""
-        with self._lock, self._db:
-            self._db.execute("BEGIN IMMEDIATE")
-            pending = self._db.execute("SELECT id, media_dir, owner, lease_until FROM turns WHERE status='pending'")
+        with self.db.transaction() as cursor:
+            pending = cursor.execute(
+                self._locked("SELECT id, media_dir, owner, lease_until FROM turns WHERE status='pending'")
+            )
             rows = [r for r in pending if (r["lease_until"] or 0) < time.time() or _owner_gone(r["owner"])]
             for row in rows:
-                self._db.execute(
+                cursor.execute(
                     "UPDATE turns SET status='interrupted', error=? WHERE id=?",
                     ("the process running this turn stopped before it ended", row["id"]),
                 )
@@ -187,13 +167,13 @@ class Store:
 
     def add_trace_event(self, turn_id: str, event: dict[str, Any]) -> None:
         """Raises TurnGone when the turn no longer exists: its session was deleted mid-turn."""
-        with self._lock:
-            if self._db.execute("SELECT 1 FROM turns WHERE id=?", (turn_id,)).fetchone() is None:
+        with self.db.transaction() as cursor:
+            if not cursor.execute(self._locked("SELECT id FROM turns WHERE id=?"), (turn_id,)):
                 raise TurnGone(turn_id)
-            (seq,) = self._db.execute(
-                "SELECT COALESCE(MAX(seq), 0) + 1 FROM trace_events WHERE turn_id=?", (turn_id,)
-            ).fetchone()
-            self._db.execute(
+            seq = cursor.execute(
+                "SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM trace_events WHERE turn_id=?", (turn_id,)
+            )[0]["seq"]
+            cursor.execute(
                 "INSERT INTO trace_events(turn_id, seq, event) VALUES (?, ?, ?)",
                 (turn_id, seq, json.dumps(event, default=str)),
             )
@@ -211,8 +191,8 @@ class Store:
             dialogue += [Utterance("user", said), Utterance("assistant", row["reply"])]
         return dialogue
 
-    def _turn_dict(self, row: sqlite3.Row) -> dict[str, Any]:
-        turn = {k: v for k, v in dict(row).items() if k not in _INTERNAL_COLUMNS}
+    def _turn_dict(self, row: dict[str, Any]) -> dict[str, Any]:
+        turn = {k: v for k, v in row.items() if k not in _INTERNAL_COLUMNS}
         for key in _JSON_COLUMNS:
             turn[key] = json.loads(turn[key]) if turn[key] else None
         return turn
@@ -238,10 +218,9 @@ class Store:
 
     def open_session(self, session_id: str, token_sha256: str) -> None:
         """A new, empty session that only the holder of the token can use."""
-        with self._lock, self._db:
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute("INSERT INTO sessions(id, created_at) VALUES (?, ?)", (session_id, time.time()))
-            self._db.execute("INSERT INTO session_tokens(session_id, token_sha256) VALUES (?, ?)", (session_id, token_sha256))
+        with self.db.transaction() as cursor:
+            cursor.execute("INSERT INTO sessions(id, created_at) VALUES (?, ?)", (session_id, time.time()))
+            cursor.execute("INSERT INTO session_tokens(session_id, token_sha256) VALUES (?, ?)", (session_id, token_sha256))
 
     def token_digest(self, session_id: str) -> str | None:
         rows = self._read("SELECT token_sha256 FROM session_tokens WHERE session_id=?", (session_id,))
@@ -256,17 +235,21 @@ class Store:
     def pin_asset(self, session_id: str, kind: str, profile: str, asset_id: str) -> None:
         """Keep this asset for the profile for the rest of the session (the session exists: intake made it)."""
         self._write(
-            "INSERT OR REPLACE INTO session_assets (session_id, kind, profile, asset_id) VALUES (?, ?, ?, ?)",
+            "INSERT INTO session_assets (session_id, kind, profile, asset_id) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (session_id, kind, profile) DO UPDATE SET asset_id=excluded.asset_id",
             (session_id, kind, profile, asset_id),
         )
 
     def delete_session(self, session_id: str) -> list[str]:
         """Erase a session with its turns and traces; returns the deleted turn ids."""
-        with self._lock, self._db:
-            self._db.execute("BEGIN IMMEDIATE")
-            ids = [r[0] for r in self._db.execute("SELECT id FROM turns WHERE session_id=?", (session_id,))]
-            self._db.execute("DELETE FROM sessions WHERE id=?", (session_id,))
-        with self._lock:
-            erase_deleted(self._db)
+        with self.db.transaction() as cursor:
+            ids = [r["id"] for r in cursor.execute("SELECT id FROM turns WHERE session_id=?", (session_id,))]
+            cursor.execute("DELETE FROM sessions WHERE id=?", (session_id,))
+        self.db.erase_deleted()
         return ids
+
+    def _locked(self, select: str) -> str:
+        """A SELECT whose rows stay locked until the transaction ends (SQLite's transaction already
+        holds the whole file)."""
+        return select if self.db.dialect == "sqlite" else f"{select} FOR UPDATE"
 

@@ -41,6 +41,14 @@ class Settings:
         default_factory=_home,
         metadata={"env": "EMPATHYEAR_HOME", "help": "data directory: database, index, media"},
     )
+    database_url: str = field(
+        default_factory=lambda: _env("EMPATHYEAR_DATABASE_URL"),
+        metadata={"env": "EMPATHYEAR_DATABASE_URL", "help": "postgresql://... to keep sessions, turns and checkpoints in PostgreSQL (default: SQLite files in the data directory)"},
+    )
+    media_dir: Path | None = field(
+        default_factory=lambda: Path(p).expanduser() if (p := _env("EMPATHYEAR_MEDIA_DIR")) else None,
+        metadata={"env": "EMPATHYEAR_MEDIA_DIR", "help": "where uploads, speech and video go (default: the data directory's media/); a folder every replica shares"},
+    )
     models: Path = field(
         default_factory=lambda: Path(p).expanduser() if (p := _env("EMPATHYEAR_MODELS")) else _home() / "models",
         metadata={"env": "EMPATHYEAR_MODELS", "help": "models assembled at set-up (default: the data directory's models/)"},
@@ -173,4 +181,4 @@ class Settings:
 
     @property
     def media(self) -> Path:
-        return self.home / "media"
+        return self.media_dir or self.home / "media"

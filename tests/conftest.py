@@ -32,7 +32,8 @@ def pytest_collection_modifyitems(items):
 def home(tmp_path, monkeypatch) -> Path:
     """A fresh data directory; every test that writes state gets its own."""
     monkeypatch.setenv("EMPATHYEAR_HOME", str(tmp_path / "home"))
-    for name in ("EMPATHYEAR_LLM", "EMPATHYEAR_LLM_BASE_URL", "EMPATHYEAR_LLM_PATH", "EMPATHYEAR_CRISIS_RESOURCES"):
+    for name in ("EMPATHYEAR_LLM", "EMPATHYEAR_LLM_BASE_URL", "EMPATHYEAR_LLM_PATH", "EMPATHYEAR_CRISIS_RESOURCES",
+                 "EMPATHYEAR_DATABASE_URL", "EMPATHYEAR_MEDIA_DIR"):
         monkeypatch.delenv(name, raising=False)
     # Turn tests read the templates' deterministic wording; the trained listener, the default, has
     # its own tests (test_listener.py) through the same runner.

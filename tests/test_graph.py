@@ -420,7 +420,7 @@ def test_a_turn_left_pending_by_a_dead_process_is_interrupted_and_its_parts_remo
     for turn in ("t-dead", "t-alive"):
         (media / "s" / turn).mkdir(parents=True)
         (media / "s" / turn / "reply.video.frames.mp4").write_bytes(b"partial")
-    dead._db.execute("UPDATE turns SET lease_until=? WHERE id='t-dead'", (clock.time() - 1,))  # its lease ran out
+    dead.db.write("UPDATE turns SET lease_until=? WHERE id='t-dead'", (clock.time() - 1,))  # its lease ran out
     TurnRunner(Settings(), chat_model=None, tools=_fake_tools())  # a restart
     turns = {t["id"]: t for t in alive.turns("s")}
     assert turns["t-dead"]["status"] == "interrupted" and turns["t-dead"]["user_text"] == "My cat ran away."

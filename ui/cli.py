@@ -114,7 +114,7 @@ def cmd_history(args: argparse.Namespace) -> int:
     from memory.store import Store
     from settings import Settings
 
-    store = Store(Settings().database)
+    store = Store.from_settings(Settings())
     turns = store.turns(args.session)
     if not turns:
         print(f"error: no session {args.session!r}", file=sys.stderr)
@@ -139,7 +139,7 @@ def cmd_trace(args: argparse.Namespace) -> int:
     from memory.store import Store
     from settings import Settings
 
-    store = Store(Settings().database)
+    store = Store.from_settings(Settings())
     turn = store.turn(args.turn)
     if turn is None:
         print(f"error: no turn {args.turn!r}", file=sys.stderr)
@@ -252,10 +252,38 @@ def cmd_tools(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Brings the store's schema (and the checkpointer's) up to date, as every start does."""
+    from graph.state import STATE_TYPES
+    from memory.checkpoints import checkpoints_location, open_checkpointer
+    from memory.migrations import SchemaTooNew, upgrade
+    from memory.store import open_database
+    from settings import Settings
+
+    settings = Settings()
+    database = open_database(settings.database_url or settings.database)
+    try:
+        before, after = upgrade(database)
+    except SchemaTooNew as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        database.close()
+    open_checkpointer(checkpoints_location(settings), STATE_TYPES)
+    where = "PostgreSQL" if settings.database_url else str(settings.database)
+    print(f"schema version {after} ({where}); " + (f"upgraded from {before}" if before != after else "already up to date"))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    from memory.migrations import SchemaTooNew
     from ui.server import serve
 
-    serve(args.host, args.port)
+    try:
+        serve(args.host, args.port)
+    except SchemaTooNew as exc:  # never serve on tables this version does not understand
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -314,6 +342,11 @@ def parser() -> argparse.ArgumentParser:
     server.add_argument("--host", default="127.0.0.1")
     server.add_argument("--port", type=int, default=7860)
     server.set_defaults(run=cmd_serve)
+
+    database = commands.add_parser("db", help="the database of sessions, turns and checkpoints")
+    database_commands = database.add_subparsers(dest="db_command", required=True)
+    upgrade = database_commands.add_parser("upgrade", help="bring its schema up to date (every start does this too)")
+    upgrade.set_defaults(run=cmd_db_upgrade)
 
     index = commands.add_parser("index", help="the voice and face library's vector index")
     index_commands = index.add_subparsers(dest="index_command", required=True)
