@@ -19,7 +19,7 @@ from graph.nodes import TurnNodes
 from graph.state import STATE_TYPES, plain
 from graph.telemetry import Telemetry
 from memory.checkpoints import checkpoints_location, delete_turn_checkpoints, open_checkpointer
-from memory.store import LEASE_S, Store, TurnGone
+from memory.store import Store, TurnGone
 from settings import HISTORY_CHARS, Settings
 from tools.registry import MediaTool, ToolRegistry
 from vocabulary.taxonomy import AgeGroup, Gender, Timbre
@@ -138,7 +138,7 @@ class TurnRunner:
         """While this runner has turns running: renews their leases and reclaims other processes'
         expired ones. Ends when none is left; the next turn starts it again."""
         while True:
-            time.sleep(LEASE_S / 3)
+            time.sleep(self.store.lease_s / 3)
             with self._leases_lock:
                 running = list(self._running)
                 if not running:

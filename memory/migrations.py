@@ -62,6 +62,15 @@ CREATE TABLE IF NOT EXISTS session_assets (  -- the voice and face a session's a
     PRIMARY KEY (session_id, kind, profile)
 )
 """,
+    # 2: rate limits that every replica of a shared database counts together.
+    """
+CREATE TABLE IF NOT EXISTS rate_buckets (
+    bucket TEXT PRIMARY KEY,         -- a digest of the scope and the key (a session, a client address)
+    tokens DOUBLE PRECISION NOT NULL,
+    counted_at DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rate_buckets_by_time ON rate_buckets(counted_at)
+""",
 ]
 LATEST = len(MIGRATIONS)
 

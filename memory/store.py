@@ -5,7 +5,10 @@ happens. The SQL is written once; memory.sqlite and memory.postgres run it."""
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
+import math
 import os
 import socket
 import time
@@ -25,7 +28,8 @@ class TurnGone(LookupError):
     """The turn's session was deleted while the turn ran."""
 
 
-LEASE_S = 30.0  # a running turn's lease; its process renews it every third of that
+LEASE_S = 30.0  # a running turn's lease by default; its process renews it every third of that
+PRUNE_EVERY = 64  # rate-limit counts: full buckets are dropped every this many requests
 # The store's own bookkeeping of a turn, never handed out.
 _INTERNAL_COLUMNS = ("owner", "lease_until", "media_dir")
 
@@ -63,10 +67,10 @@ def open_database(location: Path | str) -> Any:
 
 
 class Store:
-    def __init__(self, location: Path | str, owner: str | None = None):
+    def __init__(self, location: Path | str, owner: str | None = None, lease_s: float = LEASE_S):
         """`location`: the SQLite file, or a postgresql:// URL. `owner` names this process in the
-        leases of the turns it runs (default: process_owner()). The schema is brought up to date
-        first (memory.migrations)."""
+        leases of the turns it runs (default: process_owner()), each `lease_s` long unless renewed.
+        The schema is brought up to date first (memory.migrations)."""
         self.db = open_database(location)
         try:
             upgrade(self.db)
@@ -74,10 +78,12 @@ class Store:
             self.db.close()
             raise
         self.owner = owner or process_owner()
+        self.lease_s = lease_s
+        self._counted = itertools.count()
 
     @classmethod
     def from_settings(cls, settings: Any) -> Store:
-        return cls(settings.database_url or settings.database)
+        return cls(settings.database_url or settings.database, lease_s=settings.turn_lease_s)
 
     def _write(self, sql: str, args: tuple = ()) -> None:
         self.db.write(sql, args)
@@ -116,7 +122,7 @@ class Store:
                 "INSERT INTO turns(id, session_id, seq, created_at, status, user_text, audio_path, video_input_path,"
                 " owner, lease_until, media_dir) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
                 (turn_id, session_id, seq, time.time(), text, audio_path, video_path, self.owner,
-                 time.time() + LEASE_S, media_dir),  # fmt: skip
+                 time.time() + self.lease_s, media_dir),  # fmt: skip
             )
 
     def complete_turn(
@@ -139,7 +145,7 @@ class Store:
             marks = ", ".join("?" * len(turn_ids))
             self._write(
                 f"UPDATE turns SET lease_until=? WHERE status='pending' AND owner=? AND id IN ({marks})",
-                (time.time() + LEASE_S, self.owner, *turn_ids),
+                (time.time() + self.lease_s, self.owner, *turn_ids),
             )
 
     def reclaim_abandoned(self) -> list[str]:
@@ -247,6 +253,31 @@ class Store:
             cursor.execute("DELETE FROM sessions WHERE id=?", (session_id,))
         self.db.erase_deleted()
         return ids
+
+    def rate_wait_s(self, scope: str, key: str, per_minute: int) -> int:
+        """A token bucket of `per_minute` requests a minute (in bursts of as many) per key of a scope,
+        counted in the database so every replica of a shared one counts the same requests: 0 when
+        this request may go ahead (it is counted), else the whole seconds to wait. Keys (session ids,
+        client addresses) are kept only as digests, and full buckets are dropped."""
+        if per_minute <= 0:
+            return 0
+        refill, now = per_minute / 60.0, time.time()
+        bucket = hashlib.sha256(f"{scope}\x1f{key}".encode()).hexdigest()
+        with self.db.transaction() as cursor:
+            cursor.execute(
+                "INSERT INTO rate_buckets(bucket, tokens, counted_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                (bucket, float(per_minute), now),
+            )
+            row = cursor.execute(self._locked("SELECT tokens, counted_at FROM rate_buckets WHERE bucket=?"), (bucket,))[0]
+            tokens = min(float(per_minute), row["tokens"] + max(0.0, now - row["counted_at"]) * refill)
+            allowed = tokens >= 1.0
+            cursor.execute(
+                "UPDATE rate_buckets SET tokens=?, counted_at=? WHERE bucket=?",
+                (tokens - 1.0 if allowed else tokens, now, bucket),
+            )
+        if next(self._counted) % PRUNE_EVERY == 0:  # a bucket untouched for a minute has refilled
+            self._write("DELETE FROM rate_buckets WHERE counted_at < ?", (now - 60.0,))
+        return 0 if allowed else max(1, math.ceil((1.0 - tokens) / refill))
 
     def _locked(self, select: str) -> str:
         """A SELECT whose rows stay locked until the transaction ends (SQLite's transaction already

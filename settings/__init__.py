@@ -142,6 +142,10 @@ class Settings:
         default_factory=lambda: int(_env("EMPATHYEAR_SESSIONS_PER_MINUTE", "10")),
         metadata={"env": "EMPATHYEAR_SESSIONS_PER_MINUTE", "help": "sessions one client address may open a minute (0: no limit)"},
     )
+    turn_lease_s: float = field(
+        default_factory=lambda: float(_env("EMPATHYEAR_TURN_LEASE_S", "30")),
+        metadata={"env": "EMPATHYEAR_TURN_LEASE_S", "help": "seconds a running turn's lease lasts unless its process renews it (every third of that)"},
+    )
     active_turns: int = field(
         default_factory=lambda: int(_env("EMPATHYEAR_ACTIVE_TURNS", str(2 * (os.cpu_count() or 2)))),
         metadata={"env": "EMPATHYEAR_ACTIVE_TURNS", "help": "turns the server runs at once (default: twice the cores)"},

@@ -149,3 +149,12 @@ def test_db_upgrade_brings_the_schema_up_to_date_and_refuses_a_newer_one(locatio
     store.db.write("UPDATE schema_version SET version=?", (LATEST + 1,))
     assert cli.main(["db", "upgrade"]) == 2
     assert "newer than this EmpathyEar knows" in capsys.readouterr().err
+
+
+def test_rate_limits_are_counted_in_the_database_by_every_store_on_it(location):
+    one, two = Store(location), Store(location)
+    assert [one.rate_wait_s("turns", "s1", 3), two.rate_wait_s("turns", "s1", 3), one.rate_wait_s("turns", "s1", 3)] == [0, 0, 0]
+    assert 1 <= two.rate_wait_s("turns", "s1", 3) <= 20  # the fourth within the minute waits
+    assert one.rate_wait_s("turns", "s2", 3) == 0 and one.rate_wait_s("sessions", "s1", 3) == 0
+    assert one.rate_wait_s("turns", "s1", 0) == 0  # 0: no limit
+    assert "s1" not in str(one.db.read("SELECT bucket FROM rate_buckets"))  # keys are kept as digests

@@ -24,7 +24,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 
 from graph.runner import InputError, TurnFailed, TurnRunner, new_id
 from tools.perception.media import LIMITS
-from ui.limits import RateLimiter, TurnGate, client_address
+from ui.limits import RateLimiter, SharedRateLimiter, TurnGate, client_address, rate_limiters
 from ui.uploads import ACCEPTED, BodyError, read_turn_form
 
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
@@ -84,8 +84,7 @@ class Api:
         self.runner = runner
         self.media = runner.settings.media
         settings = runner.settings
-        self.turn_limit = RateLimiter(settings.turns_per_minute)
-        self.session_limit = RateLimiter(settings.sessions_per_minute)
+        self.turn_limit, self.session_limit = rate_limiters(settings, runner.store)
         self.trusted_proxies = settings.trusted_proxies
         self.gate = TurnGate(settings.active_turns, settings.queued_turns)
 
@@ -109,7 +108,7 @@ class Api:
             self.gate.leave(time.monotonic() - began)
 
     @staticmethod
-    def limited(limiter: RateLimiter, key: str, what: str) -> None:
+    def limited(limiter: RateLimiter | SharedRateLimiter, key: str, what: str) -> None:
         if wait := limiter.wait_s(key):
             raise HTTPException(429, f"too many {what}: try again in {wait} s", headers={"Retry-After": str(wait)})
 

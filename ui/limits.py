@@ -1,6 +1,7 @@
 """Rate limits of the API: turns per session, new sessions per client address. A token bucket per
-key, in this process (each server counts its own clients); a refused request gets 429 with the
-seconds until it would be allowed in `Retry-After`."""
+key: in this process by default, in the shared database when several replicas use one (so they
+count together); a refused request gets 429 with the seconds until it would be allowed in
+`Retry-After`."""
 
 from __future__ import annotations
 
@@ -40,6 +41,24 @@ class RateLimiter:
             self._buckets = {
                 k: (t, w) for k, (t, w) in self._buckets.items() if t + (now - w) * refill < self.per_minute
             }
+
+
+class SharedRateLimiter:
+    """The same limit, counted in the store's database (Store.rate_wait_s) by every replica."""
+
+    def __init__(self, store, scope: str, per_minute: int):
+        self.store, self.scope, self.per_minute = store, scope, per_minute
+
+    def wait_s(self, key: str) -> int:
+        return self.store.rate_wait_s(self.scope, key, self.per_minute)
+
+
+def rate_limiters(settings, store) -> tuple[RateLimiter | SharedRateLimiter, RateLimiter | SharedRateLimiter]:
+    """Turns per session and sessions per client address: shared when the database is."""
+    if settings.database_url:
+        return (SharedRateLimiter(store, "turns", settings.turns_per_minute),
+                SharedRateLimiter(store, "sessions", settings.sessions_per_minute))  # fmt: skip
+    return RateLimiter(settings.turns_per_minute), RateLimiter(settings.sessions_per_minute)
 
 
 def client_address(peer: str | None, forwarded_for: str | None, trusted: frozenset[str]) -> str:
