@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: setup demo test test-fast bench train-emotion train-listener local-listener train-local-listener
+.PHONY: setup llm-server demo test test-fast bench train-emotion train-listener local-listener train-local-listener
 
 ED_DATA ?= ../shared/data/empathetic_dialogues
 
@@ -30,9 +30,26 @@ PORT ?= 7860
 demo: setup
 	$(BIN)/empathyear serve --port $(PORT)
 
+# llama.cpp's OpenAI-compatible server, the shared LLM engine the replica tests start (see
+# docs/deployment.md). Built once from source with only the library the server needs (no tools, no
+# multimodal, AVX2 kernels that every machine here has): about 3 minutes on two cores, then kept as
+# a wheel in $(WHEELS) for the next set-up.
+WHEELS ?= $(HOME)/.cache/empathyear/wheels
+LLAMA_CPP := llama-cpp-python==0.3.36
+LLAMA_CMAKE := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DLLAVA_BUILD=OFF \
+	-DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=OFF \
+	-DLLAMA_CURL=OFF -DGGML_OPENMP=OFF
+llm-server: $(VENV)/.llm-server
+$(VENV)/.llm-server: $(VENV)/.installed
+	@mkdir -p $(WHEELS)
+	ls $(WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || CMAKE_ARGS="$(LLAMA_CMAKE)" CMAKE_BUILD_PARALLEL_LEVEL=2 \
+		$(BIN)/pip wheel --quiet --disable-pip-version-check --no-deps -w $(WHEELS) $(LLAMA_CPP)
+	$(BIN)/pip install --quiet --disable-pip-version-check --find-links $(WHEELS) '$(LLAMA_CPP)' 'llama-cpp-python[server]==0.3.36'
+	touch $@
+
 # The perception tests speak to EmpathyEar with espeak-ng and the browser test drives Chromium, both
 # Debian packages.
-test: setup
+test: setup llm-server
 	@command -v espeak-ng >/dev/null || apt-get install -y -qq espeak-ng >/dev/null || echo "espeak-ng could not be installed: the tests that need it are skipped"
 	@test -x /usr/bin/chromium || apt-get install -y -qq chromium >/dev/null || echo "chromium could not be installed: the browser test is skipped"
 	$(BIN)/python -m pytest -q

@@ -1,9 +1,12 @@
 """Concurrent clients against a served app, each on its own session.
 
     python -m evals.load --clients 4 --turns 2 [--media] [--url http://127.0.0.1:7860] --json
+    python -m evals.load --clients 4 --turns 2 --replicas 2 --database-url postgresql://.../db --json
 
 Without --url it starts `empathyear serve` in a fresh data directory (the assembled models are
-reused) and stops it afterwards. Every client opens a session, then sends its turns one after the
+reused) and stops it afterwards; with --replicas N, N of them on the one PostgreSQL database given
+and one shared media folder: client k opens its session on replica k mod N, and its turns go to
+the replicas in turn. Every client opens a session, then sends its turns one after the
 other over the streaming endpoint, all clients at once. Per turn: success, time to the first audio
 (the first speech chunk; with --media) and to the whole turn (text, speech, video when asked).
 Per turn also the time to its first written sentence (the first `reply_text` event, what a reader
@@ -25,7 +28,7 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from evals.provenance import provenance
@@ -47,8 +50,9 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 @contextmanager
-def served(wait_s: float = 300):
-    """`empathyear serve` on a free port in a fresh data directory."""
+def served(wait_s: float = 300, shared: dict[str, str] | None = None):
+    """`empathyear serve` on a free port in a fresh data directory; `shared`: settings it shares
+    with other replicas (the database, the media folder)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -57,7 +61,7 @@ def served(wait_s: float = 300):
     with tempfile.TemporaryDirectory() as home:
         environment = {k: v for k, v in os.environ.items() if not k.startswith("EMPATHYEAR_")}
         environment |= {"EMPATHYEAR_HOME": home, "EMPATHYEAR_MODELS": str(models_dir()),
-                        "EMPATHYEAR_SESSIONS_PER_MINUTE": "0"}  # fmt: skip
+                        "EMPATHYEAR_SESSIONS_PER_MINUTE": "0", **(shared or {})}  # fmt: skip
         log = Path(home) / "server.log"
         process = subprocess.Popen(
             [str(Path(sys.executable).parent / "empathyear"), "serve", "--port", str(port)],
@@ -83,8 +87,11 @@ def served(wait_s: float = 300):
             process.wait(timeout=60)
 
 
-def client(url: str, number: int, turns: int, media: bool, start: threading.Barrier, out: list[dict]) -> None:
+def client(urls: list[str], number: int, turns: int, media: bool, start: threading.Barrier, out: list[dict]) -> None:
+    """One client's session, opened on one replica; each of its turns goes to the next replica."""
     import httpx
+
+    url = urls[number % len(urls)]
 
     code = CODES[number % len(CODES)] + str(number)
     record = {"client": number, "code": code, "turns": [], "errors": []}
@@ -101,6 +108,7 @@ def client(url: str, number: int, turns: int, media: bool, start: threading.Barr
     start.wait()
     for turn in range(turns):
         text = MESSAGES[(number + turn) % len(MESSAGES)].format(code=code)
+        url = urls[(number + turn) % len(urls)]
         form = {"text": text, "want_speech": str(media).lower(), "want_video": str(media).lower()}
         began = time.perf_counter()
         first_audio, first_text, result, error = None, None, None, None
@@ -134,13 +142,19 @@ def client(url: str, number: int, turns: int, media: bool, start: threading.Barr
     ]
 
 
-def run(url: str | None, clients: int, turns: int, media: bool) -> dict:
+def run(url: str | list[str] | None, clients: int, turns: int, media: bool, replicas: int = 1,
+        database_url: str | None = None) -> dict:  # fmt: skip
     if url is None:
-        with served() as started:
-            return run(started, clients, turns, media)
+        if replicas > 1 and not database_url:
+            raise ValueError("several replicas share one PostgreSQL database: give --database-url")
+        with tempfile.TemporaryDirectory() as media_dir, ExitStack() as stack:
+            shared = {"EMPATHYEAR_DATABASE_URL": database_url, "EMPATHYEAR_MEDIA_DIR": media_dir} if database_url else {}
+            started = [stack.enter_context(served(shared=shared)) for _ in range(replicas)]
+            return run(started, clients, turns, media) | {"replicas": replicas, "database": "postgresql" if database_url else "sqlite"}
+    urls = [url] if isinstance(url, str) else url
     records: list[dict] = [{} for _ in range(clients)]
     start = threading.Barrier(clients)
-    threads = [threading.Thread(target=client, args=(url, n, turns, media, start, records)) for n in range(clients)]
+    threads = [threading.Thread(target=client, args=(urls, n, turns, media, start, records)) for n in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -176,9 +190,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--turns", type=int, default=2)
     parser.add_argument("--media", action="store_true", help="ask for speech and video in every turn")
     parser.add_argument("--url", help="a running server (default: start one)")
+    parser.add_argument("--replicas", type=int, default=1, help="servers to start on one database (with --database-url)")
+    parser.add_argument("--database-url", help="the PostgreSQL database the replicas share")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
-    report = run(args.url, args.clients, args.turns, args.media)
+    report = run(args.url, args.clients, args.turns, args.media, args.replicas, args.database_url)
     print(json.dumps(report) if args.json else "\n".join(f"{k}: {v}" for k, v in report.items()))
     return 0
 
