@@ -5,26 +5,12 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from memory.erasure import erase_deleted
-
-
-class _SessionLock:
-    __slots__ = ("lock", "__weakref__")
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-
-
-# One lock per session of a file, whichever of the process's stores opened it; a lock no turn holds
-# or waits on is dropped.
-_SESSIONS: weakref.WeakValueDictionary[tuple[str, str], _SessionLock] = weakref.WeakValueDictionary()
-_SESSIONS_LOCK = threading.Lock()
 
 
 class SQLiteDatabase:
@@ -39,6 +25,7 @@ class SQLiteDatabase:
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.execute("PRAGMA secure_delete=ON")  # deleted conversations leave no readable pages
         self._lock = threading.Lock()  # one connection serves every thread, reads included
+        self._sessions: dict[str, list] = {}  # session -> [its lock, turns holding or waiting on it]
 
     def read(self, sql: str, args: tuple = ()) -> list[dict[str, Any]]:
         with self._lock:
@@ -74,14 +61,19 @@ class SQLiteDatabase:
 
     @contextmanager
     def session_turn(self, session_id: str) -> Iterator[None]:
-        """One turn of a session at a time. A SQLite file serves one process, so a lock in it will do."""
-        key = (str(self.path.resolve()), session_id)
-        with _SESSIONS_LOCK:
-            held = _SESSIONS.get(key)
-            if held is None:
-                held = _SESSIONS[key] = _SessionLock()
-        with held.lock:
-            yield
+        """One turn of a session at a time. A SQLite file serves one process (the app's store), so a
+        lock of this store will do; several replicas need PostgreSQL's."""
+        with self._lock:
+            entry = self._sessions.setdefault(session_id, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            with entry[0]:
+                yield
+        finally:
+            with self._lock:
+                entry[1] -= 1
+                if not entry[1]:  # nobody holds or waits on it: the table does not grow with sessions
+                    del self._sessions[session_id]
 
     def close(self) -> None:
         self._db.close()

@@ -73,5 +73,3 @@ class Background:
                 self._pool = ThreadPoolExecutor(self.workers, "background", initializer=_lower_priority)
         return self._pool.submit(work, *args).result()
 
-
-BACKGROUND = Background()

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.scheduling import BACKGROUND
+from models.scheduling import Background
 from tools.contract import PRODUCES_VIDEO, STREAMS_SPEECH, BaseTool
 from tools.face.backend import FaceRequest, StreamingFaceBackend, TalkingFaceBackend, TalkingFaceError
 from tools.face.renderer import AvatarRenderer
@@ -46,6 +46,7 @@ class AnimateFaceTool(BaseTool):
         self.renderer = renderer
         self.portraits = portraits
         self.setup_warnings = setup_warnings or []
+        self.background = Background()  # the app's pool for video, which nobody waits on to start listening
 
     def warm(self) -> None:
         """The default face's layers, drawn once (what a turn without a retrieved face shows)."""
@@ -55,7 +56,7 @@ class AnimateFaceTool(BaseTool):
         """args: face (a retrieved face card or None), emotion ({label, confidence}), out_dir, and
         either speech (a finished WAV) or speech_feed (a Feed of SpokenChunks: the speech as it is being made).
         The video is made in the background pool (models.scheduling), behind the turns' text and speech."""
-        return BACKGROUND.run(self._invoke, args)
+        return self.background.run(self._invoke, args)
 
     def _invoke(self, args: dict[str, Any]) -> dict[str, Any]:
         warnings = list(self.setup_warnings)
