@@ -78,6 +78,14 @@ _HOW_DIED = re.compile(
     r"did (?:she|he|they|it) die (?:of|from)|what did (?:she|he|they|it) die (?:of|from)|was it sudden)\b",
     re.IGNORECASE,
 )
+# The one who died asked after as if alive ("Has he been able to get well?" to "My dog died
+# yesterday"): the small listener's misreading of a loss, and the cruellest kind.
+_AS_IF_ALIVE = re.compile(
+    r"\b(?:(?:has|is|did|will|was) (?:he|she|it|they) (?:been able to |going to )?(?:get|getting|gotten|recover\w*|"
+    r"feel|feeling|doing) (?:well|better|ok|okay)|(?:is|are) (?:he|she|it|they) (?:ok|okay|alright|all right|"
+    r"doing (?:ok|okay|well|better)|getting better|recovering)|how is (?:he|she|it|they) (?:doing|now|feeling)|get well)\b",
+    re.IGNORECASE,
+)
 # How people speak of a death without those words ("my grandma passed", "we lost him", "put to sleep").
 _SPOKEN_LOSS = re.compile(
     r"\b(?:passed|passing|lost (?:her|him|them|my|our)|gone|put (?:down|to sleep)|miscarr\w*|terminal|hospice|"
@@ -165,6 +173,38 @@ def honest_line(message: str, reply: str) -> str | None:
     return _line_for(message, _HONEST_LINES)
 
 
+# "How are you?" asked of the friend: a friend answers before anything else.
+_HOW_AM_I = re.compile(
+    r"\b(?:how are (?:you|ya)(?: doing| feeling)?(?: today| tonight| these days)?|how(?:'s| is) it going|"
+    r"how have you been|how(?:'s| is) your day(?: going)?)(?:\s*[?!.]+|\s*$)",
+    re.IGNORECASE,
+)
+_I_AM = re.compile(r"\bi(?:'m| am) (?:doing )?(?:well|good|great|fine|okay|ok|alright|all right|here)\b", re.IGNORECASE)
+_GREETING_LINES = (
+    "I'm doing well, thanks for asking!",
+    "I'm good, thank you for asking!",
+    "I'm well, thanks for asking!",
+)
+# When the message goes on to say something of its own ("How are you? I had a rough day."), the
+# answer stays quiet, so the reply can turn to what they said.
+_QUIET_GREETING_LINES = ("I'm okay, thank you for asking.", "I'm alright, thanks for asking.")
+
+
+def answers_how_i_am(reply: str) -> bool:
+    return bool(_I_AM.search(reply))
+
+
+def greeting_line(message: str, reply: str) -> str | None:
+    """A first sentence answering "How are you?" when the reply leaves it unanswered; None when it
+    was not asked ("How are you supposed to cope?" asks something else) or the reply answers it."""
+    asked = _HOW_AM_I.search(message)
+    if not asked or answers_how_i_am(reply):
+        return None
+    said = message[: asked.start()] + message[asked.end() :]
+    more = len(re.findall(r"[a-z']+", said, re.IGNORECASE)) >= 4  # beyond "Hi!" or "Good morning"
+    return _line_for(message, _QUIET_GREETING_LINES if more else _GREETING_LINES)
+
+
 def _line_for(message: str, lines: tuple[str, ...]) -> str:
     """One of `lines`, the same for the same message, varied across messages."""
     return lines[sum(map(ord, message)) % len(lines)]
@@ -217,6 +257,8 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
         found.append("speaks of a death no one mentioned")
     if death_spoken and _HOW_DIED.search(reply):
         found.append("asks how someone died")
+    if (_DEATH.search(message) or _SPOKEN_LOSS.search(message)) and _AS_IF_ALIVE.search(reply):
+        found.append("asks after the one who died")
     mine = content_words(reply)
     if len(mine) >= 3 and sum(w in content_words(context[-1]) for w in mine) / len(mine) > 0.7:
         found.append("repeats the user's own words")

@@ -143,6 +143,29 @@ def test_how_someone_died_is_never_asked():
     assert "asks how someone died" not in problems("Oh no! What happened to her?", ["My sister was in a car accident."], "afraid")
 
 
+def test_the_one_who_died_is_never_asked_after_as_if_alive():
+    lost = "My dog died yesterday. He was 14 and I had him since I was a kid."
+    for asked in ("Oh no! 14 years, that's a long time. Has he been able to get well?", "I'm so sorry. Is he okay now?",
+                  "That's so sad. How is he doing?", "Oh no. Is he getting better?"):  # fmt: skip
+        assert "asks after the one who died" in problems(asked, [lost], "sad"), asked
+    assert problems("I'm so sorry. Fourteen years is a lifetime together. How are you holding up?", [lost], "sad") == []
+    # Where no one died, asking after someone is care.
+    assert "asks after the one who died" not in problems("Oh no! Is he getting better?", ["My dog is sick."], "anxious")
+
+
+@pytest.mark.parametrize("message", ["Hi! How are you today?", "Hey, how's it going?", "Good morning! How are you doing?",
+                                     "How are you? I had a rough day at work."])  # fmt: skip
+def test_being_asked_how_it_is_the_listener_answers_before_anything_else(message):
+    from agents.reply_guards import answers_how_i_am, greeting_line
+
+    line = greeting_line(message, "It's a nice day.")
+    assert line and answers_how_i_am(line)
+    assert problems(f"{line} It's a nice day.", [message], "content") == []
+    assert greeting_line(message, "I'm good, thanks! How about you?") is None
+    assert greeting_line("How are you supposed to cope with a loss like this?", "That's so hard.") is None
+    assert greeting_line("My dog died.", "I'm so sorry.") is None
+
+
 def test_blame_is_never_spoken():
     assert "sounds unkind" in problems("You should have been more careful with your wallet.", ["I forgot my wallet."], "embarrassed")
     # Read in a held-out reply to envy of a friend's jackpot, and a human listener's to a DUI arrest.
