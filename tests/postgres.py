@@ -24,7 +24,8 @@ def fresh_database() -> Iterator[str]:
     try:
         admin = _admin()
     except psycopg.OperationalError as exc:
-        pytest.skip(f"no PostgreSQL server answers at {SERVER} ({str(exc).strip()[:120]}); `.ci/run` starts one")
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        pytest.skip(f"no PostgreSQL server answers at {SERVER} ({reason}); `.ci/run` starts one")
     name = f"empathyear_test_{uuid.uuid4().hex[:10]}"
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
