@@ -81,11 +81,13 @@ _HOW_DIED = re.compile(
 # The one who died asked after as if alive ("Has he been able to get well?" to "My dog died
 # yesterday"): the small listener's misreading of a loss, and the cruellest kind.
 _AS_IF_ALIVE = re.compile(
-    r"\b(?:(?:has|is|did|will|was) (?:he|she|it|they) (?:been able to |going to )?(?:get|getting|gotten|recover\w*|"
-    r"feel|feeling|doing) (?:well|better|ok|okay)|(?:is|are) (?:he|she|it|they) (?:ok|okay|alright|all right|"
-    r"doing (?:ok|okay|well|better)|getting better|recovering)|how is (?:he|she|it|they) (?:doing|now|feeling)|get well)\b",
+    r"\b(?:(?:has|is|did|will|was) (?:he|she) (?:been able to |going to )?(?:get|getting|gotten|recover\w*|"
+    r"feel|feeling|doing) (?:well|better|ok|okay)|is (?:he|she) (?:ok|okay|alright|all right|"
+    r"doing (?:ok|okay|well|better)|getting better|recovering)|how is (?:he|she) (?:doing|now|feeling))\b",
     re.IGNORECASE,
 )
+# A death told in so many words: not "dying", "cancer" or "hospice", said of someone still alive.
+_DIED = re.compile(r"\b(?:died|dead|passed away|death|was killed|funeral|put (?:down|to sleep))\b", re.IGNORECASE)
 # How people speak of a death without those words ("my grandma passed", "we lost him", "put to sleep").
 _SPOKEN_LOSS = re.compile(
     r"\b(?:passed|passing|lost (?:her|him|them|my|our)|gone|put (?:down|to sleep)|miscarr\w*|terminal|hospice|"
@@ -175,7 +177,8 @@ def honest_line(message: str, reply: str) -> str | None:
 
 # "How are you?" asked of the friend: a friend answers before anything else.
 _HOW_AM_I = re.compile(
-    r"\b(?:how are (?:you|ya)(?: doing| feeling)?(?: today| tonight| these days)?|how(?:'s| is) it going|"
+    r"(?:^|[.!?,]\s*|^(?:hi|hey|hello|good (?:morning|afternoon|evening))\W*)(?:so,? |and )?"
+    r"(?:how are (?:you|ya)(?: doing| feeling)?(?: today| tonight| these days)?|how(?:'s| is) it going|"
     r"how have you been|how(?:'s| is) your day(?: going)?)(?:\s*[?!.]+|\s*$)",
     re.IGNORECASE,
 )
@@ -197,6 +200,7 @@ def answers_how_i_am(reply: str) -> bool:
 def greeting_line(message: str, reply: str) -> str | None:
     """A first sentence answering "How are you?" when the reply leaves it unanswered; None when it
     was not asked ("How are you supposed to cope?" asks something else) or the reply answers it."""
+    message, reply = message.replace("\u2019", "'"), reply.replace("\u2019", "'")  # phones type curly apostrophes
     asked = _HOW_AM_I.search(message)
     if not asked or answers_how_i_am(reply):
         return None
@@ -257,7 +261,7 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
         found.append("speaks of a death no one mentioned")
     if death_spoken and _HOW_DIED.search(reply):
         found.append("asks how someone died")
-    if (_DEATH.search(message) or _SPOKEN_LOSS.search(message)) and _AS_IF_ALIVE.search(reply):
+    if _DIED.search(message) and _AS_IF_ALIVE.search(reply):
         found.append("asks after the one who died")
     mine = content_words(reply)
     if len(mine) >= 3 and sum(w in content_words(context[-1]) for w in mine) / len(mine) > 0.7:

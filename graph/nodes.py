@@ -176,8 +176,8 @@ class TurnNodes:
     def intake(self, state: TurnState) -> NodeOutcome:
         # The user's words are stored before any step that can fail.
         self.store.begin_turn(
-            state["turn_id"], state["session_id"], state["text"],
-            state.get("audio_path"), state.get("video_path"), state["media_dir"],
+            state["turn_id"], state["session_id"], state["text"], state.get("audio_path"), state.get("video_path"),
+            state["media_dir"], create_session=not state.get("existing_session"),
         )  # fmt: skip
         text = normalise_text(state["text"])
         warnings = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from graph.backends import build_agents, load_chat_model
 from graph.builder import build_graph
 from graph.nodes import TurnNodes
 from graph.state import STATE_TYPES, plain, typed
-from memory.checkpoints import checkpoints_location, open_checkpointer
+from memory.checkpoints import checkpoints_location, close_checkpointer, open_checkpointer
 from memory.store import Store
 from settings import Settings
 from tools.registry import ToolRegistry
@@ -76,8 +77,9 @@ def replay(
     unknown = sorted(set(prompts) - set(AGENT_PROMPTS))
     if unknown:
         raise ReplayError(f"no agent {', '.join(unknown)}; agents: {', '.join(AGENT_PROMPTS)}")
-    if Store.from_settings(settings).turn(turn_id) is None:
-        raise ReplayError(f"no turn {turn_id!r}")
+    with Store.from_settings(settings) as recorded_store:
+        if recorded_store.turn(turn_id) is None:
+            raise ReplayError(f"no turn {turn_id!r}")
     new_model = chat_model != "configured"
     if chat_model == "configured":
         chat_model = load_chat_model(settings)
@@ -88,14 +90,16 @@ def replay(
         )
     restart = restart_point(prompts, new_model)
 
-    with tempfile.TemporaryDirectory(prefix="empathyear-replay-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="empathyear-replay-") as scratch, ExitStack() as stack:
         # The sandbox keeps its own SQLite files and media, whatever database the app uses.
         sandbox = dataclasses.replace(settings, home=Path(scratch), database_url="", media_dir=None)
         texts = {AGENT_PROMPTS[agent]: text for agent, text in prompts.items()}
         agents = build_agents(settings, chat_model, texts)
-        store = Store(sandbox.database)
+        store = stack.enter_context(Store(sandbox.database))
         nodes = TurnNodes(sandbox, store, agents, ToolRegistry(sandbox))
-        recorded = build_graph(nodes, open_checkpointer(checkpoints_location(settings), STATE_TYPES))
+        recorded_saver = open_checkpointer(checkpoints_location(settings), STATE_TYPES)
+        stack.callback(close_checkpointer, recorded_saver)  # a pool of connections on PostgreSQL
+        recorded = build_graph(nodes, recorded_saver)
         snapshot = _state_before(recorded, turn_id, restart)
         # The latest checkpoint, not the stored turn: a turn still making its speech and video has
         # its meta-response in the graph's state before it is stored.
@@ -108,7 +112,9 @@ def replay(
         }  # fmt: skip
         values.pop("trace", None)  # a per-node timing list that checkpoints of older versions hold
         store.begin_turn(replay_id, "replay", values.get("text", ""), None, None)
-        graph = build_graph(nodes, open_checkpointer(sandbox.checkpoints, STATE_TYPES))
+        sandbox_saver = open_checkpointer(sandbox.checkpoints, STATE_TYPES)
+        stack.callback(close_checkpointer, sandbox_saver)
+        graph = build_graph(nodes, sandbox_saver)
         config = {"configurable": {"thread_id": replay_id}}
         graph.update_state(config, values, as_node=_entry_node(restart, values))
         graph.invoke(None, config)

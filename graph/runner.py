@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -25,6 +26,7 @@ from tools.registry import MediaTool, ToolRegistry
 from vocabulary.taxonomy import AgeGroup, Gender, Timbre
 from vocabulary.text import normalise_text, strip_controls, truncate_message
 
+log = logging.getLogger("empathyear.turn")
 SESSION_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 
 
@@ -34,6 +36,10 @@ class InputError(ValueError):
 
 class TurnFailed(RuntimeError):
     """A step failed unexpectedly; the user's turn is stored with status 'failed'."""
+
+
+class SessionGone(TurnFailed):
+    """The session was deleted before or while the turn ran; nothing of the turn was kept."""
 
 
 class Preferences(BaseModel):
@@ -51,6 +57,7 @@ class TurnRequest(BaseModel):
     video_path: str | None = None
     want_speech: bool = True
     want_video: bool = True
+    existing_session: bool = False  # the API's turns: their session was opened with a token
     out_dir: Path | None = None
     preferences: Preferences = Field(default_factory=Preferences)
 
@@ -136,7 +143,8 @@ class TurnRunner:
 
     def _renew(self) -> None:
         """While this runner has turns running: renews their leases and reclaims other processes'
-        expired ones. Ends when none is left; the next turn starts it again."""
+        expired ones. Ends when none is left; the next turn starts it again. A failed pass (the
+        database briefly unreachable) is logged and tried again at the next, never ends it."""
         while True:
             time.sleep(self.store.lease_s / 3)
             with self._leases_lock:
@@ -144,8 +152,11 @@ class TurnRunner:
                 if not running:
                     self._renewer = None
                     return
-            self.store.renew_leases(running)
-            self.reclaim_abandoned()
+            try:
+                self.store.renew_leases(running)
+                self.reclaim_abandoned()
+            except Exception as exc:  # the next pass tries again; the turns' leases run on meanwhile
+                log.warning("renewing turn leases failed: %s", type(exc).__name__)
 
     @staticmethod
     def request(**fields: Any) -> TurnRequest:
@@ -176,7 +187,8 @@ class TurnRunner:
         media_dir = request.out_dir or self.settings.media / session_id / turn_id
         history = self.store.recent_dialogue(session_id, self.settings.history_turns)
         initial = {
-            "session_id": session_id, "turn_id": turn_id, "text": request.text,
+            "session_id": session_id, "existing_session": request.existing_session, "turn_id": turn_id,
+            "text": request.text,
             "audio_path": request.audio_path, "video_path": request.video_path,
             "want_speech": request.want_speech, "want_video": request.want_video,
             "media_dir": str(media_dir), "preferences": request.preferences.model_dump(exclude_none=True),
@@ -207,7 +219,7 @@ class TurnRunner:
             self.telemetry.end_turn(turn_id, error=exc)
             if isinstance(exc, TurnGone) or (stored and self.store.turn(turn_id) is None):
                 self._erase_abandoned(config, session_id, media_dir)
-                raise TurnFailed("the session was deleted while this turn ran; nothing of it was kept") from exc
+                raise SessionGone("the session was deleted while this turn ran; nothing of it was kept") from exc
             saved = self.store.turn(turn_id) is not None
             self.store.fail_turn(turn_id, f"{type(exc).__name__}: {exc}")
             outcome = "your message is saved" if saved else "your message could not be saved"
@@ -221,7 +233,7 @@ class TurnRunner:
             self._release(turn_id)
         if self.store.turn(turn_id) is None:  # deleted after its last step: what that step wrote goes too
             self._erase_abandoned(config, session_id, media_dir)
-            raise TurnFailed("the session was deleted while this turn ran; nothing of it was kept")
+            raise SessionGone("the session was deleted while this turn ran; nothing of it was kept")
         state = self.graph.get_state(config).values
         timings = self.store.trace_timings(turn_id)
         timings["total"] = round((time.perf_counter() - started) * 1000, 2)

@@ -26,6 +26,7 @@ STATE_TYPES = (EmotionReading, SceneReading, AvatarProfile, CrisisSignal)
 class TurnState(TypedDict, total=False):
     # Set by the runner before the graph starts.
     session_id: str
+    existing_session: bool  # the session must exist already (API turns): a deleted one is never re-created
     turn_id: str
     text: str
     audio_path: str | None

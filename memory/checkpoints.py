@@ -47,6 +47,11 @@ def open_checkpointer(location: Path | str, state_types: Iterable[type] = ()) ->
     return saver
 
 
+def close_checkpointer(saver: Any) -> None:
+    """Its connection, or its pool of them."""
+    saver.conn.close()
+
+
 def checkpoints_location(settings: Any) -> Path | str:
     return settings.database_url or settings.checkpoints
 
@@ -58,6 +63,6 @@ def delete_turn_checkpoints(saver: Any, turn_ids: list[str]) -> None:
         with saver.lock:
             erase_deleted(saver.conn)
         return
-    with saver.conn.connection() as conn:  # PostgreSQL: the dead tuples go at once (see memory.postgres)
+    with saver.conn.connection() as conn:  # PostgreSQL: the dead tuples go now (see memory.postgres)
         for table in _POSTGRES_TABLES:
             conn.execute(f"VACUUM {table}")

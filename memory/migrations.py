@@ -69,7 +69,11 @@ CREATE TABLE IF NOT EXISTS rate_buckets (
     tokens DOUBLE PRECISION NOT NULL,
     counted_at DOUBLE PRECISION NOT NULL
 );
-CREATE INDEX IF NOT EXISTS rate_buckets_by_time ON rate_buckets(counted_at)
+CREATE INDEX IF NOT EXISTS rate_buckets_by_time ON rate_buckets(counted_at);
+CREATE TABLE IF NOT EXISTS store_keys (     -- random keys of this database, made once
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+)
 """,
 ]
 LATEST = len(MIGRATIONS)
@@ -85,8 +89,9 @@ def version(db: Any) -> int:
 
 
 def upgrade(db: Any) -> tuple[int, int]:
-    """Runs the migrations `db` lacks, one transaction each; returns (before, after). Raises
-    SchemaTooNew for a schema newer than this code's."""
+    """Runs the migrations `db` lacks, each followed by the version it brings; returns (before,
+    after). Raises SchemaTooNew for a schema newer than this code's. Their statements create only
+    what is missing, so a migration cut short runs again whole at the next start."""
     with db.migrating():
         before = version(db)
         if before > LATEST:

@@ -54,7 +54,10 @@ class PostgresDatabase:
                     conn.execute(statement)
 
     def columns(self, table: str) -> set[str]:
-        rows = self.read("SELECT column_name FROM information_schema.columns WHERE table_name=?", (table,))
+        rows = self.read(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema=current_schema() AND table_name=?",
+            (table,),
+        )
         return {r["column_name"] for r in rows}
 
     def erase_deleted(self) -> None:
@@ -73,7 +76,10 @@ class PostgresDatabase:
         Closing the connection releases it, as does PostgreSQL when the process dies."""
         import psycopg
 
-        with psycopg.connect(url, autocommit=True) as conn:
+        # Keepalives find a vanished host (power, network) in about 30 s, and PostgreSQL then frees
+        # its lock; without them the session would wait on the operating system's two hours.
+        with psycopg.connect(url, autocommit=True, keepalives=1, keepalives_idle=15, keepalives_interval=5,
+                             keepalives_count=3) as conn:  # fmt: skip
             if isinstance(key, int):
                 conn.execute("SELECT pg_advisory_lock(%s)", (key,))
             else:

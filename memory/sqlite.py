@@ -56,7 +56,7 @@ class SQLiteDatabase:
 
     @contextmanager
     def migrating(self) -> Iterator[None]:
-        """Migrations are idempotent statements on one file; nothing more to hold."""
+        """The migrations' statements create only what is missing; one process opens a store's file."""
         yield
 
     @contextmanager

@@ -6,10 +6,11 @@ happens. The SQL is written once; memory.sqlite and memory.postgres run it."""
 from __future__ import annotations
 
 import hashlib
-import itertools
+import hmac
 import json
 import math
 import os
+import secrets
 import socket
 import time
 import uuid
@@ -29,7 +30,6 @@ class TurnGone(LookupError):
 
 
 LEASE_S = 30.0  # a running turn's lease by default; its process renews it every third of that
-PRUNE_EVERY = 64  # rate-limit counts: full buckets are dropped every this many requests
 # The store's own bookkeeping of a turn, never handed out.
 _INTERNAL_COLUMNS = ("owner", "lease_until", "media_dir")
 
@@ -79,7 +79,7 @@ class Store:
             raise
         self.owner = owner or process_owner()
         self.lease_s = lease_s
-        self._counted = itertools.count()
+        self._rate_key = self._database_key("rate_limits")
 
     @classmethod
     def from_settings(cls, settings: Any) -> Store:
@@ -109,12 +109,17 @@ class Store:
     def begin_turn(
         self, turn_id: str, session_id: str, text: str,
         audio_path: str | None = None, video_path: str | None = None, media_dir: str | None = None,
+        create_session: bool = True,
     ) -> None:  # fmt: skip
+        """Stores the user's words. `create_session` False: the session must exist already (a turn
+        sent through the API, which a delete may have overtaken while it waited); TurnGone if not."""
         with self.db.transaction() as cursor:
-            cursor.execute(
-                "INSERT INTO sessions(id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING", (session_id, time.time())
-            )
-            cursor.execute(self._locked("SELECT id FROM sessions WHERE id=?"), (session_id,))
+            if create_session:
+                cursor.execute(
+                    "INSERT INTO sessions(id, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING", (session_id, time.time())
+                )
+            if not cursor.execute(self._locked("SELECT id FROM sessions WHERE id=?"), (session_id,)):
+                raise TurnGone(turn_id)
             seq = cursor.execute(
                 "SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM turns WHERE session_id=?", (session_id,)
             )[0]["seq"]
@@ -156,7 +161,11 @@ class Store:
             pending = cursor.execute(
                 self._locked("SELECT id, media_dir, owner, lease_until FROM turns WHERE status='pending'")
             )
-            rows = [r for r in pending if (r["lease_until"] or 0) < time.time() or _owner_gone(r["owner"])]
+            # A dead process is recognised by its pid only where one process per host shares the file;
+            # replicas on a shared database (containers may share a host name) wait for the lease.
+            by_pid = self.db.dialect == "sqlite"
+            rows = [r for r in pending
+                    if (r["lease_until"] or 0) < time.time() or (by_pid and _owner_gone(r["owner"]))]  # fmt: skip
             for row in rows:
                 cursor.execute(
                     "UPDATE turns SET status='interrupted', error=? WHERE id=?",
@@ -254,16 +263,26 @@ class Store:
         self.db.erase_deleted()
         return ids
 
+    def _database_key(self, name: str) -> bytes:
+        """A random key made once per database, the same for every replica that shares it."""
+        with self.db.transaction() as cursor:
+            cursor.execute("INSERT INTO store_keys(name, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                           (name, secrets.token_hex(32)))  # fmt: skip
+            return bytes.fromhex(cursor.execute("SELECT value FROM store_keys WHERE name=?", (name,))[0]["value"])
+
     def rate_wait_s(self, scope: str, key: str, per_minute: int) -> int:
         """A token bucket of `per_minute` requests a minute (in bursts of as many) per key of a scope,
         counted in the database so every replica of a shared one counts the same requests: 0 when
         this request may go ahead (it is counted), else the whole seconds to wait. Keys (session ids,
-        client addresses) are kept only as digests, and full buckets are dropped."""
+        client addresses) are kept only as keyed digests (HMAC with the database's own random key,
+        so an address cannot be found by trying them all), and a bucket untouched for a minute,
+        full again by then, is dropped."""
         if per_minute <= 0:
             return 0
         refill, now = per_minute / 60.0, time.time()
-        bucket = hashlib.sha256(f"{scope}\x1f{key}".encode()).hexdigest()
+        bucket = hmac.new(self._rate_key, f"{scope}\x1f{key}".encode(), hashlib.sha256).hexdigest()
         with self.db.transaction() as cursor:
+            cursor.execute("DELETE FROM rate_buckets WHERE counted_at < ?", (now - 60.0,))
             cursor.execute(
                 "INSERT INTO rate_buckets(bucket, tokens, counted_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 (bucket, float(per_minute), now),
@@ -275,8 +294,6 @@ class Store:
                 "UPDATE rate_buckets SET tokens=?, counted_at=? WHERE bucket=?",
                 (tokens - 1.0 if allowed else tokens, now, bucket),
             )
-        if next(self._counted) % PRUNE_EVERY == 0:  # a bucket untouched for a minute has refilled
-            self._write("DELETE FROM rate_buckets WHERE counted_at < ?", (now - 60.0,))
         return 0 if allowed else max(1, math.ceil((1.0 - tokens) / refill))
 
     def _locked(self, select: str) -> str:

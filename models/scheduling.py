@@ -1,6 +1,7 @@
-"""How the model work of several turns shares two cores: every turn's first sentence (the
-listener's decoder passes) and first sound (speech chunks) before anyone's later ones, and the
-video, which nobody waits on to start listening, behind both.
+"""How the model work of several turns shares two cores: every turn's opening before anyone's
+later sentences (the listener's decoder passes, on one lock), every turn's first sound before
+anyone's later chunks (speech, on another), and the video, which nobody waits on to start
+listening, behind both.
 
 On two cores four users asking at once for speech and video got their first audio after 1.5, 4.2,
 5.0 and 5.7 s (`python -m evals.load --clients 4 --turns 1 --media`): the first user's later
@@ -36,8 +37,14 @@ class PriorityLock:
         with self._changed:
             ticket = (priority, next(self._tickets))
             heapq.heappush(self._waiting, ticket)
-            while self._held or self._waiting[0] != ticket:
-                self._changed.wait()
+            try:
+                while self._held or self._waiting[0] != ticket:
+                    self._changed.wait()
+            except BaseException:  # interrupted while waiting: its place must not block those behind it
+                self._waiting.remove(ticket)
+                heapq.heapify(self._waiting)
+                self._changed.notify_all()
+                raise
             heapq.heappop(self._waiting)
             self._held = True
         try:

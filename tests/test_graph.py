@@ -250,6 +250,37 @@ def test_empty_messages_are_refused_before_anything_is_stored(runner, text):
         runner.request(text=text)
 
 
+def test_a_turn_of_a_session_deleted_while_it_waited_is_not_kept_nor_the_session_remade(runner):
+    from graph.runner import SessionGone
+
+    runner.store.open_session("s", "digest")
+    request = runner.request(text="My words after the delete.", session_id="s", existing_session=True)
+    runner.delete_session("s")  # while the turn waited for its place
+    with pytest.raises(SessionGone):
+        runner.run(request)
+    assert not runner.store.session_exists("s") and runner.store.turns("s") == []
+
+
+def test_a_failed_lease_renewal_is_tried_again_not_given_up(runner, monkeypatch):
+    import time
+
+    calls = []
+
+    def flaky(turn_ids):
+        calls.append(turn_ids)
+        if len(calls) == 1:
+            raise OSError("the database went away for a moment")
+
+    monkeypatch.setattr(runner.store, "lease_s", 0.15)
+    monkeypatch.setattr(runner.store, "renew_leases", flaky)
+    runner._hold("t-running")
+    deadline = time.monotonic() + 10
+    while len(calls) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    runner._release("t-running")
+    assert len(calls) >= 3  # renewal went on after the failure
+
+
 def test_bad_session_ids_are_refused(runner):
     with pytest.raises(InputError, match="session_id"):
         runner.request(text="hi", session_id="../../etc")

@@ -38,3 +38,23 @@ def test_the_gate_runs_its_places_queues_the_next_and_refuses_the_rest():
     waiter.join(5)
     assert not waiter.is_alive()
     assert gate.enter() is not None  # the queue has room again
+
+
+def test_a_session_holds_at_most_one_running_and_one_waiting_turn(runner):
+    """More turns of one session would wait on each other and hold the places other sessions need."""
+    from fastapi import HTTPException
+
+    from ui.api import PER_SESSION_TURNS, Api
+
+    api = Api(runner)
+    request = runner.request(text="hello", session_id="busy")
+    held = [api.admitted(request) for _ in range(PER_SESSION_TURNS)]
+    try:
+        api.admitted(request)
+    except HTTPException as refused:
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    else:
+        raise AssertionError("a third turn of one session was admitted")
+    assert api.admitted(runner.request(text="hello", session_id="other")) is not None  # other sessions are not held up
+    api._session_done("busy")
+    assert api.admitted(request) is not None and len(held) == PER_SESSION_TURNS

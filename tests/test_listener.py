@@ -149,8 +149,11 @@ def test_the_one_who_died_is_never_asked_after_as_if_alive():
                   "That's so sad. How is he doing?", "Oh no. Is he getting better?"):  # fmt: skip
         assert "asks after the one who died" in problems(asked, [lost], "sad"), asked
     assert problems("I'm so sorry. Fourteen years is a lifetime together. How are you holding up?", [lost], "sad") == []
-    # Where no one died, asking after someone is care.
+    # Where no one died, asking after someone is care; and after a death, asking after the living is too.
     assert "asks after the one who died" not in problems("Oh no! Is he getting better?", ["My dog is sick."], "anxious")
+    assert "asks after the one who died" not in problems("That's so hard. How is she doing now?", ["My mom has cancer."], "sad")
+    for fine in ("I'm so sorry. Is it okay to cry about it?", "I'm so sorry. Are they doing okay?"):
+        assert "asks after the one who died" not in problems(fine, ["My grandfather died last week."], "sad"), fine
 
 
 @pytest.mark.parametrize("message", ["Hi! How are you today?", "Hey, how's it going?", "Good morning! How are you doing?",
@@ -164,6 +167,9 @@ def test_being_asked_how_it_is_the_listener_answers_before_anything_else(message
     assert greeting_line(message, "I'm good, thanks! How about you?") is None
     assert greeting_line("How are you supposed to cope with a loss like this?", "That's so hard.") is None
     assert greeting_line("My dog died.", "I'm so sorry.") is None
+    assert greeting_line("Nobody ever asks me how are you.", "That sounds lonely.") is None  # told, not asked
+    assert greeting_line("Hey, how\u2019s it going?", "I\u2019m good, thanks!") is None  # a phone's apostrophes
+    assert greeting_line("Hey, how\u2019s it going?", "It's nice to hear from you.")
 
 
 def test_blame_is_never_spoken():

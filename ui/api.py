@@ -22,12 +22,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi.responses import FileResponse, StreamingResponse
 
-from graph.runner import InputError, TurnFailed, TurnRunner, new_id
+from graph.runner import InputError, SessionGone, TurnFailed, TurnRunner, new_id
 from tools.perception.media import LIMITS
 from ui.limits import RateLimiter, SharedRateLimiter, TurnGate, client_address, rate_limiters
 from ui.uploads import ACCEPTED, BodyError, read_turn_form
 
 _TRUE, _FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+PER_SESSION_TURNS = 2  # turns of one session a server holds at once: the one running and one waiting
 # The turn endpoints read their body themselves (ui.uploads); this is the form they take.
 _TURN_FORM = {
     "requestBody": {
@@ -87,25 +88,48 @@ class Api:
         self.turn_limit, self.session_limit = rate_limiters(settings, runner.store)
         self.trusted_proxies = settings.trusted_proxies
         self.gate = TurnGate(settings.active_turns, settings.queued_turns)
+        self._session_turns: dict[str, int] = {}  # turns of each session running or waiting here
+        self._sessions_lock = threading.Lock()
 
     def admitted(self, turn) -> object:
         """A place for `turn`, or 503 with Retry-After when every place and the queue are taken
         (the turn's uploads are removed then: nothing of a refused turn is kept)."""
+        session = turn.session_id
+        with self._sessions_lock:
+            # A session's turns run one after another: one running and one waiting is enough, and
+            # more would hold places every other session needs.
+            busy = self._session_turns.get(session, 0) >= PER_SESSION_TURNS
+            if not busy:
+                self._session_turns[session] = self._session_turns.get(session, 0) + 1
+        if busy:
+            _remove(turn.audio_path, turn.video_path)
+            raise HTTPException(429, "a turn of this conversation is still being answered: try again when it ends",
+                                headers={"Retry-After": str(self.gate.retry_after_s())})  # fmt: skip
         ticket = self.gate.enter()
         if ticket is None:
+            self._session_done(session)
             _remove(turn.audio_path, turn.video_path)
             wait = self.gate.retry_after_s()
             raise HTTPException(503, f"EmpathyEar is busy: try again in {wait} s", headers={"Retry-After": str(wait)})
         return ticket
 
+    def _session_done(self, session: str) -> None:
+        with self._sessions_lock:
+            left = self._session_turns.pop(session, 1) - 1
+            if left:
+                self._session_turns[session] = left
+
     def run_admitted(self, ticket: object, request, on_position=None) -> Iterator[dict[str, Any]]:
         """The turn's events once it has its place; the place is given up when it ends."""
-        self.gate.wait(ticket, on_position)
-        began = time.monotonic()
         try:
-            yield from self.runner.stream(request)
+            self.gate.wait(ticket, on_position)
+            began = time.monotonic()
+            try:
+                yield from self.runner.stream(request)
+            finally:
+                self.gate.leave(time.monotonic() - began)
         finally:
-            self.gate.leave(time.monotonic() - began)
+            self._session_done(request.session_id)
 
     @staticmethod
     def limited(limiter: RateLimiter | SharedRateLimiter, key: str, what: str) -> None:
@@ -183,7 +207,7 @@ class Api:
         try:
             return self.runner.request(
                 text=text, session_id=session_id, audio_path=audio, video_path=video,
-                want_speech=want_speech, want_video=want_video,
+                want_speech=want_speech, want_video=want_video, existing_session=True,
             )  # fmt: skip
         except InputError as exc:
             raise HTTPException(400, str(exc)) from exc
@@ -272,6 +296,8 @@ def create_api(runner: TurnRunner) -> FastAPI:
 
         try:
             result = await run_in_threadpool(run)
+        except SessionGone as exc:
+            raise HTTPException(404, str(exc)) from exc
         except TurnFailed as exc:
             raise HTTPException(500, str(exc)) from exc
         return api.public(session_id, result)
