@@ -160,3 +160,16 @@ def test_rate_limits_are_counted_in_the_database_by_every_store_on_it(location):
     assert one.rate_wait_s("turns", "s2", 3) == 0 and one.rate_wait_s("sessions", "s1", 3) == 0
     assert one.rate_wait_s("turns", "s1", 0) == 0  # 0: no limit
     assert "s1" not in str(one.db.read("SELECT bucket FROM rate_buckets"))  # keys are kept as digests
+
+
+def test_a_shared_database_without_a_shared_media_folder_is_told_at_start(tmp_path):
+    import dataclasses
+
+    from settings import Settings
+    from ui.server import deployment_warnings
+
+    base = dataclasses.replace(Settings(), home=tmp_path, database_url="", media_dir=None)
+    assert deployment_warnings(base) == []
+    shared = dataclasses.replace(base, database_url="postgresql://db/empathyear")
+    assert "EMPATHYEAR_MEDIA_DIR" in deployment_warnings(shared)[0]
+    assert deployment_warnings(dataclasses.replace(shared, media_dir=tmp_path / "media")) == []

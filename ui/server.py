@@ -62,6 +62,17 @@ def create_app(runner=None):
     )
 
 
+def deployment_warnings(settings) -> list[str]:
+    """What an operator should hear at start-up about how this server shares its state."""
+    if settings.database_url and settings.media_dir is None:
+        return [
+            "EMPATHYEAR_DATABASE_URL is set but EMPATHYEAR_MEDIA_DIR is not: speech, video and uploads stay in "
+            "this server's own data directory, where other replicas can neither serve nor delete them "
+            "(see docs/deployment.md)"
+        ]
+    return []
+
+
 def serve(host: str = "127.0.0.1", port: int = 7860) -> None:
     from settings import Settings
 
@@ -73,6 +84,8 @@ def serve(host: str = "127.0.0.1", port: int = 7860) -> None:
     from graph.runner import TurnRunner
 
     runner = TurnRunner(settings)
+    for warning in deployment_warnings(settings):
+        print(f"warning: {warning}", flush=True)
     print("Loading the models…", flush=True)
     print(f"Warmed up in {warm(runner)}", flush=True)
     if (listener := runner.agents.responder.listener) is not None:
