@@ -19,7 +19,7 @@ from agents.emotion_lexicon import is_feeling_word
 from agents.listener.choose import accept_sentence, pick_opening
 from agents.listener.model import ListenerUnavailable, TrainedListener
 from agents.llm_policy import AgentResult, run_llm_policy
-from agents.reply_guards import clean, gentle_line, greeting_line, honest_line, problems
+from agents.reply_guards import WORRY, clean, gentle_line, greeting_line, honest_line, problems
 from agents.safety import is_safe_reply
 from agents.schema import EmotionReading, ResponseText, SceneReading
 from agents.strategies import strategy_bank
@@ -265,8 +265,15 @@ class Responder:
     def templated(
         self, dialogue: Dialogue, emotion: EmotionReading, scene: SceneReading
     ) -> AgentResult[ResponseText]:
+        # A worry the classifier read as good news ("Do you think she will be okay?" read as hopeful)
+        # is answered as the worry it is: the bank's upbeat lines would cheer it ("how thrilling").
+        if WORRY.search(dialogue.message) and (family_of(emotion.label) in UPBEAT_FAMILIES or emotion.label == "surprised"):
+            emotion = emotion.model_copy(update={"label": "anxious"})
         reply, details = compose_reply(dialogue, emotion, scene)
         # The user's words, mirrored, can carry what a reply must not: harm, or markup to be shown.
         if not is_safe_reply(reply) or _HTML.search(reply):
             reply, details = compose_reply(dialogue, emotion, scene, mirror=False)
+        # Self-blame is met gently, and a question about an outcome honestly, here as in the listener's replies.
+        if line := gentle_line(dialogue.message, reply) or honest_line(dialogue.message, reply):
+            reply = f"{line} {reply}"
         return AgentResult(ResponseText(response=reply), details=details)

@@ -219,3 +219,16 @@ def test_numbers_that_are_not_ages_do_not_change_the_companion(emotion_agent, me
     dialogue = Dialogue(message)
     profile = ProfilePlanner().run(dialogue, emotion_agent.run(dialogue).output, _scene("stuck-in-traffic")).output
     assert profile.age == "young adults"
+
+
+@pytest.mark.parametrize("label", ["hopeful", "anticipating", "trusting"])
+def test_a_worried_question_read_as_hope_is_never_answered_with_cheer(label):
+    """The templates answer when no listener candidate passes; a worry the classifier read as hope
+    must not be met with "how thrilling" there either, and its question is met honestly."""
+    from agents.reply_guards import UNCERTAIN, problems
+
+    message = "My mom has a biopsy tomorrow. Do you think she will be okay?"
+    reply = Responder().templated(Dialogue(message), _read(label, "a biopsy tomorrow"), _scene("waiting-test-results"))
+    text = reply.output.response
+    assert "cheers bad news" not in problems(text, [message], "anxious"), text
+    assert UNCERTAIN.search(text), text
