@@ -209,6 +209,12 @@ def greeting_line(message: str, reply: str) -> str | None:
     return _line_for(message, _QUIET_GREETING_LINES if more else _GREETING_LINES)
 
 
+def first_line(message: str, reply: str) -> str | None:
+    """What a reply says before anything else, whoever wrote it: "How are you?" answered,
+    self-blame met gently, or a question about an outcome met honestly; None when it needs none."""
+    return greeting_line(message, reply) or gentle_line(message, reply) or honest_line(message, reply)
+
+
 def _line_for(message: str, lines: tuple[str, ...]) -> str:
     """One of `lines`, the same for the same message, varied across messages."""
     return lines[sum(map(ord, message)) % len(lines)]

@@ -19,7 +19,7 @@ from agents.emotion_lexicon import is_feeling_word
 from agents.listener.choose import accept_sentence, pick_opening
 from agents.listener.model import ListenerUnavailable, TrainedListener
 from agents.llm_policy import AgentResult, run_llm_policy
-from agents.reply_guards import WORRY, clean, gentle_line, greeting_line, honest_line, problems
+from agents.reply_guards import WORRY, clean, first_line, problems
 from agents.safety import is_safe_reply
 from agents.schema import EmotionReading, ResponseText, SceneReading
 from agents.strategies import strategy_bank
@@ -246,10 +246,7 @@ class Responder:
         def accept(sentence: str) -> str | None:
             text = accept_sentence(sentence, context, label, later=bool(spoken))
             if text is not None and not spoken:
-                # "How are you?" is answered, self-blame met gently, and a question about an outcome
-                # honestly, before anything else.
-                message = dialogue.message
-                if line := greeting_line(message, text) or gentle_line(message, text) or honest_line(message, text):
+                if line := first_line(dialogue.message, text):
                     text = f"{line} {text}"
                 spoken.append(text)
             return text
@@ -273,7 +270,6 @@ class Responder:
         # The user's words, mirrored, can carry what a reply must not: harm, or markup to be shown.
         if not is_safe_reply(reply) or _HTML.search(reply):
             reply, details = compose_reply(dialogue, emotion, scene, mirror=False)
-        # Self-blame is met gently, and a question about an outcome honestly, here as in the listener's replies.
-        if line := gentle_line(dialogue.message, reply) or honest_line(dialogue.message, reply):
+        if line := first_line(dialogue.message, reply):  # as in the listener's replies
             reply = f"{line} {reply}"
         return AgentResult(ResponseText(response=reply), details=details)

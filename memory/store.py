@@ -5,6 +5,7 @@ happens. The SQL is written once; memory.sqlite and memory.postgres run it."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -79,7 +80,6 @@ class Store:
             raise
         self.owner = owner or process_owner()
         self.lease_s = lease_s
-        self._rate_key = self._database_key("rate_limits")
 
     @classmethod
     def from_settings(cls, settings: Any) -> Store:
@@ -263,8 +263,11 @@ class Store:
         self.db.erase_deleted()
         return ids
 
-    def _database_key(self, name: str) -> bytes:
-        """A random key made once per database, the same for every replica that shares it."""
+    @functools.cached_property
+    def _rate_key(self) -> bytes:
+        """A random key made once per database, the same for every replica that shares it; read when
+        rate limits are first counted here (a server on SQLite counts them in memory instead)."""
+        name = "rate_limits"
         with self.db.transaction() as cursor:
             cursor.execute("INSERT INTO store_keys(name, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
                            (name, secrets.token_hex(32)))  # fmt: skip
