@@ -39,7 +39,7 @@ def test_the_written_replies_keep_out_of_the_held_out_conversations_and_read_as_
     from vocabulary.taxonomy import EMOTIONS
 
     written = [json.loads(line) for line in WRITTEN.open(encoding="utf-8")]
-    assert len(written) > 4000
+    assert len(written) > 8000
     assert not [r for r in written if is_held_out(r["context"])]
     held = {conversation_key(r["context"]) for r in listener_replies(ED_DATA / "listener_replies_dev.jsonl", True)}
     assert not {conversation_key(r["context"]) for r in written} & held
@@ -48,7 +48,18 @@ def test_the_written_replies_keep_out_of_the_held_out_conversations_and_read_as_
     assert all(len(r["context"]) % 2 == 1 and r["reply"].strip() for r in written)
     assert sum(bool(about_themselves(r["reply"])) for r in written) / len(written) < 0.02
     rows = training_rows(ED_DATA)
-    assert len(rows) > 6000 and not [r for r in rows if is_held_out(r["context"])]
+    assert len(rows) > 10000 and not [r for r in rows if is_held_out(r["context"])]
+
+
+def test_presence_and_honesty_are_not_the_listener_s_own_life():
+    from agents.listener.choose import about_themselves
+
+    # A companion being there, or honest that no one can know, keeps the talk on the person.
+    for kept in ("I'm here with you tonight.", "I hear how frustrated you are.", "I can't know how it will turn out.",
+                 "I'm still here if you want to talk.", "I'd like to understand.", "I don't think it's wrong."):  # fmt: skip
+        assert about_themselves(kept) == 0, kept
+    for told in ("I have a dog too.", "I love pizza.", "I went there last summer."):
+        assert about_themselves(told) == 1, told
 
 
 def test_a_human_reply_about_the_listener_s_own_life_is_not_learnt():

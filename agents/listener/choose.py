@@ -16,8 +16,15 @@ from vocabulary.emotions import UPBEAT_FAMILIES, family_of
 # A sentence about the listener's own life ("I have never done a marathon", "I hate moving") turns
 # the conversation to the friend; these first-person openings stay with the person instead.
 _ABOUT_THEM = re.compile(
-    r"^i(?:'m| am)? (?:so |really |very )?(?:sorry|glad|happy|proud|hope|bet|can (?:only )?imagine|understand|know how|"
-    r"think|would (?:be|feel)|'d (?:be|feel)|feel for you|love that you|wish you|can see|can tell|can't imagine)",
+    r"^i(?:'d| would) (?:really )?(?:be|feel|(?:love|like|want) to (?:hear|know|understand|help|try))\b|"
+    r"^i(?:'m| am|'ll| will)? (?:so |really |very |just |still |right |honestly )?(?:sorry|glad|happy|proud|hope|bet|"
+    r"can (?:only )?imagine|understand|know how|think|feel for you|love that you|wish you|can see|can tell|can't imagine|"
+    # Presence and honesty, not a life story: what a companion says to someone frustrated, low or
+    # asking how something will turn out ("I'm here with you", "I can't know how it will go").
+    r"here|hear (?:you|how)|listening|all ears|listen|try again|won't (?:say|pretend)|"
+    r"(?:do )?want to (?:hear|understand|help)|(?:can't|cannot) (?:know|promise|predict)|"
+    r"(?:can't|cannot) (?:say|tell you) (?:for sure|how|what|whether|if)|wish i could (?:tell|say|promise)|"
+    r"don't think (?:it's|that's|you|so|there's))\b",
     re.IGNORECASE,
 )
 

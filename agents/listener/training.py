@@ -1,8 +1,11 @@
 """Fine-tunes the listener: a LoRA adapter on SmolLM2-135M-Instruct (or, for the opt-in local tier,
 Qwen2.5-Coder-1.5B-Instruct), learning a listener's next reply conditioned on the speaker's emotion,
 from two sources: the EmpatheticDialogues listeners' own replies, and the project's written replies
-(`agents/knowledge/written_replies.jsonl`: one reply each to 2,098 ED train-split situations, 60 to
-78 per emotion, and to 2,300 second turns of the dev conversations outside the held-out ones).
+(`agents/knowledge/written_replies.jsonl`, 8,146: one reply each to 5,436 ED train-split situations,
+162 to 199 per emotion; to 2,300 second turns of the dev conversations outside the held-out ones; and
+410 short chats of what people also bring to a companion besides a story: a request for advice, a
+question put to it, a worry about an outcome, small talk, a joke, a correction, a change of subject,
+hostility).
 
     python -m agents.listener.training --data ../shared/data/empathetic_dialogues   # make train-listener
     python -m agents.listener.training --data ... --base qwen2.5-1.5b               # make train-local-listener
