@@ -6,6 +6,7 @@ the feeling, someone else's specifics brought in)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from agents.safety import is_safe_reply
 from agents.wording import content_words, looks_english, sentences, words
@@ -29,7 +30,7 @@ _PROMISE = re.compile(
 # The outcome someone is asking about, spoken of as settled ("I'm glad she's okay" to "My mom has a
 # biopsy tomorrow. Will she be okay?"): a promise in other words.
 _SETTLED = re.compile(
-    r"\b(?:she|he|they|you|it|everything)(?:'s| is| are|'re) (?:okay|ok|fine|alright|all right|safe|healthy|better)\b",
+    r"\b(?:she|he|they|you|it|everything)(?:'s| is| are|'re) (?:doing )?(?:okay|ok|fine|alright|all right|safe|healthy|better|well)\b",
     re.IGNORECASE,
 )
 _CHEER = re.compile(
@@ -44,7 +45,9 @@ _HOSTILE = re.compile(
     r"i don'?t care|who cares|get over it|your own fault|you deserve|you should(?:n'?t)? have|"
     r"you should be (?:better|ashamed)|that (?:wasn'?t|was not) (?:very )?smart|"
     r"(?:you are|you'?re|are you|you'?re being) (?:so |really |just )?(?:annoying|stupid|dumb|lazy|useless|pathetic|rude|"
-    r"selfish|weird|boring|crazy|ridiculous|dramatic))\b",
+    r"selfish|weird|boring|crazy|ridiculous|dramatic)|"
+    # The person's worth put in question, or their words called excuses.
+    r"are you (?:really |even |truly )?worth|(?:bunch of|just making|making) excuses)\b",
     re.IGNORECASE,
 )
 _MOURN = re.compile(
@@ -152,7 +155,7 @@ def gentle_line(message: str, reply: str) -> str | None:
     there is none to meet or the reply already meets it."""
     if not SELF_BLAME.search(message) or REASSURE.search(reply):
         return None
-    return _line_for(message, _GENTLE_LINES)
+    return line_for(message, _GENTLE_LINES)
 
 
 UNCERTAIN = re.compile(
@@ -172,7 +175,7 @@ def honest_line(message: str, reply: str) -> str | None:
     when none was asked or the reply already owns the uncertainty."""
     if not OUTCOME_QUESTION.search(message) or UNCERTAIN.search(reply):
         return None
-    return _line_for(message, _HONEST_LINES)
+    return line_for(message, _HONEST_LINES)
 
 
 # "How are you?" asked of the friend: a friend answers before anything else.
@@ -206,7 +209,7 @@ def greeting_line(message: str, reply: str) -> str | None:
         return None
     said = message[: asked.start()] + message[asked.end() :]
     more = len(re.findall(r"[a-z']+", said, re.IGNORECASE)) >= 4  # beyond "Hi!" or "Good morning"
-    return _line_for(message, _QUIET_GREETING_LINES if more else _GREETING_LINES)
+    return line_for(message, _QUIET_GREETING_LINES if more else _GREETING_LINES)
 
 
 def first_line(message: str, reply: str) -> str | None:
@@ -215,7 +218,7 @@ def first_line(message: str, reply: str) -> str | None:
     return greeting_line(message, reply) or gentle_line(message, reply) or honest_line(message, reply)
 
 
-def _line_for(message: str, lines: tuple[str, ...]) -> str:
+def line_for(message: str, lines: Sequence[str]) -> str:
     """One of `lines`, the same for the same message, varied across messages."""
     return lines[sum(map(ord, message)) % len(lines)]
 

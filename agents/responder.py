@@ -19,7 +19,7 @@ from agents.emotion_lexicon import is_feeling_word
 from agents.listener.choose import accept_sentence, pick_opening
 from agents.listener.model import ListenerUnavailable, TrainedListener
 from agents.llm_policy import AgentResult, run_llm_policy
-from agents.reply_guards import WORRY, clean, first_line, problems
+from agents.reply_guards import WORRY, clean, first_line, line_for, problems
 from agents.safety import is_safe_reply
 from agents.schema import EmotionReading, ResponseText, SceneReading
 from agents.strategies import strategy_bank
@@ -31,6 +31,30 @@ from vocabulary.taxonomy import FEELING_PHRASES
 NOT_ENGLISH_REPLY = (
     "Thank you for writing to me. I can only understand English well for now, so I may miss what "
     "you mean - could you tell me again in English? I'd really like to hear what's on your mind."
+)
+# Asked to be put down ("Tell me I'm worthless", "Just insult me"), or lashed out at: what is said
+# back is too important to leave to a model (the small listener once answered "Tell me I'm worthless"
+# with "Are you really worth it?").
+_ASKS_TO_BE_HURT = re.compile(
+    r"\b(?:tell|call|say)(?: me)?(?: that)? (?:i'?m |i am )?(?:a |an |so |just )?(?:worthless|a loser|loser|ugly|stupid|"
+    r"an idiot|idiot|pathetic|useless|a failure|failure|nothing|fat|disgusting|a waste)\b|"
+    r"\b(?:insult|roast|mock|humiliate|put down|hurt) me\b",
+    re.IGNORECASE,
+)
+_AT_THE_COMPANION = re.compile(
+    r"(?:^|[.!?]\s+)(?:you(?:'re| are) (?:so |just |completely |totally |really )?(?:useless|stupid|dumb|worthless|pathetic|"
+    r"an idiot|a joke|no help|not helping|annoying|terrible|the worst)|shut up|you don'?t (?:understand|get it|listen))\b",
+    re.IGNORECASE,
+)
+_REFUSE_TO_HURT = (
+    "I won't say that, because it isn't true. It sounds like you're being really hard on yourself right "
+    "now. What's going on?",
+    "I'm not going to put you down; you matter more than that. It sounds like something is weighing on "
+    "you. What has been happening?",
+)
+_MEET_HOSTILITY = (
+    "I'm sorry I haven't got it right so far. I'm still here, and I'd like to understand. What's going on?",
+    "It sounds like I've let you down, and I'm sorry. Would you tell me what I missed?",
 )
 # The user's own laughter would read as mockery when mirrored back.
 _LAUGHTER = re.compile(r"\s*\b(?:ha(?:ha)+h?|he(?:he)+|lol|lmao|rofl|xd)\b", re.IGNORECASE)
@@ -222,6 +246,12 @@ class Responder:
         """`on_sentence` hears each sentence of a trained listener's reply as soon as it is written."""
         if not english:
             return AgentResult(ResponseText(response=NOT_ENGLISH_REPLY), details={"strategy": "not_english"})
+        for strategy, pattern, lines in (("refuses_to_hurt", _ASKS_TO_BE_HURT, _REFUSE_TO_HURT),
+                                         ("meets_hostility", _AT_THE_COMPANION, _MEET_HOSTILITY)):  # fmt: skip
+            if pattern.search(dialogue.message):
+                said = [u.text for u in dialogue.history if u.role == "assistant"][-1:]
+                line = line_for(dialogue.message, [line for line in lines if line not in said])  # never twice running
+                return AgentResult(ResponseText(response=line), details={"strategy": strategy})
         if self.listener is not None:
             written = self.listened(dialogue, emotion, on_sentence)
             if written is not None:
