@@ -36,7 +36,7 @@ _SETTLED = re.compile(
 _CHEER = re.compile(
     r"\b(?:congrat\w*|awesome|amazing|fantastic|wonderful|great news|that'?s great|so cool|that'?s cool|"
     r"how exciting|exciting|thrilling|brilliant|delight\w*|lovely|celebrat\w*|yay|lucky you|good for you|"
-    r"happy for you|glad to hear|that'?s good|nice|fun|sweet|delicious|cool)\b",
+    r"happy for you|glad to hear|that'?s good|nice|fun|sweet|delicious|cool|(?:good|great|positive) sign)\b",
     re.IGNORECASE,
 )
 # What a friend never says to someone who is hurting or lashing out.

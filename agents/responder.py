@@ -249,8 +249,9 @@ class Responder:
         for strategy, pattern, lines in (("refuses_to_hurt", _ASKS_TO_BE_HURT, _REFUSE_TO_HURT),
                                          ("meets_hostility", _AT_THE_COMPANION, _MEET_HOSTILITY)):  # fmt: skip
             if pattern.search(dialogue.message):
-                said = [u.text for u in dialogue.history if u.role == "assistant"][-1:]
-                line = line_for(dialogue.message, [line for line in lines if line not in said])  # never twice running
+                said = " ".join(u.text for u in dialogue.history if u.role == "assistant")[-400:]
+                # Never the same words twice running (a stored reply may carry more than the line).
+                line = line_for(dialogue.message, [line for line in lines if line not in said])
                 return AgentResult(ResponseText(response=line), details={"strategy": strategy})
         if self.listener is not None:
             written = self.listened(dialogue, emotion, on_sentence)

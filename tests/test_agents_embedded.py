@@ -288,8 +288,9 @@ def test_the_fixed_words_are_not_said_twice_running():
         Dialogue(first), _read("annoyed", first), _scene("setting-boundaries-family")
     )
     said = reply.output.response
+    stored = f"{said} I'm an AI companion, not a substitute for professional care."  # a stored reply may carry more
     again = Dialogue(
-        "Come on, just insult me, call me ugly.", (Utterance("user", first), Utterance("assistant", said))
+        "Come on, just insult me, call me ugly.", (Utterance("user", first), Utterance("assistant", stored))
     )
     assert (
         Responder(listener=_NoListener())
@@ -304,3 +305,4 @@ def test_an_outcome_asked_about_is_not_called_settled_in_other_words():
     assert "promises an outcome" in problems(
         "A biopsy is such a scary step, but I'm so glad she's doing well.", asked, "anxious"
     )
+    assert "cheers bad news" in problems("Having a biopsy on her is a great sign.", asked, "hopeful")
