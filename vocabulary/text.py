@@ -23,7 +23,10 @@ def normalise_text(text: str) -> str:
 
 
 def truncate_message(text: str, limit: int) -> str:
-    """Cut at the last sentence end before the limit, else at the last space."""
+    """Cut at the last sentence end before the limit, else at the last space; a text within the
+    limit is kept whole."""
+    if len(text) <= limit:
+        return text
     head = text[:limit]
     cut = max(head.rfind(". "), head.rfind("! "), head.rfind("? "))
     if cut < limit // 2:
