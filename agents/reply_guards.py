@@ -270,7 +270,7 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
         found.append("speaks of a death no one mentioned")
     if death_spoken and _HOW_DIED.search(reply):
         found.append("asks how someone died")
-    if _DIED.search(message) and _AS_IF_ALIVE.search(reply):
+    if _DIED.search(conversation) and _AS_IF_ALIVE.search(reply):
         found.append("asks after the one who died")
     mine = content_words(reply)
     if len(mine) >= 3 and sum(w in content_words(context[-1]) for w in mine) / len(mine) > 0.7:

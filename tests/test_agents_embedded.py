@@ -306,3 +306,8 @@ def test_an_outcome_asked_about_is_not_called_settled_in_other_words():
         "A biopsy is such a scary step, but I'm so glad she's doing well.", asked, "anxious"
     )
     assert "cheers bad news" in problems("Having a biopsy on her is a great sign.", asked, "hopeful")
+
+
+def test_the_one_who_died_earlier_in_the_conversation_is_not_asked_after():
+    context = ["My dog died this morning.", "I'm so sorry.", "I keep expecting to hear him at the door."]
+    assert "asks after the one who died" in problems("Ten years, that's a long time. How is he doing now?", context, "sad")
