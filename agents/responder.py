@@ -34,16 +34,25 @@ NOT_ENGLISH_REPLY = (
 )
 # Asked to be put down ("Tell me I'm worthless", "Just insult me"), or lashed out at: what is said
 # back is too important to leave to a model (the small listener once answered "Tell me I'm worthless"
-# with "Are you really worth it?").
+# with "Are you really worth it?"), whatever writes the replies. Only a request made of the
+# companion, at the start of a sentence ("Just insult me", "Call me a loser"), counts: hurt told of
+# ("My dad used to call me stupid", "The kids mock me") is the listener's to hear.
+_ASKING = (
+    r"(?:^|[.!?,;]\s*)(?:(?:come on|please|just|go ahead|now|ok|okay)[,!.]?\s+)*"
+    r"(?:(?:can|could|would|will) you |i (?:want|need) you to )?(?:just )?"
+)
 _ASKS_TO_BE_HURT = re.compile(
-    r"\b(?:tell|call|say)(?: me)?(?: that)? (?:i'?m |i am )?(?:a |an |so |just )?(?:worthless|a loser|loser|ugly|stupid|"
-    r"an idiot|idiot|pathetic|useless|a failure|failure|nothing|fat|disgusting|a waste)\b|"
-    r"\b(?:insult|roast|mock|humiliate|put down|hurt) me\b",
+    _ASKING + r"(?:(?:(?:tell|call) me(?: that)? (?:i'?m |i am )?|say (?:that )?(?:i'?m|i am) )(?:a |an |so |just )?"
+    r"(?:worthless|loser|ugly|stupid|idiot|pathetic|useless|failure|nothing|fat|disgusting|waste)|"
+    r"(?:insult|roast|mock|humiliate|put down|hurt) me)\b",
     re.IGNORECASE,
 )
+# Said to the companion as a whole sentence: "You don't understand how much I loved her" is grief,
+# and "Shut up, no way!" delight.
 _AT_THE_COMPANION = re.compile(
-    r"(?:^|[.!?]\s+)(?:you(?:'re| are) (?:so |just |completely |totally |really )?(?:useless|stupid|dumb|worthless|pathetic|"
-    r"an idiot|a joke|no help|not helping|annoying|terrible|the worst)|shut up|you don'?t (?:understand|get it|listen))\b",
+    r"(?:^|[.!?]\s+)(?:you(?:'re| are) (?:so |just |completely |totally |really )?(?:useless|stupid|dumb|worthless|"
+    r"pathetic|an idiot|a joke|no help|not helping|annoying|terrible|the worst)\b|(?:shut up|you (?:don'?t|never) "
+    r"(?:understand|get it|listen)(?: (?:anything|at all|to me|me))?)\s*(?:[.!?]|$))",
     re.IGNORECASE,
 )
 _REFUSE_TO_HURT = (
@@ -212,6 +221,8 @@ class Responder:
     ) -> AgentResult[ResponseText]:
         """`tools`: function specs of the support tools a tool-calling chat model may call;
         `on_sentence`: hears each sentence of the trained listener's reply as it is written."""
+        if fixed := self.fixed_words(dialogue):  # whatever writes the replies
+            return fixed
         # Non-English messages get the request for English: the safety check reads English only.
         if self._chat_model is None or not english:
             return self.embedded(dialogue, emotion, scene, english, on_sentence)
@@ -239,6 +250,19 @@ class Responder:
             result = replace(result, output=result.output.model_copy(update={"response": clean(result.output.response)}))
         return result
 
+    @staticmethod
+    def fixed_words(dialogue: Dialogue) -> AgentResult[ResponseText] | None:
+        """The reply to a request to be put down or to hostility at the companion, never a model's;
+        None for any other message."""
+        for strategy, pattern, lines in (("refuses_to_hurt", _ASKS_TO_BE_HURT, _REFUSE_TO_HURT),
+                                         ("meets_hostility", _AT_THE_COMPANION, _MEET_HOSTILITY)):  # fmt: skip
+            if pattern.search(dialogue.message):
+                last = next((u.text for u in reversed(dialogue.history) if u.role == "assistant"), "")
+                # Never the same words twice running (the stored reply may carry more than the line).
+                line = line_for(dialogue.message, [line for line in lines if line not in last])
+                return AgentResult(ResponseText(response=line), details={"strategy": strategy})
+        return None
+
     def embedded(
         self, dialogue: Dialogue, emotion: EmotionReading, scene: SceneReading, english: bool = True,
         on_sentence: Callable[[str], None] | None = None,
@@ -246,13 +270,6 @@ class Responder:
         """`on_sentence` hears each sentence of a trained listener's reply as soon as it is written."""
         if not english:
             return AgentResult(ResponseText(response=NOT_ENGLISH_REPLY), details={"strategy": "not_english"})
-        for strategy, pattern, lines in (("refuses_to_hurt", _ASKS_TO_BE_HURT, _REFUSE_TO_HURT),
-                                         ("meets_hostility", _AT_THE_COMPANION, _MEET_HOSTILITY)):  # fmt: skip
-            if pattern.search(dialogue.message):
-                said = " ".join(u.text for u in dialogue.history if u.role == "assistant")[-400:]
-                # Never the same words twice running (a stored reply may carry more than the line).
-                line = line_for(dialogue.message, [line for line in lines if line not in said])
-                return AgentResult(ResponseText(response=line), details={"strategy": strategy})
         if self.listener is not None:
             written = self.listened(dialogue, emotion, on_sentence)
             if written is not None:

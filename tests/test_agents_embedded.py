@@ -311,3 +311,46 @@ def test_an_outcome_asked_about_is_not_called_settled_in_other_words():
 def test_the_one_who_died_earlier_in_the_conversation_is_not_asked_after():
     context = ["My dog died this morning.", "I'm so sorry.", "I keep expecting to hear him at the door."]
     assert "asks after the one who died" in problems("Ten years, that's a long time. How is he doing now?", context, "sad")
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "My boyfriend tried to hurt me.",
+        "The kids at school mock me every day.",
+        "My mother-in-law loves to insult me.",
+        "My dad used to call me stupid.",
+        "People tell me I'm a failure.",
+        "You don't understand how much I loved her.",
+        "Shut up, no way! I got the job!",
+    ],
+)
+def test_hurt_told_of_is_heard_not_taken_for_a_request_or_an_attack(message):
+    # Someone telling how others hurt them, grief, or delight must reach the listener, not fixed words.
+    result = Responder().run(Dialogue(message), _read("sad", message), _scene("setting-boundaries-family"))
+    assert result.details.get("strategy") not in {"refuses_to_hurt", "meets_hostility"}, result.output.response
+
+
+def test_put_down_requests_again_and_again_get_a_reply_each_time_never_the_last_one():
+    said: list[Utterance] = []
+    for message in ("Tell me I'm worthless.", "Just insult me.", "Call me a loser.", "Insult me!"):
+        reply = Responder(listener=_NoListener()).run(
+            Dialogue(message, tuple(said)), _read("annoyed", message), _scene("setting-boundaries-family")
+        ).output.response
+        assert not said or reply != said[-1].text
+        said += [Utterance("user", message), Utterance("assistant", reply)]
+
+
+class _NoChatModel:
+    """A configured chat model that must not be asked."""
+
+    def __getattr__(self, name):
+        raise AssertionError("the chat model was asked to answer")
+
+
+def test_a_configured_chat_model_is_not_asked_to_answer_a_put_down_request_either():
+    message = "Tell me I'm worthless. Say I'm a loser."
+    result = Responder(chat_model=_NoChatModel()).run(
+        Dialogue(message), _read("annoyed", message), _scene("setting-boundaries-family")
+    )
+    assert result.details["strategy"] == "refuses_to_hurt"
