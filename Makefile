@@ -69,12 +69,13 @@ train-emotion: setup
 
 # Retrains the listener's LoRA adapter (agents/artifacts/listener_lora.npz; see the README): about
 # 40 minutes on two cores. Then indexes the replies its reranker compares with, trains the
-# tone heads it reads candidates with, and exports it.
+# tone heads it reads candidates with, exports it, and fits the reranker's weights to the ratings.
 train-listener: setup
 	$(BIN)/python -m agents.listener.training --data $(ED_DATA)
 	$(BIN)/python -m agents.listener.examples --data $(ED_DATA)
 	$(BIN)/python -m agents.listener.valence --data $(ED_DATA)
 	$(BIN)/python -m agents.listener.export
+	$(BIN)/python -m agents.listener.reranker
 
 # The opt-in local tier, EMPATHYEAR_LISTENER=trained-1.5b: Qwen2.5-Coder-1.5B-Instruct (its GGUF in 22
 # registry wheels, 1.1 GB) with its own adapter, exported to int4 (see the README's listener section).

@@ -10,7 +10,7 @@ import torch
 from agents.ed_split import conversation_key, is_held_out, listener_replies
 from agents.emotion import EmotionAgent
 from agents.listener.bases import SMOLLM
-from agents.listener.choose import accept_sentence, pick_opening
+from agents.listener.choose import READINGS, RERANKER, accept_sentence, pick_opening
 from agents.listener.export import export_dir
 from agents.listener.lora import LoRALinear, merge
 from agents.listener.model import Candidate, Reply, TrainedListener
@@ -124,6 +124,33 @@ def test_the_chooser_takes_the_best_opening_that_passes_and_none_when_all_fail()
     assert pick_opening([cheering], context, "disappointed")[0] is None
     assert accept_sentence("Good luck!", context, "disappointed") == "Good luck!"  # short is fine later on
     assert accept_sentence("She will be fine, I promise.", context, "disappointed") is None
+
+
+def test_the_reranker_learns_from_ratings_of_a_context_s_candidates_against_each_other():
+    from agents.listener.reranker import fit, picked
+
+    rng = np.random.default_rng(0)
+    groups = []
+    for _ in range(200):
+        values = rng.normal(size=(5, len(READINGS)))
+        values[:, 1] += rng.normal() * 10  # a reading that moves a whole context says nothing of a candidate
+        ratings = np.clip(np.round(3 + values[:, 0] - values[:, 2] + 0.3 * rng.normal(size=5)), 1, 5)
+        groups.append((values, ratings))
+    weights = fit(groups)
+    assert weights[0] > 0.3 and weights[2] < -0.3 and abs(weights[1]) < 0.1
+    assert picked(groups, weights) > np.mean([r.mean() for _, r in groups]) + 0.8
+
+
+def test_the_rated_candidates_are_of_training_contexts_and_the_learnt_weights_pick_better_than_chance():
+    from agents.listener.reranker import RATED
+
+    rows = [json.loads(line) for line in RATED.open(encoding="utf-8")]
+    assert len(rows) > 1400 and not any(is_held_out(r["context"]) for r in rows)
+    assert all(1 <= c["rating"] <= 5 and len(r["candidates"]) >= 2 for r in rows for c in r["candidates"])
+    learnt = json.loads(RERANKER.read_text())
+    assert set(learnt["weights"]) == set(READINGS)
+    assert learnt["weights"]["confidence"] > 0  # what the model is sure of reads better
+    assert learnt["check"]["picked_mean"] > learnt["check"]["any_mean"] + 0.2
 
 
 def test_after_the_opening_the_listener_asks_or_keeps_to_the_person():

@@ -1,15 +1,18 @@
-"""Picks one reply among the listener's candidates: guards first, then a score."""
+"""Picks one reply among the listener's candidates: guards first, then the readings a reranker weighs."""
 
 from __future__ import annotations
 
+import functools
+import json
 import re
+from pathlib import Path
 
 import numpy as np
 
 from agents.listener.examples import key_text, replies_like
 from agents.listener.model import Candidate
 from agents.listener.valence import upbeat
-from agents.reply_guards import QUESTION_CUE, REASSURE, SELF_BLAME, clean, problems, takes_sides
+from agents.reply_guards import clean, problems, takes_sides
 from agents.wording import content_words, sentences
 from vocabulary.emotions import UPBEAT_FAMILIES, family_of
 
@@ -34,26 +37,6 @@ def about_themselves(text: str) -> int:
     return sum(1 for s in sentences(text) if re.match(r"i\b|i'", s, re.I) and not _ABOUT_THEM.match(s))
 
 
-def score(text: str, candidate: Candidate, context: list[str]) -> float:
-    """Higher is better: the model's own confidence, plus what a careful reader looks for: the
-    user's own subject taken up, a question answered, self-blame met gently, the talk kept on them."""
-    message = context[-1]
-    mine = set(content_words(text))
-    overlap = len(mine & set(content_words(message))) / max(1, len(mine))
-    value = candidate.mean_logprob + 0.8 * overlap
-    asks = bool(QUESTION_CUE.search(message.strip()))
-    if asks and "?" in text and not re.search(r"\b(?:i think|maybe|might|could|i'd|i would)\b", text, re.I):
-        value -= 0.5  # a question answered with a question
-    if SELF_BLAME.search(message) and REASSURE.search(text):
-        value += 0.6
-    return value - 0.5 * about_themselves(text)
-
-
-def _standardised(values: list[float]) -> np.ndarray:
-    array = np.asarray(values, dtype=np.float64)
-    return (array - array.mean()) / (array.std() + 1e-6)
-
-
 WRONG_TONE = 0.6  # how far a candidate's tone may sit from the one the moment calls for
 
 
@@ -66,58 +49,96 @@ def expected_tone(emotion: str, message_upbeat: float) -> float:
     return 0.5 * float(family_of(emotion) in UPBEAT_FAMILIES) + 0.5 * message_upbeat
 
 
+# What the reranker reads of each candidate opening; agents.listener.reranker learns how much each
+# counts from readers' ratings of the listener's own candidates.
+READINGS = (
+    "confidence",  # the model's mean log-probability of what it wrote
+    "on_point",  # MiniLM cosine to the message
+    "on_situation",  # ... to the last two utterances
+    "like_people",  # ... to the replies learnt for the nearest training situations
+    "agreement",  # ... to the other candidates: what most of them say is seldom a misreading
+    "tone_off",  # how far its tone is from the one the moment calls for
+    "upbeat",
+    "overlap",  # the share of its content words taken from the message
+    "asks",
+    "words",
+    "about_them",  # sentences about the listener's own life
+)
+RERANKER = Path(__file__).resolve().parent.parent / "artifacts" / "listener_reranker.json"
+
+
+@functools.cache
+def _weights(path: Path = RERANKER) -> np.ndarray:
+    """Per reading, how much a unit of it counts; without the learnt file, the model's confidence
+    alone."""
+    if not path.exists():
+        return np.array([float(name == "confidence") for name in READINGS])
+    learnt = json.loads(path.read_text())["weights"]
+    return np.array([learnt.get(name, 0.0) for name in READINGS])
+
+
+def readings(
+    texts: list[str], confidences: list[float], context: list[str], emotion: str
+) -> tuple[np.ndarray, float | None]:
+    """Every reading of READINGS for each candidate (rows), and how upbeat the message reads (None
+    without the tone heads, when no tone is read)."""
+    from models.encoder import embed
+
+    message = context[-1]
+    vectors = embed([*texts, message, key_text(context)])
+    replies, message_vector, situation = vectors[:-2], vectors[-2], vectors[-1]
+    examples = replies_like(situation)
+    like_people = (replies @ examples.T).mean(1) if examples is not None else np.zeros(len(texts))
+    others = max(1, len(texts) - 1)
+    agreement = ((replies @ replies.T).sum(1) - 1.0) / others
+    tones = upbeat(replies)
+    message_tone = None if tones is None else float(upbeat(message_vector[None], "message")[0])
+    tone_off = np.zeros(len(texts)) if tones is None else np.abs(tones - expected_tone(emotion, message_tone))
+    said = set(content_words(message))
+    rows = []
+    for i, text in enumerate(texts):
+        mine = set(content_words(text))
+        rows.append([
+            confidences[i], replies[i] @ message_vector, replies[i] @ situation, like_people[i], agreement[i],
+            tone_off[i], 0.0 if tones is None else tones[i], len(mine & said) / max(1, len(mine)), float("?" in text),
+            len(text.split()) / 20, about_themselves(text),
+        ])  # fmt: skip
+    return np.asarray(rows, dtype=np.float64), message_tone
+
+
 def pick_opening(openings: list[Candidate], context: list[str], emotion: str) -> tuple[int | None, list[dict]]:
     """The best opening that passes every guard (None if none does) and what was judged of each.
 
     Its tone is read first (agents.listener.valence): one far from what the moment calls for is
-    refused like any guard's failure. Among those left, four readings count, each standardised over
-    the candidates: the score above (half weight); how close the opening is to the message (MiniLM
-    cosine: on the point, not generic); how close it is to the replies the listener learnt for the
-    nearest training situations (agents.listener.examples: the tone taken with a scare, a loss, a
-    win); and how near its tone is to the expected one."""
-    from models.encoder import embed
-
+    refused like any guard's failure. Among those left, the readings of READINGS are weighed as
+    the reranker learnt from readers' ratings (agents.listener.reranker)."""
     judged = []
     for candidate in openings:
         text = clean(candidate.text)
-        reasons = problems(text, context, emotion)
-        judged.append({"text": text, "raw": candidate.text, "problems": reasons,
-                       "score": None if reasons else round(score(text, candidate, context), 3)})  # fmt: skip
+        judged.append({"text": text, "raw": candidate.text, "problems": problems(text, context, emotion)})
     passing = [i for i, j in enumerate(judged) if not j["problems"]]
     if not passing:
         return None, judged
-    vectors = embed([judged[i]["text"] for i in passing] + [context[-1], key_text(context)])
-    replies, message, situation = vectors[:-2], vectors[-2], vectors[-1]
-    tones = upbeat(replies)
-    if tones is not None:
-        message_tone = float(upbeat(message[None], "message")[0])
-        wanted = expected_tone(emotion, message_tone)
+    texts = [judged[i]["text"] for i in passing]
+    values, message_tone = readings(texts, [openings[i].mean_logprob for i in passing], context, emotion)
+    if message_tone is not None:
         # When the label and the message's own tone disagree, the moment is unclear: take no side.
         unclear = emotion != "surprised" and abs(float(family_of(emotion) in UPBEAT_FAMILIES) - message_tone) > 0.5
-        off = np.abs(tones - wanted)
-        for i, distance in zip(passing, off, strict=True):
+        for row, i in enumerate(passing):
+            distance = values[row, READINGS.index("tone_off")]
             judged[i]["tone_off"] = round(float(distance), 3)
             if distance > WRONG_TONE:
                 judged[i]["problems"].append("the wrong tone for the moment")
             elif unclear and takes_sides(judged[i]["text"]):
                 judged[i]["problems"].append("takes a side where the moment is unclear")
-        keep = [k for k, i in enumerate(passing) if not judged[i]["problems"]]
-        passing, replies, off = [passing[k] for k in keep], replies[keep], off[keep]
-        if not passing:
-            return None, judged
-    else:
-        off = np.zeros(len(passing))
-    if len(passing) == 1:
-        return passing[0], judged
-    on_point = replies @ message
-    examples = replies_like(situation)
-    like_people = (replies @ examples.T).mean(1) if examples is not None else np.zeros(len(passing))
-    # A reading that is the same for every candidate (no index, no tone heads) standardises to zero.
-    total = (0.5 * _standardised([judged[i]["score"] for i in passing]) + _standardised(on_point)
-             + _standardised(like_people) - _standardised(off))  # fmt: skip
-    for i, row, people, value in zip(passing, on_point, like_people, total, strict=True):
-        judged[i].update(on_point=round(float(row), 3), like_people=round(float(people), 3), total=round(float(value), 3))
-    return passing[int(np.argmax(total))], judged
+    keep = [row for row, i in enumerate(passing) if not judged[i]["problems"]]
+    if not keep:
+        return None, judged
+    totals = values[keep] @ _weights()
+    for row, total in zip(keep, totals, strict=True):
+        read = dict(zip(READINGS, np.round(values[row], 3).tolist(), strict=True))
+        judged[passing[row]].update(read, total=round(float(total), 3))
+    return passing[keep[int(np.argmax(totals))]], judged
 
 
 # After the opening, the small model's sentences that begin with the listener ("I hope you win a big
