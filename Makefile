@@ -68,10 +68,12 @@ train-emotion: setup
 	$(BIN)/python -m agents.emotion_training --data $(ED_DATA)
 
 # Retrains the listener's LoRA adapter (agents/artifacts/listener_lora.npz; see the README): about
-# 40 minutes on two cores. Then indexes the replies its reranker compares with, trains the
-# tone heads it reads candidates with, exports it, and fits the reranker's weights to the ratings.
+# an hour on two cores; then five minutes more on its own candidates that readers rated well. Then
+# indexes the replies its reranker compares with, trains the tone heads it reads candidates with,
+# exports it, and fits the reranker's weights to the ratings.
 train-listener: setup
 	$(BIN)/python -m agents.listener.training --data $(ED_DATA)
+	$(BIN)/python -m agents.listener.training --data $(ED_DATA) --rated --lr 1e-4
 	$(BIN)/python -m agents.listener.examples --data $(ED_DATA)
 	$(BIN)/python -m agents.listener.valence --data $(ED_DATA)
 	$(BIN)/python -m agents.listener.export

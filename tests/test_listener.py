@@ -12,8 +12,9 @@ from agents.emotion import EmotionAgent
 from agents.listener.bases import SMOLLM
 from agents.listener.choose import READINGS, RERANKER, accept_sentence, pick_opening
 from agents.listener.export import export_dir
-from agents.listener.lora import LoRALinear, merge
+from agents.listener.lora import LoRALinear, load, merge
 from agents.listener.model import Candidate, Reply, TrainedListener
+from agents.listener.reranker import RATED
 from agents.listener.valence import upbeat
 from agents.reply_guards import clean, gentle_line, problems
 from agents.responder import Responder
@@ -142,8 +143,6 @@ def test_the_reranker_learns_from_ratings_of_a_context_s_candidates_against_each
 
 
 def test_the_rated_candidates_are_of_training_contexts_and_the_learnt_weights_pick_better_than_chance():
-    from agents.listener.reranker import RATED
-
     rows = [json.loads(line) for line in RATED.open(encoding="utf-8")]
     assert len(rows) > 1400 and not any(is_held_out(r["context"]) for r in rows)
     assert all(1 <= c["rating"] <= 5 and len(r["candidates"]) >= 2 for r in rows for c in r["candidates"])
@@ -264,6 +263,36 @@ def test_a_merged_adapter_computes_what_the_wrapped_layer_did():
               ".q_proj.a": wrapped.a.detach().numpy(), ".q_proj.b": wrapped.b.detach().numpy()}  # fmt: skip
     assert merge(block, arrays) == 1
     assert torch.allclose(block.q_proj(x), expected, atol=1e-5)
+
+
+def test_a_saved_adapter_is_trained_on_from_where_it_was():
+    torch.manual_seed(0)
+
+    class Block(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.q_proj = torch.nn.Linear(8, 6)
+
+    block = Block()
+    wrapped = LoRALinear(block.q_proj, rank=2, alpha=4.0)
+    torch.nn.init.normal_(wrapped.b)
+    block.q_proj = wrapped
+    saved = {".q_proj.a": wrapped.a.detach().numpy().copy(), ".q_proj.b": wrapped.b.detach().numpy().copy()}
+    fresh = Block()
+    fresh.q_proj = LoRALinear(fresh.q_proj, rank=2, alpha=4.0)
+    fresh.q_proj.base.load_state_dict(wrapped.base.state_dict())
+    assert load(fresh, saved) == 1
+    x = torch.randn(3, 8)
+    assert torch.allclose(fresh.q_proj(x), block.q_proj(x), atol=1e-6)
+
+
+def test_the_listener_learns_on_from_its_own_candidates_that_read_well_only():
+    from agents.listener.training import WELL_RATED, well_rated_rows
+
+    rows = well_rated_rows()
+    assert len(rows) > 1000 and not any(is_held_out(r["context"]) for r in rows)
+    rated = {(tuple(r["context"]), c["reply"]): c["rating"] for r in map(json.loads, RATED.open()) for c in r["candidates"]}
+    assert all(rated[(tuple(r["context"]), r["reply"])] >= WELL_RATED for r in rows)
 
 
 @pytest.fixture(scope="module")

@@ -62,6 +62,19 @@ def adapter_arrays(model: nn.Module, rank: int, alpha: float) -> dict[str, np.nd
 
 
 @torch.no_grad()
+def load(model: nn.Module, arrays: dict[str, np.ndarray]) -> int:
+    """Sets each attached adapter to the saved one (to train on from there); returns how many."""
+    loaded = 0
+    for name, parent, attr in targets(model):
+        layer = getattr(parent, attr)
+        if isinstance(layer, LoRALinear) and f"{name}.a" in arrays:
+            layer.a.copy_(torch.from_numpy(arrays[f"{name}.a"].astype(np.float32)))
+            layer.b.copy_(torch.from_numpy(arrays[f"{name}.b"].astype(np.float32)))
+            loaded += 1
+    return loaded
+
+
+@torch.no_grad()
 def merge(model: nn.Module, arrays: dict[str, np.ndarray]) -> int:
     """Adds each adapter's low-rank update to its base weight; returns how many layers changed."""
     scale = float(arrays["alpha"]) / int(arrays["rank"])

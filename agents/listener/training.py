@@ -7,10 +7,15 @@ from two sources: the EmpatheticDialogues listeners' own replies, and the projec
 question put to it, a worry about an outcome, small talk, a joke, a correction, a change of subject,
 hostility).
 
+Then, with `--rated`, it goes on from that adapter to learn from its own best: the candidates of
+its own that readers rated 4 or 5 of 5 (`agents/knowledge/rated_candidates.jsonl`, see
+agents.listener.reranker), so that it writes more often what read well.
+
     python -m agents.listener.training --data ../shared/data/empathetic_dialogues   # make train-listener
+    python -m agents.listener.training --data ../shared/data/empathetic_dialogues --rated --lr 1e-4
     python -m agents.listener.training --data ... --base qwen2.5-1.5b               # make train-local-listener
 
-Neither source holds a held-out conversation (agents.ed_split). The loss is on the reply alone; the
+No source holds a held-out conversation (agents.ed_split). The loss is on the reply alone; the
 base's adapter is written to agents/artifacts (`listener_lora.npz` for the default, float16).
 """
 
@@ -29,12 +34,15 @@ import torch
 from agents.ed_split import is_held_out, listener_replies, read_jsonl
 from agents.listener.bases import BASES
 from agents.listener.choose import about_themselves
-from agents.listener.lora import adapter_arrays, attach
+from agents.listener.lora import adapter_arrays, attach, load
 from agents.listener.prompt import chat_text
 from models.precision import native_bfloat16
 
 MAX_REPLY_WORDS = 45
-WRITTEN = Path(__file__).resolve().parent.parent / "knowledge" / "written_replies.jsonl"
+KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+WRITTEN = KNOWLEDGE / "written_replies.jsonl"
+RATED = KNOWLEDGE / "rated_candidates.jsonl"
+WELL_RATED = 4
 
 
 def usable(row: dict) -> bool:
@@ -54,6 +62,17 @@ def training_rows(data: Path) -> list[dict]:
     human = [r for r in listener_replies(data / "listener_replies_dev.jsonl", held_out=False) if usable(r)]
     written = [r for r in read_jsonl(WRITTEN) if not is_held_out(r["context"])]
     return human + written
+
+
+def well_rated_rows(path: Path = RATED) -> list[dict]:
+    """The listener's own candidates that readers rated WELL_RATED or more."""
+    return [
+        {"context": row["context"], "emotion": row["emotion"], "reply": c["reply"]}
+        for row in read_jsonl(path)
+        if not is_held_out(row["context"])
+        for c in row["candidates"]
+        if c["rating"] >= WELL_RATED
+    ]
 
 
 def encode(tokenizer, row: dict) -> tuple[list[int], int]:
@@ -89,6 +108,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--lr", type=float, default=3e-4)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--rated", action="store_true", help="go on from the adapter with its well-rated candidates")
     args = parser.parse_args(argv)
 
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -104,7 +124,11 @@ def main(argv: list[str] | None = None) -> None:
     model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
     model.config.use_cache = False
     params = attach(model, rank, alpha, base.top_layers)
-    examples = [encode(tokenizer, r) for r in training_rows(args.data)]
+    if args.rated:
+        with np.load(base.adapter) as saved:
+            load(model, dict(saved))
+    rows = well_rated_rows() if args.rated else training_rows(args.data)
+    examples = [encode(tokenizer, r) for r in rows]
     steps_per_epoch = math.ceil(len(examples) / base.batch)
     total = int(steps_per_epoch * args.epochs)
     if base.steps is not None:
