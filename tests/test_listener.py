@@ -139,7 +139,7 @@ def test_the_reranker_learns_from_ratings_of_a_context_s_candidates_against_each
         groups.append((values, ratings))
     weights = fit(groups)
     assert weights[0] > 0.3 and weights[2] < -0.3 and abs(weights[1]) < 0.1
-    assert picked(groups, weights) > np.mean([r.mean() for _, r in groups]) + 0.8
+    assert np.mean(picked(groups, weights)) > np.mean([r.mean() for _, r in groups]) + 0.8
 
 
 def test_the_rated_candidates_are_of_training_contexts_and_the_learnt_weights_pick_better_than_chance():
@@ -246,15 +246,17 @@ def test_the_listener_runs_from_its_int8_export_named_by_the_adapter(listener, t
     assert export_dir(adapter=retrained) != export_dir()  # a retrained adapter is exported afresh
 
 
+class _Block(torch.nn.Module):
+    """One layer an adapter attaches to."""
+
+    def __init__(self):
+        super().__init__()
+        self.q_proj = torch.nn.Linear(8, 6)
+
+
 def test_a_merged_adapter_computes_what_the_wrapped_layer_did():
     torch.manual_seed(0)
-
-    class Block(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.q_proj = torch.nn.Linear(8, 6)
-
-    block = Block()
+    block = _Block()
     wrapped = LoRALinear(block.q_proj, rank=2, alpha=4.0)
     torch.nn.init.normal_(wrapped.b)
     x = torch.randn(3, 8)
@@ -267,18 +269,12 @@ def test_a_merged_adapter_computes_what_the_wrapped_layer_did():
 
 def test_a_saved_adapter_is_trained_on_from_where_it_was():
     torch.manual_seed(0)
-
-    class Block(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.q_proj = torch.nn.Linear(8, 6)
-
-    block = Block()
+    block = _Block()
     wrapped = LoRALinear(block.q_proj, rank=2, alpha=4.0)
     torch.nn.init.normal_(wrapped.b)
     block.q_proj = wrapped
     saved = {".q_proj.a": wrapped.a.detach().numpy().copy(), ".q_proj.b": wrapped.b.detach().numpy().copy()}
-    fresh = Block()
+    fresh = _Block()
     fresh.q_proj = LoRALinear(fresh.q_proj, rank=2, alpha=4.0)
     fresh.q_proj.base.load_state_dict(wrapped.base.state_dict())
     assert load(fresh, saved) == 1

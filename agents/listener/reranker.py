@@ -57,9 +57,9 @@ def fit(groups: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
     return model.coef_ / spread
 
 
-def picked(groups: list[tuple[np.ndarray, np.ndarray]], weights: np.ndarray) -> float:
-    """The mean rating of the candidate the weights pick."""
-    return float(np.mean([ratings[int(np.argmax(values @ weights))] for values, ratings in groups]))
+def picked(groups: list[tuple[np.ndarray, np.ndarray]], weights: np.ndarray) -> list[float]:
+    """The rating of the candidate the weights pick, per context."""
+    return [float(ratings[int(np.argmax(values @ weights))]) for values, ratings in groups]
 
 
 def check(groups: list[tuple[np.ndarray, np.ndarray]], seed: int = 0) -> dict:
@@ -69,7 +69,7 @@ def check(groups: list[tuple[np.ndarray, np.ndarray]], seed: int = 0) -> dict:
     for fold in range(FOLDS):
         held = set(order[fold::FOLDS])
         weights = fit([g for i, g in enumerate(groups) if i not in held])
-        chosen += [groups[i][1][int(np.argmax(groups[i][0] @ weights))] for i in held]
+        chosen += picked([groups[i] for i in sorted(held)], weights)
     return {
         "contexts": len(groups),
         "ratings": int(sum(len(r) for _, r in groups)),
