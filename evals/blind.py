@@ -62,6 +62,8 @@ def write(sources: list[str], n: int, sheet: Path, key: Path, seed: int) -> dict
         lines.append("")
         lines += [f"- {letter}: {text}" for letter, (_, text) in zip(letters, options)]
         lines.append("")
+    for path in (sheet, key):
+        path.parent.mkdir(parents=True, exist_ok=True)
     sheet.write_text("\n".join(lines), encoding="utf-8")
     key.write_text(json.dumps(mapping, indent=1), encoding="utf-8")
     return {"contexts": len(chosen), "sheet": str(sheet), "key": str(key)}

@@ -11,7 +11,8 @@ system's replies are compared with the human listener's real reply. Figures per 
 - similarity: MiniLM cosine between the reply and the human reply;
 - valence_disagreements: share of replies that cheer bad news or mourn good news, read by the
   emotion classifier on the reply (over 0.6 of its probability on the other side of the gold
-  emotion's);
+  emotion's; replies to a mixed feeling are not counted); the human replies' own share is reported,
+  the floor of what the classifier can tell;
 - avg_words, safety_failures (the safety check and the promise guard) and distinct-n as a guard;
 - first_sentence and whole p50/p95: the responder's own time after the scene agent, to its first
   guarded sentence (the first spoken chunk) and to the whole reply; with peak_rss_mb of the process.
@@ -93,12 +94,14 @@ class ReferenceLM:
 
 
 def valence_disagreement(classifier, replies: list[str], golds: list[str]) -> float:
-    from vocabulary.emotions import UPBEAT_FAMILIES, family_of
+    """Mixed feelings (a surprise, nostalgia, sentiment) sit on both sides of good news and bad, so
+    a reply to them is read as neither cheering nor mourning; the rest are held to their side."""
+    from vocabulary.emotions import UPBEAT_FAMILIES, family_of, valence_of
 
     readings = classifier.predict([[reply] for reply in replies])
     wrong = 0
     for reading, gold in zip(readings, golds, strict=True):
-        if gold == "surprised":
+        if valence_of(gold) == "mixed":
             continue
         up = sum(p for label, p in reading if family_of(label) in UPBEAT_FAMILIES)
         gold_up = family_of(gold) in UPBEAT_FAMILIES
@@ -180,6 +183,9 @@ def run(systems: list[str], data: Path, limit: int | None, out: Path) -> dict:
               len({r["context"][0] for r in rows}), "systems": {}}  # fmt: skip
     human_nll = [reference.nll(r["context"], r["reply"]) for r in rows]
     report["human_perplexity"] = round(math.exp(sum(n for n, _ in human_nll) / sum(c for _, c in human_nll)), 2)
+    report["human_valence_disagreements"] = valence_disagreement(
+        classifier, [r["reply"] for r in rows], [r["emotion"] for r in rows]
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     written = {}
     for system in systems:

@@ -426,7 +426,7 @@ def test_a_blind_sheet_hides_the_systems_and_its_ratings_score_per_system(tmp_pa
     rows = [{"context": [f"Something happened {i}."], "emotion": "sad", "reply": f"human {i}",
              "replies": {"templates": f"first reply {i}", "listener": f"second reply {i}"}} for i in range(5)]  # fmt: skip
     replies.write_text("\n".join(json.dumps(r) for r in rows))
-    sheet, key = tmp_path / "sheet.md", tmp_path / "key.json"
+    sheet, key = tmp_path / "reading" / "sheet.md", tmp_path / "apart" / "key.json"  # folders not made yet
     before = tmp_path / "before.jsonl"
     before.write_text("\n".join(json.dumps({**r, "replies": {"listener": f"older reply {i}"}}) for i, r in enumerate(rows)))
     blind.write([str(replies), f"before={before}"], 4, sheet, key, seed=1)
@@ -491,3 +491,16 @@ def test_a_question_about_what_was_just_said_is_refused():
     shoe = ["I was busy looking for my one pair of shoe, so I missed the flight"]
     assert "asks what they have just said" in problems("Did you miss the flight?", shoe, "furious")
     assert problems("Oh no! Did you get hurt?", ["I fell off my bike today."], "embarrassed") == []
+
+
+def test_the_wrong_tone_figure_holds_a_reply_to_its_side_and_leaves_mixed_feelings_alone():
+    from evals.listener import valence_disagreement
+
+    class Reads:
+        def predict(self, contexts):
+            return [[("joyful", 0.9), ("sad", 0.1)] if "great" in c[0] else [("joyful", 0.1), ("sad", 0.9)]
+                    for c in contexts]  # fmt: skip
+
+    replies = ["That's great!", "That's great!", "I'm so sorry.", "I'm so sorry.", "I'm so sorry."]
+    golds = ["devastated", "joyful", "joyful", "nostalgic", "sentimental"]
+    assert valence_disagreement(Reads(), replies, golds) == round(2 / 5, 4)
