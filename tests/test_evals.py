@@ -66,3 +66,21 @@ def test_the_load_benchmark_drives_a_served_app_with_concurrent_clients():
     assert report["crosstalk"] == 0 and report["sessions_with_missing_turns"] == 0
     assert 0 < report["first_text_p50_s"] <= report["turn_p50_s"]
     assert report["machine"]["cpu"]
+
+
+def test_every_report_says_which_kernels_and_number_formats_this_cpu_took():
+    from evals.provenance import provenance
+    from models.precision import native_bfloat16
+
+    stamp = provenance()
+    assert stamp["paths"]["torch_kernels"] in {"DEFAULT", "AVX2", "AVX512", "SVE256"}
+    assert stamp["paths"]["mpnet"] == ("bfloat16" if native_bfloat16() else "float32")
+    assert stamp["paths"]["minilm"] == "float32"
+    assert json.loads(json.dumps(stamp)) == stamp
+
+
+def test_bfloat16_is_not_taken_where_onednn_is_held_below_it(monkeypatch):
+    from models.precision import native_bfloat16
+
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    assert not native_bfloat16()

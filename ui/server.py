@@ -74,6 +74,7 @@ def deployment_warnings(settings) -> list[str]:
 
 
 def serve(host: str = "127.0.0.1", port: int = 7860) -> None:
+    from models.encoder import paths
     from settings import Settings
 
     settings = Settings()
@@ -88,6 +89,7 @@ def serve(host: str = "127.0.0.1", port: int = 7860) -> None:
         print(f"warning: {warning}", flush=True)
     print("Loading the models…", flush=True)
     print(f"Warmed up in {warm(runner)}", flush=True)
+    print(f"The encoders run on {paths()}", flush=True)
     if (listener := runner.agents.responder.listener) is not None:
         print(f"The listener runs on {listener.describe()}", flush=True)
     app = create_app(runner)
