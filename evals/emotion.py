@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     from agents.emotion import EmotionAgent, default_classifier
+    from evals.provenance import provenance
     from graph.backends import load_chat_model
     from settings import Settings
     from vocabulary.dialogue import Dialogue
@@ -102,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     agent = EmotionAgent()
     agent.embedded(Dialogue("warming up"))  # loads the encoder and the classifier
     report = {
+        "benchmark": "emotion",
+        **provenance(),
         "data": str(args.data),
         "import_s": round(imported - started, 3),
         "load_s": round(time.perf_counter() - imported, 3),

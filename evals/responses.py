@@ -101,8 +101,10 @@ def run(data: Path, limit: int | None, out: Path) -> dict:
                 json.dumps({"context": item["context"], "emotion": label, "reply": reply}, ensure_ascii=False)
                 + "\n"
             )
+    from evals.provenance import provenance
+
     return {
-        "benchmark": "responses", **quality(replies, users), "data": str(data), "replies_file": str(out),
+        "benchmark": "responses", **provenance(), **quality(replies, users), "data": str(data), "replies_file": str(out),
         "seconds": round(time.perf_counter() - started, 1),
     }  # fmt: skip
 

@@ -85,6 +85,13 @@ def test_the_benchmark_prints_the_figures(tmp_path):
     assert report["ms_per_item"] > 0 and report["load_s"] > 0
     assert set(report["per_label"]) == {"joyful", "devastated"}
     assert "llm" not in report
+    assert report["machine"]["cpu"] and "avx2" in report["machine"]["vector_extensions"]
+
+
+def test_the_benchmark_says_which_path_it_took_and_takes_float32_where_bfloat16_is_held_back(tmp_path):
+    done = _benchmark(tmp_path, "--limit", "1", ONEDNN_MAX_CPU_ISA="AVX2", ATEN_CPU_CAPABILITY="avx2")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["paths"] == {"torch_kernels": "AVX2", "minilm": "float32", "mpnet": "float32"}
 
 
 def test_the_benchmark_measures_the_llm_policy_when_one_is_set(tmp_path):
