@@ -104,7 +104,7 @@ def valence_disagreement(classifier, replies: list[str], golds: list[str]) -> fl
         if valence_of(gold) == "mixed":
             continue
         up = sum(p for label, p in reading if family_of(label) in UPBEAT_FAMILIES)
-        gold_up = family_of(gold) in UPBEAT_FAMILIES
+        gold_up = valence_of(gold) == "positive"
         wrong += (up > 0.6) if not gold_up else (up < 0.4)
     return round(wrong / len(replies), 4)
 

@@ -27,6 +27,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from evals.provenance import provenance
 from settings import quiet_libraries
 
 _WORD = re.compile(r"[a-z']+")
@@ -101,8 +102,6 @@ def run(data: Path, limit: int | None, out: Path) -> dict:
                 json.dumps({"context": item["context"], "emotion": label, "reply": reply}, ensure_ascii=False)
                 + "\n"
             )
-    from evals.provenance import provenance
-
     return {
         "benchmark": "responses", **provenance(), **quality(replies, users), "data": str(data), "replies_file": str(out),
         "seconds": round(time.perf_counter() - started, 1),

@@ -36,12 +36,11 @@ from agents.listener.bases import BASES
 from agents.listener.choose import about_themselves
 from agents.listener.lora import adapter_arrays, attach, load
 from agents.listener.prompt import chat_text
+from agents.listener.reranker import RATED
 from models.precision import native_bfloat16
 
 MAX_REPLY_WORDS = 45
-KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
-WRITTEN = KNOWLEDGE / "written_replies.jsonl"
-RATED = KNOWLEDGE / "rated_candidates.jsonl"
+WRITTEN = Path(__file__).resolve().parent.parent / "knowledge" / "written_replies.jsonl"
 WELL_RATED = 4
 
 
