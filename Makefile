@@ -73,7 +73,7 @@ train-emotion: setup
 # exports it, and fits the reranker's weights to the ratings.
 train-listener: setup
 	$(BIN)/python -m agents.listener.training --data $(ED_DATA)
-	$(BIN)/python -m agents.listener.training --data $(ED_DATA) --rated --lr 1e-4
+	$(BIN)/python -m agents.listener.training --data $(ED_DATA) --rated 1 --lr 1e-4
 	$(BIN)/python -m agents.listener.examples --data $(ED_DATA)
 	$(BIN)/python -m agents.listener.valence --data $(ED_DATA)
 	$(BIN)/python -m agents.listener.export

@@ -200,6 +200,22 @@ _HTML = re.compile(r"<[^>]*>|[<>]")  # a tag, or what is left of one
 CHAT_MODEL_MAY = frozenset({"names someone the user never mentioned", "brings in numbers the user never gave"})
 
 
+def _accepting(dialogue: Dialogue, label: str) -> Callable[[str], str | None]:
+    """Each sentence of a listener's reply in its spoken form (None: refused); the first one goes
+    after what must be said before anything else (agents.reply_guards.first_line)."""
+    context, spoken = dialogue.ed_context(), []
+
+    def accept(sentence: str) -> str | None:
+        text = accept_sentence(sentence, context, label, later=bool(spoken))
+        if text is not None and not spoken:
+            if line := first_line(dialogue.message, text):
+                text = f"{line} {text}"
+            spoken.append(text)
+        return text
+
+    return accept
+
+
 class Responder:
     def __init__(
         self, chat_model: ChatModel | None = None, prompts: dict[str, str] | None = None,
@@ -289,23 +305,39 @@ class Responder:
             judged.extend(found)
             return chosen
 
-        spoken: list[str] = []
-
-        def accept(sentence: str) -> str | None:
-            text = accept_sentence(sentence, context, label, later=bool(spoken))
-            if text is not None and not spoken:
-                if line := first_line(dialogue.message, text):
-                    text = f"{line} {text}"
-                spoken.append(text)
-            return text
-
         try:
-            _, reply = self.listener.write(context, label, opening, accept, on_sentence, self.listener.base.candidates)
+            _, reply = self.listener.write(
+                context, label, opening, _accepting(dialogue, label), on_sentence, self.listener.base.candidates
+            )
         except ListenerUnavailable:
             return None
         if reply is None:
             return None
         return AgentResult(ResponseText(response=reply), details={"strategy": "listener", "openings": judged})
+
+    def every_reply(self, dialogue: Dialogue, emotion: EmotionReading) -> list[dict]:
+        """Every candidate whose opening passed the guards, written on to the whole reply it would
+        have been had the reranker picked it, with its opening and the model's confidence: what
+        readers rate (evals.rating). Empty when none passed or the listener is unavailable."""
+        context, label, judged = dialogue.ed_context(), emotion.label, []
+
+        def passing(candidates):
+            _, found = pick_opening(candidates, context, label)
+            judged.extend(found)
+            return [i for i, j in enumerate(found) if not j["problems"]]
+
+        try:
+            _, replies = self.listener.write_each(
+                context, label, passing, lambda _: _accepting(dialogue, label), self.listener.base.candidates
+            )
+        except ListenerUnavailable:
+            return []
+        picked = [i for i, j in enumerate(judged) if not j["problems"]]
+        return [
+            {"opening": judged[i]["text"], "reply": reply, "confidence": judged[i]["confidence"]}
+            for i, reply in zip(picked, replies, strict=True)
+            if reply is not None
+        ]
 
     def templated(
         self, dialogue: Dialogue, emotion: EmotionReading, scene: SceneReading

@@ -145,7 +145,9 @@ def test_the_reranker_learns_from_ratings_of_a_context_s_candidates_against_each
 def test_the_rated_candidates_are_of_training_contexts_and_the_learnt_weights_pick_better_than_chance():
     rows = [json.loads(line) for line in RATED.open(encoding="utf-8")]
     assert len(rows) > 1400 and not any(is_held_out(r["context"]) for r in rows)
-    assert all(1 <= c["rating"] <= 5 and len(r["candidates"]) >= 2 for r in rows for c in r["candidates"])
+    assert all(1 <= c["rating"] <= 5 for r in rows for c in r["candidates"])
+    # A context whose other candidates all failed the guards has one: nothing to compare, still learnt from.
+    assert sum(len(r["candidates"]) >= 2 for r in rows) > 0.95 * len(rows)
     learnt = json.loads(RERANKER.read_text())
     assert set(learnt["weights"]) == set(READINGS)
     assert learnt["weights"]["confidence"] > 0  # what the model is sure of reads better
@@ -285,8 +287,10 @@ def test_a_saved_adapter_is_trained_on_from_where_it_was():
 def test_the_listener_learns_on_from_its_own_candidates_that_read_well_only():
     from agents.listener.training import WELL_RATED, well_rated_rows
 
-    rows = well_rated_rows()
+    rows = well_rated_rows(1)
     assert len(rows) > 1000 and not any(is_held_out(r["context"]) for r in rows)
+    later = {tuple(r["context"]) for r in map(json.loads, RATED.open()) if r.get("round", 1) != 1}
+    assert not any(tuple(r["context"]) in later for r in rows)  # each round learnt on its own
     rated = {(tuple(r["context"]), c["reply"]): c["rating"] for r in map(json.loads, RATED.open()) for c in r["candidates"]}
     assert all(rated[(tuple(r["context"]), r["reply"])] >= WELL_RATED for r in rows)
 
@@ -346,6 +350,22 @@ def test_a_second_turn_writes_its_whole_reply_while_the_first_is_held_mid_reply(
     second_done.set()
     held.join()
     assert reply and time.monotonic() - started < 30
+
+
+def test_every_reply_the_reranker_could_pick_is_written_out_for_readers(listener):
+    """What readers rate is what each passing candidate would have said: the reply the reranker
+    picks is one of them, and each begins with its own guarded opening."""
+    dialogue = Dialogue("My coworker keeps taking credit for my work. What should I do?")
+    emotion = EmotionAgent().run(dialogue).output
+    responder = Responder(listener=listener)
+    every = responder.every_reply(dialogue, emotion)
+    picked = responder.listened(dialogue, emotion)
+    assert len(every) >= 2 and picked.output.response in [c["reply"] for c in every]
+    passing = [o["text"] for o in picked.details["openings"] if not o["problems"]]
+    assert {c["opening"] for c in every} <= set(passing)
+    for candidate in every:
+        assert candidate["opening"] in candidate["reply"] and isinstance(candidate["confidence"], float)
+        assert problems(candidate["reply"], dialogue.ed_context(), emotion.label) == []
 
 
 def test_the_responder_falls_back_to_the_templates_when_the_listener_is_missing(tmp_path):
@@ -504,3 +524,26 @@ def test_the_wrong_tone_figure_holds_a_reply_to_its_side_and_leaves_mixed_feelin
     replies = ["That's great!", "That's great!", "I'm so sorry.", "I'm so sorry.", "I'm so sorry."]
     golds = ["devastated", "joyful", "joyful", "nostalgic", "sentimental"]
     assert valence_disagreement(Reads(), replies, golds) == round(2 / 5, 4)
+
+
+def test_readers_ratings_join_their_candidates_by_number_and_letter_across_sheets(tmp_path):
+    from evals import rating
+
+    rows = [
+        {"context": [f"Message {n} about my week."], "emotion": "sad", "round": 2,
+         "candidates": [{"opening": f"Reply {n}{x}.", "reply": f"Reply {n}{x}. Why?", "confidence": -1.0} for x in "ab"]}
+        for n in range(1, 4)
+    ]  # fmt: skip
+    pages = rating.sheets(rows, per_sheet=2)
+    assert len(pages) == 2 and "## 3\n> Them: Message 3 about my week." in pages[1]
+    assert "- B: Reply 3b. Why?" in pages[1] and "## 3" not in pages[0]
+    candidates = tmp_path / "candidates.jsonl"
+    candidates.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "r1.json").write_text(json.dumps({"1": {"A": 4, "B": 2}}))
+    (tmp_path / "r2.json").write_text(json.dumps({"3": {"B": 5}}))
+    into = tmp_path / "rated.jsonl"
+    report = rating.take(candidates, [tmp_path / "r1.json", tmp_path / "r2.json"], 2, into)
+    assert report["contexts"] == 2 and report["ratings"] == 3
+    kept = [json.loads(line) for line in into.open()]
+    assert [(r["context"][0], r["round"]) for r in kept] == [("Message 1 about my week.", 2), ("Message 3 about my week.", 2)]
+    assert [(c["reply"], c["rating"]) for c in kept[1]["candidates"]] == [("Reply 3b. Why?", 5)]  # unrated dropped

@@ -123,6 +123,27 @@ class TrainedListener:
         accepted sentence goes to `on_sentence` as soon as it is whole, the opening first, and the
         first refused one ends the reply. Returns the candidates' openings and the reply (None when
         no opening was picked)."""
+
+        def one(openings: list[Candidate]) -> list[int]:
+            picked = opening(openings)
+            return [] if picked is None else [picked]
+
+        openings, replies = self._write(turns, emotion, one, lambda _: Reply(on_sentence, accept), n)
+        return openings, replies[0] if replies else None
+
+    def write_each(
+        self, turns: list[str], emotion: str, which: Callable[[list[Candidate]], list[int]],
+        accept_for: Callable[[int], Callable[[str], str | None]], n: int = 3,
+    ) -> tuple[list[Candidate], list[str | None]]:  # fmt: skip
+        """As `write`, but every candidate `which` picks by its opening is written on, side by side,
+        each sentence checked by its own `accept_for(candidate)`: every reply the reranker could have
+        chosen, for readers to rate. Returns the openings and the picked candidates' replies."""
+        return self._write(turns, emotion, which, lambda i: Reply(None, accept_for(i)), n)
+
+    def _write(
+        self, turns: list[str], emotion: str, which: Callable[[list[Candidate]], list[int]],
+        reply_for: Callable[[int], Reply], n: int,
+    ) -> tuple[list[Candidate], list[str | None]]:  # fmt: skip
         self.load()
         tokenizer = self._tokenizer
         prompt = tokenizer.encode(chat_text(turns, emotion), add_special_tokens=False).ids
@@ -143,7 +164,8 @@ class TrainedListener:
         past = [np.repeat(p, n, 0) for p in past]  # the prompt is read once, for every candidate
         logits = np.repeat(logits, n, 0)
         rows = list(range(n))  # the candidates still written, by their row in the cache
-        chosen = None
+        chosen: list[int] | None = None
+        spoken: dict[int, Reply] = {}
         for _ in range(MAX_NEW_TOKENS):
             picked, logprobs = _sample(logits, rng, TEMPERATURE if chosen is None else CONTINUE_TEMPERATURE)
             for row, i in enumerate(rows):
@@ -158,14 +180,14 @@ class TrainedListener:
             if chosen is None and all(has_opening(i) for i in rows):
                 openings = [Candidate(opening_of(text(i)) or text(i).strip(), logprob[i] / max(1, len(tokens[i])))
                             for i in range(n)]  # fmt: skip
-                chosen = opening(openings)
-                if chosen is None:
-                    return openings, None
-                past = [p[chosen : chosen + 1] for p in past]
-                picked = picked[chosen : chosen + 1]
-                rows = [chosen]
-                spoken = Reply(on_sentence, accept)
-            if chosen is not None and (spoken.take(text(chosen), ended[chosen]) or ended[chosen]):
+                chosen = which(openings)
+                if not chosen:
+                    return openings, []
+                past = [p[chosen] for p in past]
+                picked = picked[chosen]
+                rows = list(chosen)
+                spoken = {i: reply_for(i) for i in chosen}
+            if chosen is not None and all([spoken[i].take(text(i), ended[i]) or ended[i] for i in rows]):
                 break
             if all(ended[i] for i in rows):
                 break
@@ -173,12 +195,13 @@ class TrainedListener:
             logits, past = self._step(picked.reshape(-1, 1).astype(np.int64), past, length, 0 if chosen is None else 1)
         if chosen is None:  # the token budget ran out before every candidate had an opening
             openings = [Candidate(text(i).strip(), logprob[i] / max(1, len(tokens[i]))) for i in range(n)]
-            chosen = opening(openings)
-            if chosen is None:
-                return openings, None
-            spoken = Reply(on_sentence, accept)
-        spoken.take(text(chosen), ended[chosen])  # words cut off by the token budget are dropped
-        return openings, spoken.text()
+            chosen = which(openings)
+            if not chosen:
+                return openings, []
+            spoken = {i: reply_for(i) for i in chosen}
+        for i in chosen:
+            spoken[i].take(text(i), ended[i])  # words cut off by the token budget are dropped
+        return openings, [spoken[i].text() for i in chosen]
 
 
 def _sample(logits: np.ndarray, rng: np.random.Generator, temperature: float) -> tuple[np.ndarray, np.ndarray]:

@@ -5,7 +5,9 @@ The ratings (`agents/knowledge/rated_candidates.jsonl`) are of the listener's ow
 1,123 EmpatheticDialogues train-split situations it never learnt and 314 later turns of dev
 conversations outside the held-out ones, every candidate that passed the guards was written on to
 its whole reply, and readers told nothing about how they were made rated each 1-5 ("would a
-caring, attentive friend say this?"), 7,561 ratings in all. The candidates of one context are
+caring, attentive friend say this?"), 7,561 ratings; then, in a second round (evals.rating), the
+candidates of the adapter that had learnt the first, for 333 more situations and 177 later turns,
+2,681 ratings. The candidates of one context are
 compared with each other only: a ridge regression of each rating less its context's mean on the
 readings less theirs. Its weights, divided by each reading's spread, go to
 `agents/artifacts/listener_reranker.json`, with what picking by them is worth in a five-fold check

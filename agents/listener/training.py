@@ -7,12 +7,14 @@ from two sources: the EmpatheticDialogues listeners' own replies, and the projec
 question put to it, a worry about an outcome, small talk, a joke, a correction, a change of subject,
 hostility).
 
-Then, with `--rated`, it goes on from that adapter to learn from its own best: the candidates of
-its own that readers rated 4 or 5 of 5 (`agents/knowledge/rated_candidates.jsonl`, see
-agents.listener.reranker), so that it writes more often what read well.
+Then, with `--rated ROUND`, it goes on from that adapter to learn from its own best: the candidates
+of its own that readers rated 4 or 5 of 5 in that rating round (`agents/knowledge/rated_candidates.jsonl`,
+see agents.listener.reranker and evals.rating), so that it writes more often what read well. The
+shipped adapter learnt the first round only: learning the second as well made its replies more
+alike without readers agreeing that they read better (the README's *Where the listener stands*).
 
     python -m agents.listener.training --data ../shared/data/empathetic_dialogues   # make train-listener
-    python -m agents.listener.training --data ../shared/data/empathetic_dialogues --rated --lr 1e-4
+    python -m agents.listener.training --data ../shared/data/empathetic_dialogues --rated 1 --lr 1e-4
     python -m agents.listener.training --data ... --base qwen2.5-1.5b               # make train-local-listener
 
 No source holds a held-out conversation (agents.ed_split). The loss is on the reply alone; the
@@ -63,12 +65,13 @@ def training_rows(data: Path) -> list[dict]:
     return human + written
 
 
-def well_rated_rows(path: Path = RATED) -> list[dict]:
-    """The listener's own candidates that readers rated WELL_RATED or more."""
+def well_rated_rows(round_: int, path: Path = RATED) -> list[dict]:
+    """The listener's own candidates that readers rated WELL_RATED or more in rating round `round_`
+    (the first round's rows carry no round)."""
     return [
         {"context": row["context"], "emotion": row["emotion"], "reply": c["reply"]}
         for row in read_jsonl(path)
-        if not is_held_out(row["context"])
+        if row.get("round", 1) == round_ and not is_held_out(row["context"])
         for c in row["candidates"]
         if c["rating"] >= WELL_RATED
     ]
@@ -107,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--lr", type=float, default=3e-4)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--rated", action="store_true", help="go on from the adapter with its well-rated candidates")
+    parser.add_argument("--rated", type=int, metavar="ROUND", help="go on from the adapter with that rating round's best")
     args = parser.parse_args(argv)
 
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -123,10 +126,10 @@ def main(argv: list[str] | None = None) -> None:
     model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32)
     model.config.use_cache = False
     params = attach(model, rank, alpha, base.top_layers)
-    if args.rated:
+    if args.rated is not None:
         with np.load(base.adapter) as saved:
             load(model, dict(saved))
-    rows = well_rated_rows() if args.rated else training_rows(args.data)
+    rows = well_rated_rows(args.rated) if args.rated is not None else training_rows(args.data)
     examples = [encode(tokenizer, r) for r in rows]
     steps_per_epoch = math.ceil(len(examples) / base.batch)
     total = int(steps_per_epoch * args.epochs)
