@@ -24,6 +24,16 @@ import sys
 from pathlib import Path
 
 
+# What every reading sheet opens with: the one question readers answer, and the scale.
+INSTRUCTIONS = (
+    "# Rate each reply 1-5: would a caring, attentive friend say this?",
+    "",
+    "5 = exactly what a caring friend would say; 3 = acceptable but flat or slightly off;",
+    "1 = unkind, wrong, confusing or broken. Rate every reply of every context on its own.",
+    "",
+)
+
+
 def read_replies(sources: list[str]) -> list[dict]:
     """The rows of the first replies file, each with the systems of every file merged in."""
     merged: list[dict] | None = None
@@ -43,13 +53,7 @@ def write(sources: list[str], n: int, sheet: Path, key: Path, seed: int) -> dict
     rows = read_replies(sources)
     rng = random.Random(seed)
     chosen = rng.sample(rows, min(n, len(rows)))
-    lines = [
-        "# Rate each reply 1-5: would a caring, attentive friend say this?",
-        "",
-        "5 = exactly what a caring friend would say; 3 = acceptable but flat or slightly off;",
-        "1 = unkind, wrong, confusing or broken. Rate every reply of every context on its own.",
-        "",
-    ]
+    lines = list(INSTRUCTIONS)
     mapping = {}
     for number, row in enumerate(chosen, 1):
         options = [("human", row["reply"])] + list(row["replies"].items())

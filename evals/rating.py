@@ -32,6 +32,7 @@ from pathlib import Path
 from agents.ed_split import is_held_out, read_jsonl
 from agents.listener.reranker import RATED
 from agents.listener.training import WRITTEN
+from evals.blind import INSTRUCTIONS
 
 
 def _sentence_cased(text: str) -> str:
@@ -82,16 +83,9 @@ def candidates_for(contexts: list[list[str]]) -> list[dict]:
 
 def sheets(rows: list[dict], per_sheet: int) -> list[str]:
     """Reading sheets, the contexts numbered across them from 1 and each one's replies lettered."""
-    header = [
-        "# Rate each reply 1-5: would a caring, attentive friend say this?",
-        "",
-        "5 = exactly what a caring friend would say; 3 = acceptable but flat or slightly off;",
-        "1 = unkind, wrong, confusing or broken. Rate every reply of every context on its own.",
-        "",
-    ]
     pages = []
     for start in range(0, len(rows), per_sheet):
-        lines = list(header)
+        lines = list(INSTRUCTIONS)
         for number, row in enumerate(rows[start : start + per_sheet], start + 1):
             lines.append(f"## {number}")
             lines += [f"> {('Them', 'Friend')[i % 2]}: {turn}" for i, turn in enumerate(row["context"])]
