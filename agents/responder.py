@@ -200,6 +200,15 @@ _HTML = re.compile(r"<[^>]*>|[<>]")  # a tag, or what is left of one
 CHAT_MODEL_MAY = frozenset({"names someone the user never mentioned", "brings in numbers the user never gave"})
 
 
+def _as_worry(dialogue: Dialogue, emotion: EmotionReading) -> EmotionReading:
+    """A worry the classifier read as good news ("My mom has a biopsy tomorrow. Do you think she
+    will be okay?" read as hopeful) is answered as the worry it is, by the templates and the
+    listener alike: read as hope, the bank's lines cheer it ("how thrilling") and the listener is
+    told they feel hopeful ("That's a big day for her")."""
+    upbeat = family_of(emotion.label) in UPBEAT_FAMILIES or emotion.label == "surprised"
+    return emotion.model_copy(update={"label": "anxious"}) if upbeat and WORRY.search(dialogue.message) else emotion
+
+
 def _accepting(dialogue: Dialogue, label: str) -> Callable[[str], str | None]:
     """Each sentence of a listener's reply in its spoken form (None: refused); the first one goes
     after what must be said before anything else (agents.reply_guards.first_line)."""
@@ -298,7 +307,7 @@ class Responder:
         """The trained listener's reply, each guarded sentence handed to `on_sentence` as it is
         written; None when the listener is unavailable or no candidate's opening passed the guards
         (the templates answer then)."""
-        context, label, judged = dialogue.ed_context(), emotion.label, []
+        context, label, judged = dialogue.ed_context(), _as_worry(dialogue, emotion).label, []
 
         def opening(candidates):
             chosen, found = pick_opening(candidates, context, label)
@@ -319,7 +328,7 @@ class Responder:
         """Every candidate whose opening passed the guards, written on to the whole reply it would
         have been had the reranker picked it, with its opening and the model's confidence: what
         readers rate (evals.rating). Empty when none passed or the listener is unavailable."""
-        context, label, judged = dialogue.ed_context(), emotion.label, []
+        context, label, judged = dialogue.ed_context(), _as_worry(dialogue, emotion).label, []
 
         def passing(candidates):
             _, found = pick_opening(candidates, context, label)
@@ -342,11 +351,7 @@ class Responder:
     def templated(
         self, dialogue: Dialogue, emotion: EmotionReading, scene: SceneReading
     ) -> AgentResult[ResponseText]:
-        # A worry the classifier read as good news ("Do you think she will be okay?" read as hopeful)
-        # is answered as the worry it is: the bank's upbeat lines would cheer it ("how thrilling").
-        if WORRY.search(dialogue.message) and (family_of(emotion.label) in UPBEAT_FAMILIES or emotion.label == "surprised"):
-            emotion = emotion.model_copy(update={"label": "anxious"})
-        reply, details = compose_reply(dialogue, emotion, scene)
+        reply, details = compose_reply(dialogue, _as_worry(dialogue, emotion), scene)
         # The user's words, mirrored, can carry what a reply must not: harm, or markup to be shown.
         if not is_safe_reply(reply) or _HTML.search(reply):
             reply, details = compose_reply(dialogue, emotion, scene, mirror=False)

@@ -547,3 +547,20 @@ def test_readers_ratings_join_their_candidates_by_number_and_letter_across_sheet
     kept = [json.loads(line) for line in into.open()]
     assert [(r["context"][0], r["round"]) for r in kept] == [("Message 1 about my week.", 2), ("Message 3 about my week.", 2)]
     assert [(c["reply"], c["rating"]) for c in kept[1]["candidates"]] == [("Reply 3b. Why?", 5)]  # unrated dropped
+
+
+def test_a_worry_read_as_hope_is_written_as_a_worry_by_the_listener_too(listener, monkeypatch):
+    """The classifier reads "Do you think she will be okay?" as hopeful; the listener is told they
+    feel anxious, as the templates are, and its reply is judged against that."""
+    from agents.schema import EmotionReading
+
+    told = []
+    write = listener.write
+    monkeypatch.setattr(listener, "write", lambda turns, emotion, *rest: told.append(emotion) or write(turns, emotion, *rest))
+    dialogue = Dialogue("My mom has a biopsy tomorrow. Do you think she will be okay?")
+    hopeful = EmotionReading(label="hopeful", type="explicit", cause="a biopsy", confidence=0.75)
+    reply = Responder(listener=listener).listened(dialogue, hopeful).output.response
+    assert told == ["anxious"] and problems(reply, dialogue.ed_context(), "anxious") == []
+    calm = EmotionReading(label="hopeful", type="explicit", cause="a trip", confidence=0.8)
+    Responder(listener=listener).listened(Dialogue("We leave for Spain next week, I can't wait."), calm)
+    assert told[-1] == "hopeful"  # hope with no worry in it is left as read
