@@ -187,6 +187,7 @@ class TrainedListener:
                 picked = picked[chosen]
                 rows = list(chosen)
                 spoken = {i: reply_for(i) for i in chosen}
+            # Every written reply takes its new words each pass (a list, not a generator: all() stops early).
             if chosen is not None and all([spoken[i].take(text(i), ended[i]) or ended[i] for i in rows]):
                 break
             if all(ended[i] for i in rows):
