@@ -328,11 +328,11 @@ class Responder:
         """Every candidate whose opening passed the guards, written on to the whole reply it would
         have been had the reranker picked it, with its opening and the model's confidence: what
         readers rate (evals.rating). Empty when none passed or the listener is unavailable."""
-        context, label, judged = dialogue.ed_context(), _as_worry(dialogue, emotion).label, []
+        context, label, passed = dialogue.ed_context(), _as_worry(dialogue, emotion).label, []
 
         def passing(candidates):
             _, found = pick_opening(candidates, context, label)
-            judged.extend(found)
+            passed.extend(j for j in found if not j["problems"])
             return [i for i, j in enumerate(found) if not j["problems"]]
 
         try:
@@ -341,10 +341,9 @@ class Responder:
             )
         except ListenerUnavailable:
             return []
-        picked = [i for i, j in enumerate(judged) if not j["problems"]]
         return [
-            {"opening": judged[i]["text"], "reply": reply, "confidence": judged[i]["confidence"]}
-            for i, reply in zip(picked, replies, strict=True)
+            {"opening": judged["text"], "reply": reply, "confidence": judged["confidence"]}
+            for judged, reply in zip(passed, replies, strict=True)
             if reply is not None
         ]
 
