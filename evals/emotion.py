@@ -1,10 +1,13 @@
 """The 32-way emotion benchmark on EmpatheticDialogues-format contexts.
 
     python -m evals.emotion --data ../shared/data/empathetic_dialogues/dialogues_dev.jsonl --json
+    python -m evals.emotion --data ../shared/data/empathetic_dialogues/dialogues_dev.jsonl --held-out --json
 
 Each line is {"context": [speaker, listener, ..., speaker], "emotion": label}. Every context goes
 through the Emotion agent exactly as a live turn does (history plus new message), one at a time.
-With EMPATHYEAR_LLM set to a backend, the LLM policy is measured too.
+With EMPATHYEAR_LLM set to a backend, the LLM policy is measured too. --held-out reads only the
+conversations that no head was trained on (agents.ed_split): the accuracy to compare between the
+precision paths; the rest of dev_dialogues.jsonl was learnt by the committed heads.
 """
 
 from __future__ import annotations
@@ -19,12 +22,19 @@ from pathlib import Path
 from settings import quiet_libraries
 
 
-def read_contexts(path: Path, limit: int | None) -> list[dict]:
+def read_contexts(path: Path, limit: int | None, held_out: bool = False) -> list[dict]:
+    """The first `limit` contexts; with `held_out`, only those of the held-out conversations."""
+    from agents.ed_split import is_held_out
+
     items = []
     with path.open(encoding="utf-8") as f:
         for line in f:
-            if line.strip():
-                items.append(json.loads(line))
+            if not line.strip():
+                continue
+            item = json.loads(line)
+            if held_out and not is_held_out(item["context"]):
+                continue
+            items.append(item)
             if limit and len(items) >= limit:
                 break
     return items
@@ -64,6 +74,7 @@ def evaluate(agent, items: list[dict], embedded_only: bool) -> dict:
         fallbacks += any(f.startswith(("label", "all fields")) for f in result.fallbacks)
     report = {"n": len(items), **scores([i["emotion"] for i in items], predicted)}
     report["ms_per_item"] = round(1000 * sum(elapsed) / len(elapsed), 2)
+    report["p50_ms"] = round(1000 * sorted(elapsed)[int(0.5 * (len(elapsed) - 1))], 2)
     report["p95_ms"] = round(1000 * sorted(elapsed)[int(0.95 * (len(elapsed) - 1))], 2)
     if not embedded_only:
         report["label_fallback_share"] = round(fallbacks / len(items), 4)
@@ -83,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--data", type=Path, required=True, help="JSON lines: context and emotion")
     parser.add_argument("--limit", type=int, help="only the first N contexts")
+    parser.add_argument("--held-out", action="store_true", help="only the conversations no head was trained on")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     args = parser.parse_args(argv)
     if not args.data.exists():
@@ -95,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     from settings import Settings
     from vocabulary.dialogue import Dialogue
 
-    items = read_contexts(args.data, args.limit)
+    items = read_contexts(args.data, args.limit, args.held_out)
     started = time.perf_counter()
     import sentence_transformers  # noqa: F401 - library import, timed apart from model loading
 
@@ -106,12 +118,13 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "emotion",
         **provenance(),
         "data": str(args.data),
+        "contexts": "held-out conversations" if args.held_out else "all",
         "import_s": round(imported - started, 3),
         "load_s": round(time.perf_counter() - imported, 3),
     }
     report["embedded"] = evaluate(agent, items, embedded_only=True)
     report.update(
-        {k: report["embedded"][k] for k in ("n", "accuracy", "macro_f1", "ms_per_item", "per_label")}
+        {k: report["embedded"][k] for k in ("n", "accuracy", "macro_f1", "ms_per_item", "p50_ms", "per_label")}
     )
     settings = Settings()
     if settings.llm != "embedded":

@@ -1,5 +1,6 @@
 """What the running CPU computes natively, read once from /proc/cpuinfo, so each model picks its
-precision at start-up: bfloat16 only where the hardware has it (AVX-512 BF16 or AMX), else float32."""
+precision at start-up: bfloat16 only where the hardware has it (AVX-512 BF16 or AMX), else float32
+or int8."""
 
 from __future__ import annotations
 
@@ -28,6 +29,14 @@ def native_bfloat16() -> bool:
         return False
     flags = cpu_flags()
     return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def amx_bfloat16() -> bool:
+    """AMX tiles multiply bfloat16 matrices in hardware, unless oneDNN is held below them."""
+    held = os.environ.get("ONEDNN_MAX_CPU_ISA", "").upper()
+    if held and "AMX" not in held and held not in {"ALL", "DEFAULT"}:
+        return False
+    return "amx_bf16" in cpu_flags()
 
 
 def vector_extensions() -> list[str]:

@@ -233,10 +233,12 @@ def qwen_path() -> Path:
 
 
 def main() -> int:
+    from models.encoder_graph import int8_graph_path
     from models.kokoro_graph import cpu_model_path
 
     try:
         print(f"all-mpnet-base-v2: {mpnet_path()}")
+        print(f"all-mpnet-base-v2 for ONNX Runtime (int8): {int8_graph_path(mpnet_path())}")
         print(f"Kokoro-82M: {kokoro_model_path()}")
         print(f"Kokoro-82M for the CPU: {cpu_model_path(kokoro_model_path())}")
         print(f"Kokoro voices: {kokoro_voices_path()}")

@@ -92,6 +92,14 @@ class Settings:
             "opt-in local tier: `make local-listener`) | templates",
         },
     )
+    encoder_precision: str = field(
+        default_factory=lambda: _env("EMPATHYEAR_ENCODER_PRECISION", "auto").lower(),
+        metadata={
+            "env": "EMPATHYEAR_ENCODER_PRECISION",
+            "help": "auto (bfloat16 on AMX, else int8) | int8 | bfloat16 | float32: how the emotion agent's "
+            "sentence encoder runs",
+        },
+    )
     history_turns: int = field(
         default_factory=lambda: max(0, int(_env("EMPATHYEAR_HISTORY_TURNS", "6"))),
         metadata={"env": "EMPATHYEAR_HISTORY_TURNS", "help": "earlier turns the agents read"},

@@ -9,7 +9,7 @@ import pytest
 from agents.emotion import EmotionAgent
 from agents.emotion_classifier import ARTIFACT, EmotionClassifier, format_context
 from agents.emotion_fusion import COMPATIBLE, fuse, spread
-from tests.conftest import ROOT
+from tests.conftest import ED_DATA, ROOT
 from tests.llm_server import serve
 from vocabulary.dialogue import Dialogue
 from vocabulary.taxonomy import EMOTIONS
@@ -88,10 +88,45 @@ def test_the_benchmark_prints_the_figures(tmp_path):
     assert report["machine"]["cpu"] and "avx2" in report["machine"]["vector_extensions"]
 
 
-def test_the_benchmark_says_which_path_it_took_and_takes_float32_where_bfloat16_is_held_back(tmp_path):
+def test_the_benchmark_says_which_path_it_took_and_takes_int8_where_bfloat16_is_held_back(tmp_path):
     done = _benchmark(tmp_path, "--limit", "1", ONEDNN_MAX_CPU_ISA="AVX2", ATEN_CPU_CAPABILITY="avx2")
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["paths"] == {"torch_kernels": "AVX2", "minilm": "float32", "mpnet": "float32"}
+    assert json.loads(done.stdout)["paths"] == {"torch_kernels": "AVX2", "minilm": "float32", "mpnet": "int8"}
+
+
+def test_the_benchmark_can_read_only_the_conversations_no_head_learnt(tmp_path):
+    from agents.ed_split import is_held_out
+
+    rows = [json.loads(line) for line in (ED_DATA / "dialogues_dev.jsonl").open()]
+    held = [r for r in rows if is_held_out(r["context"])][:2]
+    data = tmp_path / "mixed.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in [*SMALL, *held]))
+    done = subprocess.run(
+        [sys.executable, "-m", "evals.emotion", "--data", str(data), "--held-out", "--json"],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )
+    report = json.loads(done.stdout)
+    assert report["n"] == 2 and report["contexts"] == "held-out conversations"
+
+
+def test_the_int8_graph_embeds_as_the_float32_model_does():
+    """The derived graph quantizes what its docstring says and keeps each embedding close to the
+    float32 model's."""
+    import onnx
+    from sentence_transformers import SentenceTransformer
+
+    from models.encoder_graph import Int8Encoder, int8_graph_path
+    from models.registry import mpnet_path
+
+    folder = int8_graph_path(mpnet_path())
+    graph = onnx.load(str(folder / "model.onnx"), load_external_data=False).graph
+    assert sum(n.op_type == "MatMulInteger" for n in graph.node) == 12 * 4 + 7
+    texts = [c[-1] for c in (item["context"] for item in SMALL)] + ["ok", "My brother came home from prison today and I don't know what to say to him."]
+    int8 = Int8Encoder(folder).encode(texts, batch_size=2)  # two batches, the second padded
+    exact = SentenceTransformer(str(mpnet_path()), device="cpu").encode(texts, normalize_embeddings=True)
+    assert int8.shape == exact.shape == (len(texts), 768)
+    assert np.allclose(np.linalg.norm(int8, axis=1), 1, atol=1e-4)
+    assert (int8 * exact).sum(1).min() > 0.97
 
 
 def test_the_benchmark_measures_the_llm_policy_when_one_is_set(tmp_path):

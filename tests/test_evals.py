@@ -70,17 +70,27 @@ def test_the_load_benchmark_drives_a_served_app_with_concurrent_clients():
 
 def test_every_report_says_which_kernels_and_number_formats_this_cpu_took():
     from evals.provenance import provenance
-    from models.precision import native_bfloat16
+    from models.precision import amx_bfloat16
 
     stamp = provenance()
     assert stamp["paths"]["torch_kernels"] in {"DEFAULT", "AVX2", "AVX512", "SVE256"}
-    assert stamp["paths"]["mpnet"] == ("bfloat16" if native_bfloat16() else "float32")
+    assert stamp["paths"]["mpnet"] == ("bfloat16" if amx_bfloat16() else "int8")
     assert stamp["paths"]["minilm"] == "float32"
     assert json.loads(json.dumps(stamp)) == stamp
 
 
+def test_one_precision_path_can_be_named_and_a_wrong_name_is_refused(monkeypatch):
+    from models.encoder import precision
+
+    monkeypatch.setenv("EMPATHYEAR_ENCODER_PRECISION", "float32")
+    assert precision("mpnet") == "float32" and precision("minilm") == "float32"
+    monkeypatch.setenv("EMPATHYEAR_ENCODER_PRECISION", "fp8")
+    with pytest.raises(ValueError, match="EMPATHYEAR_ENCODER_PRECISION='fp8'"):
+        precision("mpnet")
+
+
 def test_bfloat16_is_not_taken_where_onednn_is_held_below_it(monkeypatch):
-    from models.precision import native_bfloat16
+    from models.precision import amx_bfloat16, native_bfloat16
 
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
-    assert not native_bfloat16()
+    assert not native_bfloat16() and not amx_bfloat16()
