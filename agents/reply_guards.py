@@ -126,7 +126,10 @@ _YES_NO = re.compile(r"^(?:did|do|does|are|is|was|were|have|has|had|will|can) (?
 _IRREGULAR = {"saw": "see", "seen": "see", "went": "go", "gone": "go", "got": "get", "lost": "lose", "won": "win",
               "made": "make", "came": "come", "took": "take", "gave": "give", "told": "tell", "felt": "feel",
               "left": "leave", "found": "find", "bought": "buy", "ate": "eat", "ran": "run", "fell": "fall",
-              "broke": "break", "broken": "break", "passed": "pass", "died": "die", "dead": "die"}  # fmt: skip
+              "broke": "break", "broken": "break", "passed": "pass", "died": "die", "dead": "die", "said": "say",
+              "did": "do", "done": "do", "doing": "do", "heard": "hear", "thought": "think", "kept": "keep", "met": "meet",
+              "wrote": "write", "written": "write", "spent": "spend", "built": "build", "paid": "pay", "sold": "sell",
+              "sent": "send", "taught": "teach", "caught": "catch", "brought": "bring", "chose": "choose"}  # fmt: skip
 _LIGHT = frozenset("go get do make take come have be want like know think look say anything something everything".split())
 
 
@@ -146,6 +149,43 @@ def asks_what_was_said(reply: str, message: str) -> bool:
         if sentence.endswith("?") and _YES_NO.match(sentence):
             asked = {_stem(w) for w in content_words(sentence) if w not in _LIGHT} - _LIGHT
             if asked and asked <= told:
+                return True
+    return False
+
+
+# "What did you finish?" to "I just finished my first marathon!": a question after the thing the
+# message named. The verb's object in the message must be said, not vague ("Something happened at
+# work" leaves "What happened?" a fair question); "What were you doing?" to "I was buying groceries"
+# is the same slip with the light verb, and "What did you get?" to "I didn't get the promotion" asks
+# for what never came.
+_WHAT_OBJECT = re.compile(
+    r"^what (?:did|do|does|have|has|had|will|would|are|were|was|is) (?:you|he|she|they|we|(?:your|the|his|her|their) \w+) "
+    r"(\w+)(?: (?:for|to|about|with|on|at|in|from))?\?$",
+    re.IGNORECASE,
+)
+# What may follow the verb without naming its object: pronouns, vague words, adverbs and prepositions.
+_VAGUE = frozenset(
+    "something anything it this that so to up out off stuff everything nothing for at in on with by about "
+    "all really very just hard late early again today yesterday tonight last every when while and but".split()
+)
+_NEGATIONS = frozenset("didn't didnt not never couldn't couldnt can't cant won't wont".split())
+_WAS_DOING = re.compile(r"\b(?:i|we)(?: was| were|'m| am| are) \w+ing\b", re.IGNORECASE)
+
+
+def asks_what_was_named(reply: str, message: str) -> bool:
+    told = re.findall(r"[a-z']+", message.lower())
+    for sentence in sentences(reply):
+        asked = _WHAT_OBJECT.match(sentence)
+        if not asked:
+            continue
+        verb = _stem(asked.group(1).lower())
+        if verb == "do" and _WAS_DOING.search(message):
+            return True
+        for i, w in enumerate(told):
+            if _stem(w) != verb:
+                continue
+            # "What did you get?" to "I didn't get that promotion" asks for what never came.
+            if i and told[i - 1] in _NEGATIONS or i + 1 < len(told) and told[i + 1] not in _VAGUE:
                 return True
     return False
 
@@ -176,6 +216,38 @@ def honest_line(message: str, reply: str) -> str | None:
     if not OUTCOME_QUESTION.search(message) or UNCERTAIN.search(reply):
         return None
     return line_for(message, _HONEST_LINES)
+
+
+# A request for advice ("What should I do?") met with sympathy alone is a question left unanswered:
+# a friend offers a view, without deciding for them or saying how it will turn out.
+ADVICE_ASKED = re.compile(
+    r"\b(?:what (?:should|do|can|could|would) i do|should i\b|do you think i should|what would you do|"
+    r"any (?:advice|ideas|tips|suggestions)|(?:give|need|want|have) (?:me )?(?:some |your |any )?advice|"
+    r"how (?:do|can|should) i (?:deal|handle|cope|tell|get over|stop|fix|approach|move on|talk to|make (?:it|this|things)))",
+    re.IGNORECASE,
+)
+OFFERS_A_VIEW = re.compile(
+    r"\b(?:maybe|perhaps|if i were you|if it were me|how about|what if you|worth (?:a try|trying|talking|asking|it)|"
+    r"(?:might|may|could|would) help|you (?:could|should|might|can|may want to) (?:try|talk|ask|tell|start|consider|"
+    r"speak|bring|let|write|take|give|wait|sit|go|reach|see|think|set|keep|check|look|put|say|call|text|stand|explain|"
+    r"sleep|plan|focus)|i'?d (?:talk|try|tell|ask|start|wait|say|let|speak|bring|sit|write|go|give|take|think|probably|"
+    r"definitely|suggest)|i would (?:talk|try|tell|ask|start|wait|say|let|speak|bring|sit|write|go|give|take|suggest|"
+    r"probably|definitely)|i think (?:you|it)(?:'s| is| should| could| would| might)|(?:a )?good idea|i suggest|my advice)\b",
+    re.IGNORECASE,
+)
+_ADVICE_LINES = (
+    "If it were me, I'd give it a day before deciding, and talk it over with someone I trust.",
+    "I can't decide it for you, but it might help to ask yourself what you'll be glad you did a year from now.",
+    "There may be no perfect answer, but talking it through with someone you trust could help you see what feels right.",
+)
+
+
+def advice_line(message: str, reply: str) -> str | None:
+    """A view to follow an opening that leaves a request for advice unanswered; None when none was
+    asked or the reply offers one."""
+    if not ADVICE_ASKED.search(message) or OFFERS_A_VIEW.search(reply):
+        return None
+    return line_for(message, _ADVICE_LINES)
 
 
 # "How are you?" asked of the friend: a friend answers before anything else.
@@ -262,7 +334,7 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
         found.append("mourns a joke")
     if QUESTION_CUE.search(context[-1].strip()) and all(s.endswith("?") for s in sentences(reply)):
         found.append("answers a question with only a question")
-    if asks_what_was_said(reply, message):
+    if asks_what_was_said(reply, message) or asks_what_was_named(reply, message):
         found.append("asks what they have just said")
     conversation = " ".join(context)
     death_spoken = _DEATH.search(conversation) or _SPOKEN_LOSS.search(conversation)

@@ -19,11 +19,11 @@ from agents.emotion_lexicon import is_feeling_word
 from agents.listener.choose import accept_sentence, pick_opening
 from agents.listener.model import ListenerUnavailable, TrainedListener
 from agents.llm_policy import AgentResult, run_llm_policy
-from agents.reply_guards import WORRY, clean, first_line, line_for, problems
+from agents.reply_guards import WORRY, advice_line, clean, first_line, line_for, problems
 from agents.safety import is_safe_reply
 from agents.schema import EmotionReading, ResponseText, SceneReading
 from agents.strategies import strategy_bank
-from agents.wording import STOPWORDS, content_words, reflect
+from agents.wording import STOPWORDS, content_words, reflect, sentences
 from vocabulary.dialogue import Dialogue
 from vocabulary.emotions import UPBEAT_FAMILIES, family_of
 from vocabulary.taxonomy import FEELING_PHRASES
@@ -211,7 +211,8 @@ def _as_worry(dialogue: Dialogue, emotion: EmotionReading) -> EmotionReading:
 
 def _accepting(dialogue: Dialogue, label: str) -> Callable[[str], str | None]:
     """Each sentence of a listener's reply in its spoken form (None: refused); the first one goes
-    after what must be said before anything else (agents.reply_guards.first_line)."""
+    after what must be said before anything else (agents.reply_guards.first_line), and before a
+    view where advice was asked and it offers none (agents.reply_guards.advice_line)."""
     context, spoken = dialogue.ed_context(), []
 
     def accept(sentence: str) -> str | None:
@@ -219,6 +220,8 @@ def _accepting(dialogue: Dialogue, label: str) -> Callable[[str], str | None]:
         if text is not None and not spoken:
             if line := first_line(dialogue.message, text):
                 text = f"{line} {text}"
+            if line := advice_line(dialogue.message, text):
+                text = f"{text} {line}"
             spoken.append(text)
         return text
 
@@ -356,4 +359,6 @@ class Responder:
             reply, details = compose_reply(dialogue, emotion, scene, mirror=False)
         if line := first_line(dialogue.message, reply):  # as in the listener's replies
             reply = f"{line} {reply}"
+        if line := advice_line(dialogue.message, reply):
+            reply = " ".join([*sentences(reply)[:2], line])
         return AgentResult(ResponseText(response=reply), details=details)

@@ -234,6 +234,15 @@ def test_a_worried_question_read_as_hope_is_never_answered_with_cheer(label):
     assert UNCERTAIN.search(text), text
 
 
+def test_the_templates_offer_a_view_when_asked_for_advice():
+    from agents.reply_guards import OFFERS_A_VIEW
+    from agents.wording import sentences
+
+    message = "My coworker keeps taking credit for my work. What should I do?"
+    text = Responder().templated(Dialogue(message), _read("angry", "taking credit for my work"), _scene("coworker-took-credit")).output.response
+    assert OFFERS_A_VIEW.search(text) and 1 <= len(sentences(text)) <= 3, text
+
+
 class _NoListener:
     """A listener that must not be asked: these messages are answered by fixed words."""
 

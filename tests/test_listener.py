@@ -513,6 +513,33 @@ def test_a_question_about_what_was_just_said_is_refused():
     assert problems("Oh no! Did you get hurt?", ["I fell off my bike today."], "embarrassed") == []
 
 
+def test_a_question_after_the_thing_just_named_is_refused_and_a_fair_one_is_not():
+    """Read in a blind reading: "What did you finish?" to a finished marathon."""
+    slip = "asks what they have just said"
+    assert slip in problems("That's amazing! What did you finish?", ["I just finished my first marathon!"], "proud")
+    assert slip in problems("Oh no. What were you doing?", ["I was buying groceries when my ex walked in."], "embarrassed")
+    assert slip in problems("Ouch. What did he say?", ["My boss said I was lazy in front of everyone."], "angry")
+    assert slip in problems("Oh no. What did you get?", ["I can't believe I didn't get that promotion."], "disappointed")
+    assert slip not in problems("Oh no. What happened?", ["Something happened at work today."], "sad")
+    assert slip not in problems("Oh no. What did she say?", ["She said something awful to me."], "sad")
+    assert slip not in problems("Wow. What are you studying?", ["I was studying all night for my exam."], "anxious")
+
+
+def test_a_request_for_advice_met_with_sympathy_alone_gets_a_view_after_it():
+    from agents.reply_guards import OFFERS_A_VIEW, advice_line
+
+    message = "My coworker keeps taking credit for my work. What should I do?"
+    from agents.reply_guards import _ADVICE_LINES
+
+    line = advice_line(message, "That sounds so frustrating.")
+    assert line and all(OFFERS_A_VIEW.search(each) for each in _ADVICE_LINES)
+    assert problems(f"That sounds so frustrating. {line}", [message], "angry") == []
+    assert advice_line(message, "That's so unfair. Maybe you could talk to your boss?") is None
+    assert advice_line("Should I call her back?", "I think you should call her.") is None
+    for plain in ("My coworker keeps taking credit for my work.", "How was your day?", "What a day!"):
+        assert advice_line(plain, "That sounds so frustrating.") is None
+
+
 def test_the_wrong_tone_figure_holds_a_reply_to_its_side_and_leaves_mixed_feelings_alone():
     from evals.listener import valence_disagreement
 
