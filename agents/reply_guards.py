@@ -190,6 +190,18 @@ def asks_what_was_named(reply: str, message: str) -> bool:
     return False
 
 
+def _said_form(sentence: str) -> str:
+    return " ".join(re.findall(r"[a-z']+", sentence.lower()))
+
+
+def says_again(reply: str, earlier: list[str]) -> bool:
+    """Whether a sentence of the reply is one the companion already said in one of its `earlier`
+    replies: "How are you holding up?" closing every reply to someone grieving reads as not
+    listening."""
+    before = {_said_form(s) for turn in earlier for s in sentences(turn)}
+    return any(_said_form(s) in before for s in sentences(reply))
+
+
 def gentle_line(message: str, reply: str) -> str | None:
     """A gentle first sentence for a reply that leaves the user's self-blame unanswered; None when
     there is none to meet or the reply already meets it."""
@@ -336,6 +348,8 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
         found.append("answers a question with only a question")
     if asks_what_was_said(reply, message) or asks_what_was_named(reply, message):
         found.append("asks what they have just said")
+    if says_again(reply, context[-2::-2]):  # the companion's own turns
+        found.append("says again what it said before")
     conversation = " ".join(context)
     death_spoken = _DEATH.search(conversation) or _SPOKEN_LOSS.search(conversation)
     if _DEATH.search(reply) and not death_spoken:

@@ -6,7 +6,8 @@ it cruel, another language, a crisis), each turn with the checks a careful reade
 
 Each conversation runs as one session of real turns (text only) through the graph, in a scratch
 data directory. Every turn gets the guards' checks (one to three sentences, no markup, emoji or role
-prefix, English, the safety check, no promise about an outcome); the file adds per turn:
+prefix, English, the safety check, no promise about an outcome, no sentence the companion already said
+in the conversation); the file adds per turn:
 
 - tone: "unhappy" (never cheers: no cheering words, and the emotion classifier reads the reply as
   under 0.6 upbeat), "happy" (never mourns, and reads under 0.6 downcast), "not_unhappy" (never mourns);
@@ -46,9 +47,9 @@ _GENTLE = re.compile(
 _ROLE = re.compile(r"^\s*(?:you|them|assistant|user|friend|ai)\s*:", re.IGNORECASE)
 
 
-def failures(reply: str, checks: dict, route: str, classifier, message: str) -> list[str]:
+def failures(reply: str, checks: dict, route: str, classifier, message: str, said_before: list[str]) -> list[str]:
     """What a careful reader would object to in this reply; empty when it passes."""
-    from agents.reply_guards import _CHEER, _MOURN, _PROMISE, ADVICE_ASKED, OFFERS_A_VIEW
+    from agents.reply_guards import _CHEER, _MOURN, _PROMISE, ADVICE_ASKED, OFFERS_A_VIEW, says_again
     from agents.responder import NOT_ENGLISH_REPLY
     from agents.safety import is_safe_reply
     from agents.wording import sentences
@@ -68,6 +69,8 @@ def failures(reply: str, checks: dict, route: str, classifier, message: str) -> 
         found.append("failed the safety check")
     if _PROMISE.search(reply):
         found.append("promised an outcome")
+    if route == "reply" and says_again(reply, said_before):
+        found.append("said again what it said before")
     tone = checks.get("tone")
     if tone:
         up = sum(p for label, p in classifier.predict([[reply]])[0] if family_of(label) in UPBEAT_FAMILIES)
@@ -108,14 +111,15 @@ def run(path: Path, listener: str) -> dict:
         runner = TurnRunner(Settings(), chat_model=None, tools=[])
         results, passed, total = [], 0, 0
         for conversation in suite:
-            session = None
+            session, said = None, []
             for number, turn in enumerate(conversation["turns"], 1):
                 request = runner.request(text=turn["user"], session_id=session, want_speech=False, want_video=False)
                 result = runner.run(request)
                 session = result["session"]
                 route = "safety" if result.get("crisis") else "reply"
                 reply = result["meta"]["response"]
-                problems = failures(reply, turn["checks"], route, classifier, turn["user"])
+                problems = failures(reply, turn["checks"], route, classifier, turn["user"], said)
+                said.append(reply)
                 total += 1
                 passed += not problems
                 results.append({"conversation": conversation["id"], "turn": number, "user": turn["user"],

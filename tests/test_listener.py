@@ -525,6 +525,14 @@ def test_a_question_after_the_thing_just_named_is_refused_and_a_fair_one_is_not(
     assert slip not in problems("Wow. What are you studying?", ["I was studying all night for my exam."], "anxious")
 
 
+def test_a_sentence_the_companion_already_said_in_the_conversation_is_refused():
+    said = ["My grandma died last week.", "I'm so sorry. How are you holding up?", "Not well. I keep crying."]
+    assert "says again what it said before" in problems("That's so hard. How are you holding up?", said, "devastated")
+    assert problems("That's so hard. Do you want to tell me about her?", said, "devastated") == []
+    # The user's own words are theirs to repeat; only the companion's count.
+    assert "says again what it said before" not in problems("How are you holding up?", ["How are you holding up?"], "sad")
+
+
 def test_a_request_for_advice_met_with_sympathy_alone_gets_a_view_after_it():
     from agents.reply_guards import OFFERS_A_VIEW, advice_line
 
