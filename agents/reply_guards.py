@@ -173,7 +173,7 @@ _WAS_DOING = re.compile(r"\b(?:i|we)(?: was| were|'m| am| are) \w+ing\b", re.IGN
 
 
 def asks_what_was_named(reply: str, message: str) -> bool:
-    told = re.findall(r"[a-z']+", message.lower())
+    told = words(message)
     for sentence in sentences(reply):
         asked = _WHAT_OBJECT.match(sentence)
         if not asked:
@@ -190,24 +190,18 @@ def asks_what_was_named(reply: str, message: str) -> bool:
     return False
 
 
-def _said_form(sentence: str) -> str:
-    return " ".join(re.findall(r"[a-z']+", sentence.lower()))
-
-
 def says_again(reply: str, earlier: list[str]) -> bool:
     """Whether a sentence of the reply is one the companion already said in one of its `earlier`
     replies: "How are you holding up?" closing every reply to someone grieving reads as not
     listening."""
-    before = {_said_form(s) for turn in earlier for s in sentences(turn)}
-    return any(_said_form(s) in before for s in sentences(reply))
+    before = {tuple(words(s)) for turn in earlier for s in sentences(turn)}
+    return any(tuple(words(s)) in before for s in sentences(reply))
 
 
 def gentle_line(message: str, reply: str) -> str | None:
     """A gentle first sentence for a reply that leaves the user's self-blame unanswered; None when
     there is none to meet or the reply already meets it."""
-    if not SELF_BLAME.search(message) or REASSURE.search(reply):
-        return None
-    return line_for(message, _GENTLE_LINES)
+    return _line_unless_met(message, reply, SELF_BLAME, REASSURE, _GENTLE_LINES)
 
 
 UNCERTAIN = re.compile(
@@ -225,9 +219,7 @@ _HONEST_LINES = (
 def honest_line(message: str, reply: str) -> str | None:
     """An honest first sentence for a reply that leaves a question about an outcome unanswered; None
     when none was asked or the reply already owns the uncertainty."""
-    if not OUTCOME_QUESTION.search(message) or UNCERTAIN.search(reply):
-        return None
-    return line_for(message, _HONEST_LINES)
+    return _line_unless_met(message, reply, OUTCOME_QUESTION, UNCERTAIN, _HONEST_LINES)
 
 
 # A request for advice ("What should I do?") met with sympathy alone is a question left unanswered:
@@ -257,9 +249,7 @@ _ADVICE_LINES = (
 def advice_line(message: str, reply: str) -> str | None:
     """A view to follow an opening that leaves a request for advice unanswered; None when none was
     asked or the reply offers one."""
-    if not ADVICE_ASKED.search(message) or OFFERS_A_VIEW.search(reply):
-        return None
-    return line_for(message, _ADVICE_LINES)
+    return _line_unless_met(message, reply, ADVICE_ASKED, OFFERS_A_VIEW, _ADVICE_LINES)
 
 
 # "How are you?" asked of the friend: a friend answers before anything else.
@@ -300,6 +290,13 @@ def first_line(message: str, reply: str) -> str | None:
     """What a reply says before anything else, whoever wrote it: "How are you?" answered,
     self-blame met gently, or a question about an outcome met honestly; None when it needs none."""
     return greeting_line(message, reply) or gentle_line(message, reply) or honest_line(message, reply)
+
+
+def _line_unless_met(
+    message: str, reply: str, asks: re.Pattern[str], meets: re.Pattern[str], lines: Sequence[str]
+) -> str | None:
+    """One of `lines` when the message `asks` for something the reply does not `meet`; else None."""
+    return line_for(message, lines) if asks.search(message) and not meets.search(reply) else None
 
 
 def line_for(message: str, lines: Sequence[str]) -> str:

@@ -124,4 +124,4 @@ class Int8Encoder:
             )
             feeds = {"input_ids": tokens["input_ids"].astype(np.int64), "attention_mask": tokens["attention_mask"].astype(np.int64)}
             rows.append(self._session.run(None, feeds)[0])
-        return np.vstack(rows) if rows else np.zeros((0, 768), np.float32)
+        return np.vstack(rows) if rows else np.zeros((0, self._session.get_outputs()[0].shape[1]), np.float32)

@@ -20,12 +20,18 @@ def cpu_flags() -> frozenset[str]:
 
 
 # oneDNN, which runs torch's bfloat16 matrix products, can be held below what the CPU has
-# (ONEDNN_MAX_CPU_ISA); held at one of these, bfloat16 is emulated whatever the flags say.
+# (ONEDNN_MAX_CPU_ISA); held at one of these, bfloat16 is emulated whatever the flags say, and held at
+# one of the second set, AMX is not used.
 _NO_BFLOAT16_ISAS = frozenset({"SSE41", "AVX", "AVX2", "AVX2_VNNI", "AVX2_VNNI_2", "AVX512_CORE", "AVX512_CORE_VNNI"})
+_NO_AMX_ISAS = _NO_BFLOAT16_ISAS | {"AVX512_CORE_BF16", "AVX512_CORE_FP16", "AVX10_1_512"}
+
+
+def _onednn_held_at() -> str:
+    return os.environ.get("ONEDNN_MAX_CPU_ISA", "").upper()
 
 
 def native_bfloat16() -> bool:
-    if os.environ.get("ONEDNN_MAX_CPU_ISA", "").upper() in _NO_BFLOAT16_ISAS:
+    if _onednn_held_at() in _NO_BFLOAT16_ISAS:
         return False
     flags = cpu_flags()
     return "avx512_bf16" in flags or "amx_bf16" in flags
@@ -33,10 +39,7 @@ def native_bfloat16() -> bool:
 
 def amx_bfloat16() -> bool:
     """AMX tiles multiply bfloat16 matrices in hardware, unless oneDNN is held below them."""
-    held = os.environ.get("ONEDNN_MAX_CPU_ISA", "").upper()
-    if held and "AMX" not in held and held not in {"ALL", "DEFAULT"}:
-        return False
-    return "amx_bf16" in cpu_flags()
+    return _onednn_held_at() not in _NO_AMX_ISAS and "amx_bf16" in cpu_flags()
 
 
 def vector_extensions() -> list[str]:
