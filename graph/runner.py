@@ -142,10 +142,16 @@ class TurnRunner:
             self._running.discard(turn_id)
 
     def _renew(self) -> None:
-        """While this runner has turns running: renews their leases and reclaims other processes'
-        expired ones. Ends when none is left; the next turn starts it again. A failed pass (the
-        database briefly unreachable) is logged and tried again at the next, never ends it."""
+        """While this runner has turns running: reclaims other processes' expired leases, first as
+        soon as a turn starts (a replica whose turns all end within one renewal period must still
+        find a dead replica's turn), and renews its own turns' leases. Ends when none is left; the
+        next turn starts it again. A failed pass (the database briefly unreachable) is logged and
+        tried again at the next, never ends it."""
         while True:
+            try:
+                self.reclaim_abandoned()
+            except Exception as exc:  # the next pass tries again
+                log.warning("reclaiming abandoned turns failed: %s", type(exc).__name__)
             time.sleep(self.store.lease_s / 3)
             with self._leases_lock:
                 running = list(self._running)
@@ -154,7 +160,6 @@ class TurnRunner:
                     return
             try:
                 self.store.renew_leases(running)
-                self.reclaim_abandoned()
             except Exception as exc:  # the next pass tries again; the turns' leases run on meanwhile
                 log.warning("renewing turn leases failed: %s", type(exc).__name__)
 

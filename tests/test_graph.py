@@ -281,6 +281,23 @@ def test_a_failed_lease_renewal_is_tried_again_not_given_up(runner, monkeypatch)
     assert len(calls) >= 3  # renewal went on after the failure
 
 
+def test_a_turn_shorter_than_a_renewal_period_still_reclaims_another_process_expired_turn(runner):
+    """A replica whose turns all end within a third of a lease must still find a dead replica's turn."""
+    import time
+
+    from memory.store import Store
+
+    dead = Store(Settings().database, owner="gone:1")
+    dead.begin_turn("t-dead", "s", "My cat ran away.")
+    dead.db.write("UPDATE turns SET lease_until=? WHERE id='t-dead'", (time.time() - 1,))
+    runner._hold("t-short")
+    runner._release("t-short")  # done long before the first renewal would come
+    deadline = time.monotonic() + 5
+    while runner.store.turn("t-dead")["status"] == "pending" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert runner.store.turn("t-dead")["status"] == "interrupted"
+
+
 def test_bad_session_ids_are_refused(runner):
     with pytest.raises(InputError, match="session_id"):
         runner.request(text="hi", session_id="../../etc")
