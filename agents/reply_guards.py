@@ -112,6 +112,14 @@ REASSURE = re.compile(
     r"doesn'?t make you|did your best|did what you could|mistakes?|forgive|learn)\b",
     re.IGNORECASE,
 )
+# The act judged ("that's such a hurtful thing to do") to someone who already feels guilty about it:
+# the listener took the side of their own conscience against them, after the gentle line had met it.
+_JUDGES_THE_ACT = re.compile(
+    r"\b(?:that'?s|that (?:is|was)|it'?s|it (?:is|was)|what) (?:such |a |so |really |very )*(?:hurtful|mean|cruel|"
+    r"wrong|rude|selfish|awful|terrible|bad|horrible|nasty|thoughtless|careless) (?:thing )?(?:to do|of you)\b|"
+    r"\bnot (?:okay|ok|cool|nice|fair) (?:of you|to do)\b",
+    re.IGNORECASE,
+)
 _GENTLE_LINES = (
     "Please be gentle with yourself - feeling this bad shows how much you care.",
     "It doesn't make you a bad person; that it weighs on you shows you care.",
@@ -341,6 +349,8 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
         found.append("mourns good news")
     elif LAUGHS.search(message) and not (LOSS.search(message) or WORRY.search(message)) and _MOURN.search(reply):
         found.append("mourns a joke")
+    if (SELF_BLAME.search(message) or emotion in ("guilty", "ashamed")) and _JUDGES_THE_ACT.search(reply):
+        found.append("judges someone who already blames themselves")
     if QUESTION_CUE.search(context[-1].strip()) and all(s.endswith("?") for s in sentences(reply)):
         found.append("answers a question with only a question")
     if asks_what_was_said(reply, message) or asks_what_was_named(reply, message):

@@ -219,6 +219,17 @@ def test_blame_is_never_spoken():
     assert "sounds unkind" in problems("That wasn't smart.", ["I got arrested for a DUI this weekend."], "ashamed")
 
 
+def test_an_act_someone_already_feels_guilty_about_is_not_judged_again():
+    guilt = ["we were arguing about her taking my car and i ended up yelling at her. i feel bad"]
+    judged = "judges someone who already blames themselves"
+    assert judged in problems("I'm so sorry, that's such a hurtful thing to do.", guilt, "guilty")
+    assert judged in problems("That was not okay of you, but you can fix it.", guilt, "ashamed")
+    assert judged not in problems("That sounds like a hard moment for both of you.", guilt, "guilty")
+    # Someone else's act may be called what it is.
+    laughed_at = ["the students laughed at a video of me sleeping in class"]
+    assert judged not in problems("That's such a mean thing to do.", laughed_at, "embarrassed")
+
+
 def test_the_tone_head_reads_cheer_and_commiseration_apart():
     from models.encoder import embed
 
