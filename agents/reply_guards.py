@@ -180,9 +180,29 @@ _NEGATIONS = frozenset("didn't didnt not never couldn't couldnt can't cant won't
 _WAS_DOING = re.compile(r"\b(?:i|we)(?: was| were|'m| am| are) \w+ing\b", re.IGNORECASE)
 
 
+# "Where are you going?" to "we are going to Barbados", "How old is she?" to a baby born yesterday.
+_WHERE_TO = re.compile(
+    r"^where (?:are|were|is|was|did|do|will) (?:you|he|she|they|we|(?:your|the|his|her|their) \w+)(?: all)? "
+    r"(?:go|going|headed|heading|travel\w*|fly|flying|move|moving)(?: to)?\?$",
+    re.IGNORECASE,
+)
+_DESTINATION = re.compile(
+    r"\b(?:go|going|went|headed|heading|travel\w*|fly\w*|flew|mov\w*|trip|vacation|holiday) to "
+    r"(?:(?:the|a|an|my|our) \w+|[A-Z]\w+)"
+)
+_HOW_OLD = re.compile(r"^how old (?:is|was|are|were) (?:she|he|it|they|the baby|your \w+)\?$", re.IGNORECASE)
+_NEWBORN = re.compile(
+    r"\b(?:newborn|new baby|gave birth|(?:was|were|been|just) born|(?:had|have) (?:a|the|our|my) baby)\b", re.IGNORECASE
+)
+
+
 def asks_what_was_named(reply: str, message: str) -> bool:
     told = words(message)
     for sentence in sentences(reply):
+        if _WHERE_TO.match(sentence) and _DESTINATION.search(message):
+            return True
+        if _HOW_OLD.match(sentence) and _NEWBORN.search(message):
+            return True
         asked = _WHAT_OBJECT.match(sentence)
         if not asked:
             continue

@@ -534,6 +534,13 @@ def test_a_question_after_the_thing_just_named_is_refused_and_a_fair_one_is_not(
     assert slip not in problems("Oh no. What happened?", ["Something happened at work today."], "sad")
     assert slip not in problems("Oh no. What did she say?", ["She said something awful to me."], "sad")
     assert slip not in problems("Wow. What are you studying?", ["I was studying all night for my exam."], "anxious")
+    trip = ["I can't wait for tomorrow, we are going to Barbados for vacation as a family."]
+    assert slip in problems("That's so exciting! Where are you going?", trip, "excited")
+    assert slip not in problems("That's so exciting! Where are you going?", ["We leave on vacation tomorrow!"], "excited")
+    assert slip not in problems("Nice! Where are you going?", ["I'm going to have a day off tomorrow!"], "excited")
+    born = ["My sister had a baby girl yesterday, I'm an aunt now!"]
+    assert slip in problems("Congratulations! How old is she?", born, "joyful")
+    assert slip not in problems("Aw. How old is she?", ["My daughter started school today."], "proud")
 
 
 def test_a_sentence_the_companion_already_said_in_the_conversation_is_refused():
