@@ -219,6 +219,14 @@ def test_blame_is_never_spoken():
     assert "sounds unkind" in problems("That wasn't smart.", ["I got arrested for a DUI this weekend."], "ashamed")
 
 
+def test_a_reply_laughs_only_after_the_person_has():
+    lonely = ["I went to see a romantic movie alone and felt so out of place."]
+    assert "laughs where they did not" in problems("Ha, that's so frustrating!", lonely, "lonely")
+    assert "laughs where they did not" in problems("Haha, what a day you had.", lonely, "lonely")
+    assert "laughs where they did not" not in problems("Ha, that's a great story!", ["My dog ate my homework, haha"], "joyful")
+    assert "laughs where they did not" not in problems("Hard as it was, you went anyway.", lonely, "lonely")
+
+
 def test_an_act_someone_already_feels_guilty_about_is_not_judged_again():
     guilt = ["we were arguing about her taking my car and i ended up yelling at her. i feel bad"]
     judged = "judges someone who already blames themselves"
