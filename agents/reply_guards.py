@@ -71,6 +71,8 @@ OUTCOME_QUESTION = re.compile(
 LAUGHS = re.compile(r"\b(?:ha(?:ha)+|hehe\w*|lol|lmao|rofl)\b|\bha!|[\U0001f602\U0001f923]", re.IGNORECASE)
 # A reply that opens laughing ("Ha, that's so frustrating!") where the person did not: read as making
 # light of them; the readers rated 306 such candidates 2.06 on average, against 2.58 for all.
+# "That's a great question." said instead of an answer to what the person asked.
+_RATES_THE_QUESTION = re.compile(r"\b(?:great|good|interesting|fair|tough|hard|big|common) question\b", re.IGNORECASE)
 _LAUGHS_FIRST = re.compile(r"^(?:ha|hah|ha(?:ha)+|hehe\w*|lol)\b", re.IGNORECASE)
 LOSS = re.compile(r"\b(?:died|dead|death|passed away|funeral|lost my|killed|hurt|injur\w*|broke my)\b", re.IGNORECASE)
 
@@ -372,6 +374,8 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
         found.append("mourns good news")
     elif LAUGHS.search(message) and not (LOSS.search(message) or WORRY.search(message)) and _MOURN.search(reply):
         found.append("mourns a joke")
+    if _RATES_THE_QUESTION.search(reply):
+        found.append("rates the question instead of answering it")
     if _LAUGHS_FIRST.match(reply) and not LAUGHS.search(message):
         found.append("laughs where they did not")
     if (SELF_BLAME.search(message) or emotion in ("guilty", "ashamed")) and _JUDGES_THE_ACT.search(reply):

@@ -219,6 +219,12 @@ def test_blame_is_never_spoken():
     assert "sounds unkind" in problems("That wasn't smart.", ["I got arrested for a DUI this weekend."], "ashamed")
 
 
+def test_a_question_is_answered_not_rated():
+    asked = ["Really? I didn't know that. Is there anything you'd say you were a late bloomer for?"]
+    assert "rates the question instead of answering it" in problems("That's a great question to ask.", asked, "surprised")
+    assert "rates the question instead of answering it" in problems("Good question! I'm not sure.", asked, "surprised")
+
+
 def test_a_reply_laughs_only_after_the_person_has():
     lonely = ["I went to see a romantic movie alone and felt so out of place."]
     assert "laughs where they did not" in problems("Ha, that's so frustrating!", lonely, "lonely")
