@@ -71,9 +71,9 @@ OUTCOME_QUESTION = re.compile(
 LAUGHS = re.compile(r"\b(?:ha(?:ha)+|hehe\w*|lol|lmao|rofl)\b|\bha!|[\U0001f602\U0001f923]", re.IGNORECASE)
 # A reply that opens laughing ("Ha, that's so frustrating!") where the person did not: read as making
 # light of them; the readers rated 306 such candidates 2.06 on average, against 2.58 for all.
+_LAUGHS_FIRST = re.compile(r"^(?:ha|hah|ha(?:ha)+|hehe\w*|lol)\b", re.IGNORECASE)
 # "That's a great question." said instead of an answer to what the person asked.
 _RATES_THE_QUESTION = re.compile(r"\b(?:great|good|interesting|fair|tough|hard|big|common) question\b", re.IGNORECASE)
-_LAUGHS_FIRST = re.compile(r"^(?:ha|hah|ha(?:ha)+|hehe\w*|lol)\b", re.IGNORECASE)
 LOSS = re.compile(r"\b(?:died|dead|death|passed away|funeral|lost my|killed|hurt|injur\w*|broke my)\b", re.IGNORECASE)
 
 # Death brought into a conversation that never spoke of one ("Oh no! Did she die?" to a mother who
