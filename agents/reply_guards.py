@@ -201,6 +201,10 @@ _NEWBORN = re.compile(
 )
 
 
+# "What did you get?" to "my coworker bought my favourite cake": what was got was named as bought.
+_ASKED_AS = {"get": ("get", "buy", "receiv")}
+
+
 def asks_what_was_named(reply: str, message: str) -> bool:
     told = words(message)
     for sentence in sentences(reply):
@@ -212,10 +216,12 @@ def asks_what_was_named(reply: str, message: str) -> bool:
         if not asked:
             continue
         verb = _stem(asked.group(1).lower())
+        if verb in _VAGUE:  # "What was the email about?" asks after a preposition, not a verb
+            continue
         if verb == "do" and _WAS_DOING.search(message):
             return True
         for i, w in enumerate(told):
-            if _stem(w) != verb:
+            if _stem(w) not in _ASKED_AS.get(verb, (verb,)):
                 continue
             # "What did you get?" to "I didn't get that promotion" asks for what never came.
             if i and told[i - 1] in _NEGATIONS or i + 1 < len(told) and told[i + 1] not in _VAGUE:

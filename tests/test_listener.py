@@ -564,6 +564,11 @@ def test_a_question_after_the_thing_just_named_is_refused_and_a_fair_one_is_not(
     assert slip not in problems("Oh no. What happened?", ["Something happened at work today."], "sad")
     assert slip not in problems("Oh no. What did she say?", ["She said something awful to me."], "sad")
     assert slip not in problems("Wow. What are you studying?", ["I was studying all night for my exam."], "anxious")
+    email = ["I sent off a difficult email today and I'm a bit worried about the response."]
+    assert slip not in problems("That's a hard one to send. What was the email about?", email, "anxious")
+    cake = ["My coworker went out on lunch break and bought my favorite ice cream cake!"]
+    assert slip in problems("That's a sweet surprise! What did you get?", cake, "grateful")
+    assert slip not in problems("Oh, fun. What did you get?", ["I went to the mall today."], "content")
     trip = ["I can't wait for tomorrow, we are going to Barbados for vacation as a family."]
     assert slip in problems("That's so exciting! Where are you going?", trip, "excited")
     assert slip not in problems("That's so exciting! Where are you going?", ["We leave on vacation tomorrow!"], "excited")
