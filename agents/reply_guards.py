@@ -261,38 +261,6 @@ def honest_line(message: str, reply: str) -> str | None:
     return _line_unless_met(message, reply, OUTCOME_QUESTION, UNCERTAIN, _HONEST_LINES)
 
 
-# A question about the companion's own life or likes ("Do you like nature?", "Have you ever felt
-# really ashamed?", "What about you?"): a friend would answer from their own life, and the companion
-# has none. It says so plainly, once, rather than let a small model invent one or talk past the
-# question. Rhetorical "you" questions ("Can you believe...", "Do you know what I mean?") and
-# questions about the person's own worries or choices are not about it.
-ABOUT_ME = re.compile(
-    r"(?:^|[.!?]\s+|\b(?:so|and|but|well|hey|ok|okay),?\s+)(?:do|did|have|would|are|were|could|can|will) you "
-    r"(?:ever |also |too |really |usually |still |personally )?"
-    r"(?!think (?:i|she|he|they|it|we|that|this)\b)(?!know (?:what|how|why|if)\b)"
-    r"(?!believe\b|imagine\b|understand\b|mind\b|want me\b|remember (?:when|that|what)\b)[^?]{0,80}\?|"
-    r"\b(?:what|how) about you\?|\band you\?|\bis there anything (?:that )?you(?:'d| would)?\b[^?]*\?|"
-    r"\bwhat(?:'s| is) your (?:favou?rite|opinion)\b[^?]*\?",
-    re.IGNORECASE,
-)
-_OWN_LIFE = re.compile(r"\b(?:an ai|of my own)\b", re.IGNORECASE)
-_ABOUT_ME_LINES = (
-    "Being an AI, I haven't lived it myself, but I hear you.",
-    "As an AI I have no story of my own to tell, but I hear yours.",
-    "I have no experiences of my own to share, being an AI, but I'm listening.",
-)
-
-
-def about_me_line(message: str, reply: str, said: Sequence[str] = ()) -> str | None:
-    """A plain first sentence for a question about the companion itself, never one of its `said`
-    earlier replies holds; None when none was asked, the message asks after an outcome or for
-    advice (answered by their own lines), or the reply already says it."""
-    if OUTCOME_QUESTION.search(message) or ADVICE_ASKED.search(message) or WORRY.search(message):
-        return None
-    fresh = [line for line in _ABOUT_ME_LINES if not any(line in turn for turn in said)] or list(_ABOUT_ME_LINES)
-    return _line_unless_met(message, reply, ABOUT_ME, _OWN_LIFE, fresh)
-
-
 # A request for advice ("What should I do?") met with sympathy alone is a question left unanswered:
 # a friend offers a view, without deciding for them or saying how it will turn out.
 ADVICE_ASKED = re.compile(
@@ -357,12 +325,10 @@ def greeting_line(message: str, reply: str) -> str | None:
     return line_for(message, _QUIET_GREETING_LINES if more else _GREETING_LINES)
 
 
-def first_line(message: str, reply: str, said: Sequence[str] = ()) -> str | None:
-    """What a reply says before anything else, whoever wrote it: "How are you?" answered, a question
-    about the companion met plainly, self-blame met gently, or a question about an outcome met
-    honestly; None when it needs none. `said`: the companion's earlier replies in the conversation."""
-    return (greeting_line(message, reply) or about_me_line(message, reply, said) or gentle_line(message, reply)
-            or honest_line(message, reply))
+def first_line(message: str, reply: str) -> str | None:
+    """What a reply says before anything else, whoever wrote it: "How are you?" answered,
+    self-blame met gently, or a question about an outcome met honestly; None when it needs none."""
+    return greeting_line(message, reply) or gentle_line(message, reply) or honest_line(message, reply)
 
 
 def _line_unless_met(

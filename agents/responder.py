@@ -209,10 +209,6 @@ def _as_worry(dialogue: Dialogue, emotion: EmotionReading) -> EmotionReading:
     return emotion.model_copy(update={"label": "anxious"}) if upbeat and WORRY.search(dialogue.message) else emotion
 
 
-def _companion_said(dialogue: Dialogue) -> list[str]:
-    return [u.text for u in dialogue.history if u.role == "assistant"]
-
-
 def _accepting(dialogue: Dialogue, label: str) -> Callable[[str], str | None]:
     """Each sentence of a listener's reply in its spoken form (None: refused); the first one goes
     after what must be said before anything else (agents.reply_guards.first_line), and before a
@@ -222,7 +218,7 @@ def _accepting(dialogue: Dialogue, label: str) -> Callable[[str], str | None]:
     def accept(sentence: str) -> str | None:
         text = accept_sentence(sentence, context, label, later=bool(spoken))
         if text is not None and not spoken:
-            if line := first_line(dialogue.message, text, _companion_said(dialogue)):
+            if line := first_line(dialogue.message, text):
                 text = f"{line} {text}"
             if line := advice_line(dialogue.message, text):
                 text = f"{text} {line}"
@@ -361,7 +357,7 @@ class Responder:
         # The user's words, mirrored, can carry what a reply must not: harm, or markup to be shown.
         if not is_safe_reply(reply) or _HTML.search(reply):
             reply, details = compose_reply(dialogue, emotion, scene, mirror=False)
-        if line := first_line(dialogue.message, reply, _companion_said(dialogue)):  # as in the listener's replies
+        if line := first_line(dialogue.message, reply):  # as in the listener's replies
             reply = f"{line} {reply}"
         if line := advice_line(dialogue.message, reply):
             reply = " ".join([*sentences(reply)[:2], line])

@@ -219,22 +219,6 @@ def test_blame_is_never_spoken():
     assert "sounds unkind" in problems("That wasn't smart.", ["I got arrested for a DUI this weekend."], "ashamed")
 
 
-def test_a_question_about_the_companion_is_met_plainly_once():
-    from agents.reply_guards import about_me_line, first_line
-
-    for asked in ("I had a great time hiking! Do you like nature?", "Have you ever felt really ashamed?",
-                  "That's true. Are you married yet yourself?", "I'm tired of it all. What about you?"):
-        line = about_me_line(asked, "That sounds like a lot.")
-        assert line and "AI" in line and first_line(asked, "That sounds like a lot.") == line
-        assert problems(f"{line} That sounds like a lot.", [asked], "content") == []
-    for not_about_it in ("Can you believe I learned to ride a bike at 15?", "Do you know what I mean?",
-                         "Do you think she will be okay?", "Do you think I should call him?", "I got the job!"):
-        assert about_me_line(not_about_it, "That sounds like a lot.") is None
-    assert about_me_line("Do you like nature?", "I'm an AI, but I love hearing about it.") is None
-    first = about_me_line("Do you like nature?", "Hiking sounds lovely.")
-    assert about_me_line("Do you like nature?", "Hiking sounds lovely.", [f"{first} Hiking sounds lovely."]) != first
-
-
 def test_a_question_is_answered_not_rated():
     asked = ["Really? I didn't know that. Is there anything you'd say you were a late bloomer for?"]
     assert "rates the question instead of answering it" in problems("That's a great question to ask.", asked, "surprised")
