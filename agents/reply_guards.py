@@ -202,7 +202,7 @@ _NEWBORN = re.compile(
 
 
 # "What did you get?" to "my coworker bought my favourite cake": what was got was named as bought.
-_ASKED_AS = {"get": ("get", "buy", "receiv")}
+_ASKED_AS = {"get": frozenset(map(_stem, ("get", "bought", "receive", "received")))}
 
 
 def asks_what_was_named(reply: str, message: str) -> bool:
