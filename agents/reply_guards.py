@@ -73,7 +73,9 @@ LAUGHS = re.compile(r"\b(?:ha(?:ha)+|hehe\w*|lol|lmao|rofl)\b|\bha!|[\U0001f602\
 # light of them; the readers rated 306 such candidates 2.06 on average, against 2.58 for all.
 _LAUGHS_FIRST = re.compile(r"^(?:ha|hah|ha(?:ha)+|hehe\w*|lol)\b", re.IGNORECASE)
 # "That's a great question." said instead of an answer to what the person asked.
-_RATES_THE_QUESTION = re.compile(r"\b(?:great|good|interesting|fair|tough|hard|big|common) question\b", re.IGNORECASE)
+_RATES_THE_QUESTION = re.compile(
+    r"\b(?:great|good|interesting|fair|tough|hard|big|common|thoughtful|excellent) question\b", re.IGNORECASE
+)
 LOSS = re.compile(r"\b(?:died|dead|death|passed away|funeral|lost my|killed|hurt|injur\w*|broke my)\b", re.IGNORECASE)
 
 # Death brought into a conversation that never spoke of one ("Oh no! Did she die?" to a mother who
@@ -201,12 +203,13 @@ _NEWBORN = re.compile(
 )
 
 
+_NAMING = re.compile(r"[$£€]?\d[\d,.]*|[a-z']+")
 # "What did you get?" to "my coworker bought my favourite cake": what was got was named as bought.
 _ASKED_AS = {"get": frozenset(map(_stem, ("get", "bought", "receive", "received")))}
 
 
 def asks_what_was_named(reply: str, message: str) -> bool:
-    told = words(message)
+    told = _NAMING.findall(message.lower())  # an amount names what was won or paid: "won $1000"
     for sentence in sentences(reply):
         if _WHERE_TO.match(sentence) and _DESTINATION.search(message):
             return True

@@ -154,6 +154,16 @@ def test_the_rated_candidates_are_of_training_contexts_and_the_learnt_weights_pi
     assert learnt["check"]["picked_mean"] > learnt["check"]["any_mean"] + 0.2
 
 
+def test_after_the_opening_the_listener_asks_nothing_about_how_long():
+    """Readers rated the replies that went on to ask how long (368 rated candidates) 0.23 below their
+    context's others, with the readings of their openings held equal; ending before it read better."""
+    context = ["My son experienced stranger anxiety and didn't want to be out in public."]
+    assert accept_sentence("How long did it last?", context, "anxious", later=True) is None
+    engaged = ["We just got engaged!"]
+    assert accept_sentence("How long have you been together?", engaged, "joyful", later=True) is None
+    assert accept_sentence("How is he doing now?", context, "anxious", later=True)
+
+
 def test_after_the_opening_the_listener_asks_or_keeps_to_the_person():
     context = ["I have just won the lottery!"]
     assert accept_sentence("I hope you win a big prize!", context, "excited", later=True) is None
@@ -223,6 +233,8 @@ def test_a_question_is_answered_not_rated():
     asked = ["Really? I didn't know that. Is there anything you'd say you were a late bloomer for?"]
     assert "rates the question instead of answering it" in problems("That's a great question to ask.", asked, "surprised")
     assert "rates the question instead of answering it" in problems("Good question! I'm not sure.", asked, "surprised")
+    rated = "rates the question instead of answering it"
+    assert rated in problems("That's a thoughtful question.", asked, "surprised")
 
 
 def test_a_reply_laughs_only_after_the_person_has():
@@ -560,6 +572,9 @@ def test_a_question_after_the_thing_just_named_is_refused_and_a_fair_one_is_not(
     born = ["My sister had a baby girl yesterday, I'm an aunt now!"]
     assert slip in problems("Congratulations! How old is she?", born, "joyful")
     assert slip not in problems("Aw. How old is she?", ["My daughter started school today."], "proud")
+    raffle = ["I entered a raffle at a local fair and actually won $1000."]
+    assert slip in problems("That's so exciting! What did you win?", raffle, "joyful")
+    assert slip not in problems("So exciting! What did you win?", ["I actually won at the fair!"], "joyful")
 
 
 def test_a_sentence_the_companion_already_said_in_the_conversation_is_refused():
