@@ -10,7 +10,7 @@ import torch
 from agents.ed_split import conversation_key, is_held_out, listener_replies
 from agents.emotion import EmotionAgent
 from agents.listener.bases import SMOLLM
-from agents.listener.choose import READINGS, RERANKER, accept_sentence, pick_opening
+from agents.listener.choose import READINGS, RERANKER, accept_sentence, after_the_turn, pick_opening, readings
 from agents.listener.export import export_dir
 from agents.listener.lora import LoRALinear, load, merge
 from agents.listener.model import Candidate, Reply, TrainedListener
@@ -261,6 +261,15 @@ def test_the_tone_head_reads_cheer_and_commiseration_apart():
 
     cheer, sorrow = upbeat(embed(["Awesome, congratulations, that's wonderful!", "I'm so sorry, that must hurt."]))
     assert cheer > 0.8 and sorrow < 0.2
+
+
+def test_what_follows_a_turn_in_the_message_weighs_in_how_it_reads():
+    boxes = ["I love mystery boxes in games! Unfortunately I usually don't get anything good."]
+    assert after_the_turn(boxes[0]) == "I usually don't get anything good."
+    assert after_the_turn("I love it, but no.") is None and after_the_turn("I love mystery boxes!") is None
+    _, whole = readings(["Oh, fun!"], [-1.0], ["I love mystery boxes in games!"], "surprised")
+    _, turned = readings(["Oh, fun!"], [-1.0], boxes, "surprised")
+    assert turned < 0.3 and whole > 0.7
 
 
 def test_self_blame_left_unanswered_is_met_gently_first():
