@@ -203,13 +203,14 @@ _NEWBORN = re.compile(
 )
 
 
+# The message's words as asks_what_was_named reads them, amounts kept: "won $1000" names what was won.
 _NAMING = re.compile(r"[$£€]?\d[\d,.]*|[a-z']+")
 # "What did you get?" to "my coworker bought my favourite cake": what was got was named as bought.
 _ASKED_AS = {"get": frozenset(map(_stem, ("get", "bought", "receive", "received")))}
 
 
 def asks_what_was_named(reply: str, message: str) -> bool:
-    told = _NAMING.findall(message.lower())  # an amount names what was won or paid: "won $1000"
+    told = _NAMING.findall(message.lower())
     for sentence in sentences(reply):
         if _WHERE_TO.match(sentence) and _DESTINATION.search(message):
             return True

@@ -101,10 +101,9 @@ def readings(
     message = context[-1]
     turned = after_the_turn(message)
     vectors = embed([*texts, message, key_text(context), *([turned] if turned else [])])
-    # The message is read for its tone after its turn, if it has one; the whole is what is on point.
-    tone_vector = vectors[-1] if turned else vectors[-2]
-    vectors = vectors[:-1] if turned else vectors
-    replies, message_vector, situation = vectors[:-2], vectors[-2], vectors[-1]
+    replies, (message_vector, situation, *after) = vectors[: len(texts)], vectors[len(texts) :]
+    # The message's tone is read after its turn, if it has one; the whole is what is on point.
+    tone_vector = after[0] if after else message_vector
     examples = replies_like(situation)
     like_people = (replies @ examples.T).mean(1) if examples is not None else np.zeros(len(texts))
     others = max(1, len(texts) - 1)
