@@ -184,7 +184,8 @@ _VAGUE = frozenset(
     "all really very just hard late early again today yesterday tonight last every when while and but".split()
 )
 _NEGATIONS = frozenset("didn't didnt not never couldn't couldnt can't cant won't wont".split())
-_WAS_DOING = re.compile(r"\b(?:i|we)(?: was| were|'m| am| are) \w+ing\b", re.IGNORECASE)
+# What they were doing is named by "I was buying groceries" and "I just got back from buying groceries".
+_WAS_DOING = re.compile(r"\b(?:i|we)(?: was| were|'m| am| are) \w+ing\b|\bback from \w+ing\b", re.IGNORECASE)
 
 
 # "Where are you going?" to "we are going to Barbados", "How old is she?" to a baby born yesterday.

@@ -564,6 +564,8 @@ def test_a_question_after_the_thing_just_named_is_refused_and_a_fair_one_is_not(
     slip = "asks what they have just said"
     assert slip in problems("That's amazing! What did you finish?", ["I just finished my first marathon!"], "proud")
     assert slip in problems("Oh no. What were you doing?", ["I was buying groceries when my ex walked in."], "embarrassed")
+    groceries = ["I just got back from buying a few groceries at the store."]
+    assert slip in problems("Oh, that's great! What were you doing?", groceries, "content")
     assert slip in problems("Ouch. What did he say?", ["My boss said I was lazy in front of everyone."], "angry")
     assert slip in problems("Oh no. What did you get?", ["I can't believe I didn't get that promotion."], "disappointed")
     assert slip not in problems("Oh no. What happened?", ["Something happened at work today."], "sad")
