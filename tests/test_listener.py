@@ -231,9 +231,9 @@ def test_blame_is_never_spoken():
 
 def test_a_question_is_answered_not_rated():
     asked = ["Really? I didn't know that. Is there anything you'd say you were a late bloomer for?"]
-    assert "rates the question instead of answering it" in problems("That's a great question to ask.", asked, "surprised")
-    assert "rates the question instead of answering it" in problems("Good question! I'm not sure.", asked, "surprised")
     rated = "rates the question instead of answering it"
+    assert rated in problems("That's a great question to ask.", asked, "surprised")
+    assert rated in problems("Good question! I'm not sure.", asked, "surprised")
     assert rated in problems("That's a thoughtful question.", asked, "surprised")
 
 
