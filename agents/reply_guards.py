@@ -200,7 +200,9 @@ _DESTINATION = re.compile(
 )
 _HOW_OLD = re.compile(r"^how old (?:is|was|are|were) (?:she|he|it|they|the baby|your \w+)\?$", re.IGNORECASE)
 _NEWBORN = re.compile(
-    r"\b(?:newborn|new baby|gave birth|(?:was|were|been|just) born|(?:had|have) (?:a|the|our|my) baby)\b", re.IGNORECASE
+    r"\b(?:newborn|new baby|gave birth|(?:was|were|been|just) born|"
+    r"(?:had|have) (?:a|the|our|my|her|his|their) baby)\b",
+    re.IGNORECASE,
 )
 
 

@@ -582,6 +582,8 @@ def test_a_question_after_the_thing_just_named_is_refused_and_a_fair_one_is_not(
     assert slip not in problems("Nice! Where are you going?", ["I'm going to have a day off tomorrow!"], "excited")
     born = ["My sister had a baby girl yesterday, I'm an aunt now!"]
     assert slip in problems("Congratulations! How old is she?", born, "joyful")
+    niece = ["My sister just had her baby, a little girl!"]
+    assert slip in problems("What a wonderful surprise! How old is she?", niece, "joyful")
     assert slip not in problems("Aw. How old is she?", ["My daughter started school today."], "proud")
     raffle = ["I entered a raffle at a local fair and actually won $1000."]
     assert slip in problems("That's so exciting! What did you win?", raffle, "joyful")
