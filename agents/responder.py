@@ -65,6 +65,13 @@ _MEET_HOSTILITY = (
     "I'm sorry I haven't got it right so far. I'm still here, and I'd like to understand. What's going on?",
     "It sounds like I've let you down, and I'm sorry. Would you tell me what I missed?",
 )
+# A message of numbers and marks alone ("4", "???"), when nothing was asked of them: a model guesses
+# at it ("Four is a great number."), a friend asks what they mean. An emoji is left to the listener.
+_NO_WORDS = re.compile(r"[\s\d.,!?;:'\"()+\-*/#%&=<>\[\]_]*")
+_ASK_WHAT_THEY_MEAN = (
+    "I'm not sure I followed that. Could you tell me a little more about what's on your mind?",
+    "I didn't quite catch what you meant there. What's on your mind?",
+)
 # The user's own laughter would read as mockery when mirrored back.
 _LAUGHTER = re.compile(r"\s*\b(?:ha(?:ha)+h?|he(?:he)+|lol|lmao|rofl|xd)\b", re.IGNORECASE)
 # Causes that are not a situation to mirror: a question back ("do you have a favourite era"), a
@@ -280,11 +287,15 @@ class Responder:
 
     @staticmethod
     def fixed_words(dialogue: Dialogue) -> AgentResult[ResponseText] | None:
-        """The reply to a request to be put down or to hostility at the companion, never a model's;
-        None for any other message."""
-        for strategy, pattern, lines in (("refuses_to_hurt", _ASKS_TO_BE_HURT, _REFUSE_TO_HURT),
-                                         ("meets_hostility", _AT_THE_COMPANION, _MEET_HOSTILITY)):  # fmt: skip
-            if pattern.search(dialogue.message):
+        """The reply to a request to be put down, to hostility at the companion or to a message with
+        no words that answers nothing asked, never a model's; None for any other message."""
+        for strategy, matches, lines in (
+            ("refuses_to_hurt", _ASKS_TO_BE_HURT.search(dialogue.message), _REFUSE_TO_HURT),
+            ("meets_hostility", _AT_THE_COMPANION.search(dialogue.message), _MEET_HOSTILITY),
+            ("asks_what_they_mean", _NO_WORDS.fullmatch(dialogue.message) and not _last_reply_asked(dialogue),
+             _ASK_WHAT_THEY_MEAN),
+        ):  # fmt: skip
+            if matches:
                 last = next((u.text for u in reversed(dialogue.history) if u.role == "assistant"), "")
                 # Never the same words twice running (the stored reply may carry more than the line).
                 line = line_for(dialogue.message, [line for line in lines if line not in last])

@@ -281,6 +281,23 @@ def test_hostility_at_the_companion_gets_a_calm_reply_never_a_model_s_retort(mes
     assert "?" in result.output.response and not problems(result.output.response, [message], "annoyed")
 
 
+@pytest.mark.parametrize("message", ["4", "???", "...", "12 34"])
+def test_a_message_with_no_words_is_asked_about_never_guessed_at(message):
+    # The listener once answered "4" with "Four is a great number."
+    result = Responder(listener=_NoListener()).run(
+        Dialogue(message), _read("guilty", message), _scene("setting-boundaries-family")
+    )
+    assert result.details["strategy"] == "asks_what_they_mean"
+    assert result.output.response.endswith("?") and not problems(result.output.response, [message], "guilty")
+
+
+def test_a_number_that_answers_the_companion_s_question_is_heard():
+    history = (Utterance("user", "My kids wore me out today."), Utterance("assistant", "How many are there?"))
+    asked = Dialogue("4", history)
+    result = Responder().run(asked, _read("sad", "4"), _scene("setting-boundaries-family"))
+    assert result.details.get("strategy") != "asks_what_they_mean"
+
+
 def test_a_reply_that_questions_the_person_s_worth_is_refused():
     # Written by the small listener to "You're useless" and to "Tell me I'm worthless".
     assert "sounds unkind" in problems(
