@@ -164,6 +164,17 @@ def test_after_the_opening_the_listener_asks_nothing_about_how_long():
     assert accept_sentence("How is he doing now?", context, "anxious", later=True)
 
 
+def test_the_clause_the_small_model_tacks_on_with_especially_is_left_unsaid():
+    """"That's so frustrating, especially when you're so close." to a friend who never came to pick
+    them up: the clause is the small model's guess, and blind readers rated the replies without it
+    higher (34 held-out contexts)."""
+    context = ["My friend wouldn't answer her phone when I waited over an hour for her to pick me up!"]
+    said = accept_sentence("That's so frustrating, especially when you're so close.", context, "angry")
+    assert said == "That's so frustrating."
+    opening = "Oh no! That's so scary, especially when it's frightening."
+    assert accept_sentence(opening, ["A tree fell on our platform."], "afraid") == "Oh no! That's so scary."
+
+
 def test_after_the_opening_the_listener_asks_or_keeps_to_the_person():
     context = ["I have just won the lottery!"]
     assert accept_sentence("I hope you win a big prize!", context, "excited", later=True) is None

@@ -170,10 +170,17 @@ _LATER_REFUSED = re.compile(r"^(?:i|i'm|i've|i'd|i'll|me|my)\b|\byou (?:should|n
 _HOW_LONG = re.compile(r"^how long\b", re.I)
 
 
+# "That's so frustrating, especially when you're so close.": the clause the small model tacks onto
+# its feeling guesses at the person's situation, and often wrongly ("especially when you're driving"
+# to a bored trucker). Without it, the 34 of 300 held-out replies that had one read 0.47 and 0.32
+# higher to two blind readers (better in 16 and 13 of them, worse in 3 each).
+_ESPECIALLY = re.compile(r",? especially (?:when|since|if|with|because|after)\b[^.!?]*(?=[.!?]|$)", re.I)
+
+
 def accept_sentence(sentence: str, context: list[str], emotion: str, later: bool = False) -> str | None:
     """A sentence's spoken form, or None when it fails a guard; a `later` one (after the opening) may
     be short, and must ask something or keep to the person (see _LATER_REFUSED)."""
-    text = clean(sentence)
+    text = clean(_ESPECIALLY.sub("", sentence, count=1))
     if not text:
         return None
     if later and (_HOW_LONG.match(text) or not text.endswith("?") and _LATER_REFUSED.search(text)):
