@@ -188,7 +188,8 @@ _NEGATIONS = frozenset("didn't didnt not never couldn't couldnt can't cant won't
 _WAS_DOING = re.compile(r"\b(?:i|we)(?: was| were|'m| am| are) \w+ing\b|\bback from \w+ing\b", re.IGNORECASE)
 
 
-# "Where are you going?" to "we are going to Barbados", "How old is she?" to a baby born yesterday.
+# "Where are you going?" to "we are going to Barbados", "How old is she?" to a baby born yesterday
+# or twins on the way.
 _WHERE_TO = re.compile(
     r"^where (?:are|were|is|was|did|do|will) (?:you|he|she|they|we|(?:your|the|his|her|their) \w+)(?: all)? "
     r"(?:go|going|headed|heading|travel\w*|fly|flying|move|moving)(?: to)?\?$",
@@ -201,15 +202,23 @@ _DESTINATION = re.compile(
 _HOW_OLD = re.compile(r"^how old (?:is|was|are|were) (?:she|he|it|they|the baby|your \w+)\?$", re.IGNORECASE)
 _NEWBORN = re.compile(
     r"\b(?:newborn|new baby|gave birth|(?:was|were|been|just) born|"
-    r"(?:had|have) (?:a|the|our|my|her|his|their) baby)\b",
+    r"(?:had|have) (?:a|the|our|my|her|his|their) baby|"
+    r"(?:having|expecting|pregnant with) (?:a baby|twins|triplets))\b",
     re.IGNORECASE,
 )
 
 
 # The message's words as asks_what_was_named reads them, amounts kept: "won $1000" names what was won.
 _NAMING = re.compile(r"[$£€]?\d[\d,.]*|[a-z']+")
-# "What did you get?" to "my coworker bought my favourite cake": what was got was named as bought.
-_ASKED_AS = {"get": frozenset(map(_stem, ("get", "bought", "receive", "received")))}
+# "What did you get?" to "my coworker bought my favourite cake": what was got was named as bought,
+# and "What did you make?" to "I baked a cake" what was made as baked.
+_ASKED_AS = {
+    "get": frozenset(map(_stem, ("get", "bought", "receive", "received"))),
+    "make": frozenset(map(_stem, ("make", "bake", "baked", "cook", "cooked", "build", "built", "sew"))),
+}
+# "What was the prize?" to "I actually won $1000".
+_PRIZE = re.compile(r"^what (?:was|is) (?:the|your) prize\?$", re.IGNORECASE)
+_WON_THING = re.compile(r"\bwon (?:an? |the |[$£€]?\d)", re.IGNORECASE)
 
 
 def asks_what_was_named(reply: str, message: str) -> bool:
@@ -218,6 +227,8 @@ def asks_what_was_named(reply: str, message: str) -> bool:
         if _WHERE_TO.match(sentence) and _DESTINATION.search(message):
             return True
         if _HOW_OLD.match(sentence) and _NEWBORN.search(message):
+            return True
+        if _PRIZE.match(sentence) and _WON_THING.search(message):
             return True
         asked = _WHAT_OBJECT.match(sentence)
         if not asked:

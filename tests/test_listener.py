@@ -599,6 +599,12 @@ def test_a_question_after_the_thing_just_named_is_refused_and_a_fair_one_is_not(
     raffle = ["I entered a raffle at a local fair and actually won $1000."]
     assert slip in problems("That's so exciting! What did you win?", raffle, "joyful")
     assert slip not in problems("So exciting! What did you win?", ["I actually won at the fair!"], "joyful")
+    assert slip in problems("That's great! What was the prize?", raffle, "joyful")
+    twins = ["I just found out I was having twins. I already have 3 kids."]
+    assert slip in problems("That's a great surprise! How old are they?", twins, "surprised")
+    baked = ["I baked a cake for my boyfriend's birthday and it turned out to be so delicious!"]
+    assert slip in problems("That's such a sweet surprise! What did you make?", baked, "proud")
+    assert slip not in problems("Oh, fun! What did you make?", ["I spent the whole day baking."], "content")
 
 
 def test_a_sentence_the_companion_already_said_in_the_conversation_is_refused():
