@@ -10,7 +10,15 @@ import torch
 from agents.ed_split import conversation_key, is_held_out, listener_replies
 from agents.emotion import EmotionAgent
 from agents.listener.bases import SMOLLM
-from agents.listener.choose import READINGS, RERANKER, accept_sentence, after_the_turn, pick_opening, readings
+from agents.listener.choose import (
+    READINGS,
+    RERANKER,
+    accept_sentence,
+    after_the_turn,
+    pick_opening,
+    readings,
+    without_tacked_clause,
+)
 from agents.listener.export import export_dir
 from agents.listener.lora import LoRALinear, load, merge
 from agents.listener.model import Candidate, Reply, TrainedListener
@@ -173,6 +181,23 @@ def test_the_clause_the_small_model_tacks_on_with_especially_is_left_unsaid():
     assert said == "That's so frustrating."
     opening = "Oh no! That's so scary, especially when it's frightening."
     assert accept_sentence(opening, ["A tree fell on our platform."], "afraid") == "Oh no! That's so scary."
+
+
+def test_an_opening_cut_short_is_spoken_with_the_sentence_after_it():
+    """What is heard first stays a clause of four words or more: "That's so frustrating." waits for
+    the question that follows, and is spoken alone only when nothing does."""
+    from agents.listener.model import Reply
+
+    context = ["My friend wouldn't answer her phone when I waited over an hour for her to pick me up!"]
+    written = "That's so frustrating, especially when you're so close. Did she say why?"
+    heard: list[str] = []
+    reply = Reply(heard.append, lambda s: accept_sentence(s, context, "angry"))
+    assert not reply.take(written[:-12], finished=False) and heard == []  # the question is not whole yet
+    reply.take(written, finished=True)
+    assert heard == ["That's so frustrating. Did she say why?"] and reply.text() == heard[0]
+    alone: list[str] = []
+    Reply(alone.append, lambda s: accept_sentence(s, context, "angry")).take(written[:56], finished=True)
+    assert alone == ["That's so frustrating."]
 
 
 def test_after_the_opening_the_listener_asks_or_keeps_to_the_person():
@@ -379,7 +404,8 @@ def test_the_trained_listener_streams_a_guarded_reply_sentence_by_sentence(liste
     openings, reply = write()
     assert len(openings) == 3 and all(c.text for c in openings)
     assert reply and problems(reply, context, emotion) == []
-    assert " ".join(heard) == reply and len(heard[0].split()) >= 4  # the opening comes first, whole
+    # The opening comes first, whole; it is shorter only when it is all there is.
+    assert " ".join(heard) == reply and (len(heard[0].split()) >= 4 or heard == [reply])
     assert write()[1] == reply  # the same message in the same place, the same words
 
 
@@ -421,7 +447,8 @@ def test_every_reply_the_reranker_could_pick_is_written_out_for_readers(listener
     passing = [o["text"] for o in picked.details["openings"] if not o["problems"]]
     assert {c["opening"] for c in every} <= set(passing)
     for candidate in every:
-        assert candidate["opening"] in candidate["reply"] and isinstance(candidate["confidence"], float)
+        opening = without_tacked_clause(candidate["opening"])
+        assert opening in candidate["reply"] and isinstance(candidate["confidence"], float)
         assert problems(candidate["reply"], dialogue.ed_context(), emotion.label) == []
 
 

@@ -177,10 +177,14 @@ _HOW_LONG = re.compile(r"^how long\b", re.I)
 _ESPECIALLY = re.compile(r",? especially (?:when|since|if|with|because|after)\b[^.!?]*(?=[.!?]|$)", re.I)
 
 
+def without_tacked_clause(sentence: str) -> str:
+    return _ESPECIALLY.sub("", sentence, count=1)
+
+
 def accept_sentence(sentence: str, context: list[str], emotion: str, later: bool = False) -> str | None:
     """A sentence's spoken form, or None when it fails a guard; a `later` one (after the opening) may
     be short, and must ask something or keep to the person (see _LATER_REFUSED)."""
-    text = clean(_ESPECIALLY.sub("", sentence, count=1))
+    text = clean(without_tacked_clause(sentence))
     if not text:
         return None
     if later and (_HOW_LONG.match(text) or not text.endswith("?") and _LATER_REFUSED.search(text)):

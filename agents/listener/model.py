@@ -202,6 +202,7 @@ class TrainedListener:
             spoken = {i: reply_for(i) for i in chosen}
         for i in chosen:
             spoken[i].take(text(i), ended[i])  # words cut off by the token budget are dropped
+            spoken[i].close()
         return openings, [spoken[i].text() for i in chosen]
 
 
@@ -222,11 +223,14 @@ def _sample(logits: np.ndarray, rng: np.random.Generator, temperature: float) ->
     return top[rows, picks], top_scores[rows, picks] - log_total
 
 
+OPENING_WORDS = 4  # what is spoken first is a clause worth speaking, not an interjection
+
+
 def opening_end(text: str) -> int | None:
-    """Where the leading whole sentences of `text` end once they hold at least four words (a clause
-    worth speaking first, not an interjection); None before that."""
+    """Where the leading whole sentences of `text` end once they hold at least OPENING_WORDS words;
+    None before that."""
     for match in _SENTENCE_END.finditer(text):
-        if len(text[: match.end()].split()) >= 4:
+        if len(text[: match.end()].split()) >= OPENING_WORDS:
             return match.end()
     return None
 
@@ -256,6 +260,7 @@ class Reply:
         self._on_sentence = on_sentence
         self._accept = accept
         self._sentences: list[str] = []
+        self._held: str | None = None  # an opening cut below OPENING_WORDS, to be spoken with what follows
         self._used = 0  # characters of the candidate's text already taken
         self._stopped = False
 
@@ -277,20 +282,40 @@ class Reply:
             piece = rest[:end]
             self._used += end
             accepted = self._accept(piece.strip()) if piece.strip() else None
-            if accepted is None or _repeats(accepted, self._sentences) or self._count(accepted) > MAX_SENTENCES:
+            said = [*self._sentences, *([self._held] if self._held else [])]
+            if accepted is None or _repeats(accepted, said) or self._count(accepted) > MAX_SENTENCES:
                 self._stopped = True
                 break
-            self._sentences.append(accepted)
-            if self._on_sentence is not None:
-                self._on_sentence(accepted)
+            if self._held is not None:
+                accepted, self._held = f"{self._held} {accepted}", None
+            elif not self._sentences and len(accepted.split()) < OPENING_WORDS and not piece.endswith("\n"):
+                # Its spoken form came out shorter than the opening it was chosen as ("That's so
+                # frustrating, especially when..." said without the clause): it waits for the next
+                # sentence, so that what is heard first is still a whole clause.
+                self._held = accepted
+                continue
+            self._speak(accepted)
             if piece.endswith("\n") or self._count() >= MAX_SENTENCES:
                 self._stopped = True
+        if self._stopped or finished:
+            self.close()
         return self._stopped
+
+    def close(self) -> None:
+        """Speaks an opening still held back: nothing followed it."""
+        if self._held is not None:
+            held, self._held = self._held, None
+            self._speak(held)
+
+    def _speak(self, sentence: str) -> None:
+        self._sentences.append(sentence)
+        if self._on_sentence is not None:
+            self._on_sentence(sentence)
 
     def _count(self, adding: str = "") -> int:
         """Sentences spoken so far, with `adding`: a piece may hold two (a short opening, or a gentle
         word put before it)."""
-        return len(_SENTENCE_END.findall(" ".join([*self._sentences, adding]) + " "))
+        return len(_SENTENCE_END.findall(" ".join([*self._sentences, self._held or "", adding]) + " "))
 
     def text(self) -> str | None:
         return " ".join(self._sentences) or None
