@@ -208,6 +208,20 @@ _NEWBORN = re.compile(
 )
 
 
+# "That's so unfair, and I'm sorry you were hurt." to a near miss in traffic or a dog that chased
+# them: readers rated the 16 rated candidates that said so 0.38 below their context's others. It may
+# be said where they spoke of a harm, to the body or from someone ("My best friend lied to me").
+_SORRY_HURT = re.compile(r"\bsorry (?:that )?you (?:were|got|'ve been|have been) (?:so |badly |really )?"
+                         r"(?:hurt|injured)\b(?! by)", re.IGNORECASE)  # fmt: skip
+_HARM = re.compile(
+    r"\b(?:hurt\w*|injur\w*|pain|painful|broke|broken|bleed\w*|blood|hospital|bruis\w*|sprain\w*|burn\w*|"
+    r"fell|fall|crash\w*|accident|attack\w*|bit|bitten|stitches|sore|wound\w*|hit me|punch\w*|kick\w*|lie|"
+    r"lied|lying|cheat\w*|betray\w*|insult\w*|mean to me|rude|mock\w*|bull(?:y|ied)|abus\w*|yell\w*|dumped|"
+    r"ignor\w*|made fun|laugh\w* at)\b",
+    re.IGNORECASE,
+)
+
+
 # The message's words as asks_what_was_named reads them, amounts kept: "won $1000" names what was won.
 _NAMING = re.compile(r"[$£€]?\d[\d,.]*|[a-z']+")
 # "What did you get?" to "my coworker bought my favourite cake": what was got was named as bought,
@@ -406,6 +420,8 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
         found.append("judges someone who already blames themselves")
     if QUESTION_CUE.search(context[-1].strip()) and all(s.endswith("?") for s in sentences(reply)):
         found.append("answers a question with only a question")
+    if _SORRY_HURT.search(reply) and not _HARM.search(" ".join(context[::-2])):
+        found.append("says they were hurt when no one said so")
     if asks_what_was_said(reply, message) or asks_what_was_named(reply, message):
         found.append("asks what they have just said")
     if says_again(reply, context[-2::-2]):  # the companion's own turns

@@ -634,6 +634,21 @@ def test_a_question_after_the_thing_just_named_is_refused_and_a_fair_one_is_not(
     assert slip not in problems("Oh, fun! What did you make?", ["I spent the whole day baking."], "content")
 
 
+def test_sorrow_that_they_were_hurt_is_not_said_where_no_one_was():
+    """"That's so unfair, and I'm sorry you were hurt." to a near miss in traffic: readers rated the
+    16 rated candidates that said so 0.38 below their context's others."""
+    slip = "says they were hurt when no one said so"
+    traffic = ["Some idiot cut me off in traffic and almost hit my car. I'm furious."]
+    assert slip in problems("That's so unfair, and I'm sorry you were hurt.", traffic, "furious")
+    chased = ["A stray dog chased me in the park."]
+    assert slip in problems("That's terrifying, I'm so sorry you got hurt.", chased, "terrified")
+    arm = ["I fell and broke my arm."]
+    assert slip not in problems("I'm so sorry you were hurt. How's your arm?", arm, "sad")
+    assert slip not in problems("I'm sorry you were hurt by that.", ["My best friend lied to me."], "sad")
+    tripped = ["I tripped in front of my whole class."]
+    assert slip not in problems("Oh no! Did you get hurt?", tripped, "embarrassed")
+
+
 def test_a_sentence_the_companion_already_said_in_the_conversation_is_refused():
     said = ["My grandma died last week.", "I'm so sorry. How are you holding up?", "Not well. I keep crying."]
     assert "says again what it said before" in problems("That's so hard. How are you holding up?", said, "devastated")
