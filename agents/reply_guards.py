@@ -209,7 +209,7 @@ _NEWBORN = re.compile(
 
 
 # "That's so unfair, and I'm sorry you were hurt." to a near miss in traffic or a dog that chased
-# them: readers rated the 16 rated candidates that said so 0.38 below their context's others. It may
+# them: readers rated the 8 rated candidates this refuses 0.63 below their context's others. It may
 # be said where they spoke of a harm, to the body or from someone ("My best friend lied to me").
 _SORRY_HURT = re.compile(r"\bsorry (?:that )?you (?:were|got|'ve been|have been) (?:so |badly |really )?"
                          r"(?:hurt|injured)\b(?! by)", re.IGNORECASE)  # fmt: skip

@@ -636,7 +636,7 @@ def test_a_question_after_the_thing_just_named_is_refused_and_a_fair_one_is_not(
 
 def test_sorrow_that_they_were_hurt_is_not_said_where_no_one_was():
     """"That's so unfair, and I'm sorry you were hurt." to a near miss in traffic: readers rated the
-    16 rated candidates that said so 0.38 below their context's others."""
+    8 rated candidates this refuses 0.63 below their context's others."""
     slip = "says they were hurt when no one said so"
     traffic = ["Some idiot cut me off in traffic and almost hit my car. I'm furious."]
     assert slip in problems("That's so unfair, and I'm sorry you were hurt.", traffic, "furious")
