@@ -222,6 +222,33 @@ _HARM = re.compile(
 )
 
 
+# "That's such a sweet thing to share with your dad." to a grandad who shared something: a relative
+# no one named is the listener's guess at who was there, and a wrong one. Readers rated the 30 rated
+# candidates that named one 0.57 below their context's other candidates.
+_RELATIONS = {
+    "mother": ("mom", "mother", "mum", "mommy", "mama"), "father": ("dad", "father", "daddy", "papa"),
+    "grandmother": ("grandma", "grandmother", "granny", "nana", "grandmom"),
+    "grandfather": ("grandpa", "grandfather", "grandad", "granddad"),
+    **{word: (word,) for word in (
+        "brother", "sister", "son", "daughter", "wife", "husband", "boyfriend", "girlfriend", "fiance",
+        "aunt", "uncle", "cousin", "niece", "nephew", "grandson", "granddaughter",
+    )},
+}  # fmt: skip
+_RELATION_OF = {word: relation for relation, words_ in _RELATIONS.items() for word in words_}
+
+
+def relatives(text: str) -> set[str]:
+    """The relations `text` names ("my sisters pet" names a sister); "parents" names both."""
+    named = set()
+    for word in re.findall(r"[a-z]+(?:'s)?", text.lower()):
+        word = word.removesuffix("'s")
+        if word in ("parent", "parents"):
+            named |= {"mother", "father"}
+        elif relation := _RELATION_OF.get(word) or _RELATION_OF.get(word.removesuffix("s")):
+            named.add(relation)
+    return named
+
+
 # The message's words as asks_what_was_named reads them, amounts kept: "won $1000" names what was won.
 _NAMING = re.compile(r"[$£€]?\d[\d,.]*|[a-z']+")
 # "What did you get?" to "my coworker bought my favourite cake": what was got was named as bought,
@@ -444,6 +471,8 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
     ]
     if strangers:
         found.append("names someone the user never mentioned")
+    if relatives(reply) - relatives(said):
+        found.append("names a relative no one mentioned")
     if re.search(r"\d", reply) and not re.search(r"\d", said):
         found.append("brings in numbers the user never gave")
     return found

@@ -111,10 +111,20 @@ def test_a_generated_reply_is_cleaned_to_whole_spoken_sentences(raw, spoken):
          "cheers bad news"),
         ("Oh no! Did you bake it again?", ["My cake came out flat, so now it's a pancake. Ha!"], "disappointed",
          "mourns a joke"),
+        ("That's so sweet of your dad.", ["My grandad told me about the gospel."], "joyful",
+         "names a relative no one mentioned"),
     ],
 )
 def test_the_guards_reject_what_a_reply_must_never_do(reply, context, emotion, problem):
     assert problem in problems(reply, context, emotion)
+
+
+def test_a_relative_is_named_only_as_the_person_named_them():
+    assert problems("Minding your sister's cat is kind.", ["I minded my sisters cat."], "caring") == []
+    assert problems("Your mom and dad must be so proud.", ["My parents saw me graduate!"], "proud") == []
+    assert "names a relative no one mentioned" in problems(
+        "Being a mom to a newborn is such a warm moment.", ["When my son was born I felt joyful!"], "joyful"
+    )
 
 
 def test_a_kind_specific_reply_passes_the_guards():
