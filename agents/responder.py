@@ -204,7 +204,12 @@ def compose_reply(
 
 _HTML = re.compile(r"<[^>]*>|[<>]")  # a tag, or what is left of one
 
-CHAT_MODEL_MAY = frozenset({"names someone the user never mentioned", "brings in numbers the user never gave"})
+# A chat model that names a person, a relative or a number unasked is offering ("talking to your mom
+# or a friend may help"), where the small listener was guessing at who was there.
+CHAT_MODEL_MAY = frozenset({
+    "names someone the user never mentioned", "names a relative no one mentioned",
+    "brings in numbers the user never gave",
+})  # fmt: skip
 
 
 def _as_worry(dialogue: Dialogue, emotion: EmotionReading) -> EmotionReading:
