@@ -225,16 +225,17 @@ _HARM = re.compile(
 # "That's such a sweet thing to share with your dad." to a grandad who shared something: a relative
 # no one named is the listener's guess at who was there, and a wrong one. Readers rated the 30 rated
 # candidates that named one 0.57 below their context's other candidates.
-_RELATIONS = {
-    "mother": ("mom", "mother", "mum", "mommy", "mama"), "father": ("dad", "father", "daddy", "papa"),
-    "grandmother": ("grandma", "grandmother", "granny", "nana", "grandmom"),
-    "grandfather": ("grandpa", "grandfather", "grandad", "granddad"),
-    **{word: (word,) for word in (
-        "brother", "sister", "son", "daughter", "wife", "husband", "boyfriend", "girlfriend", "fiance",
-        "aunt", "uncle", "cousin", "niece", "nephew", "grandson", "granddaughter",
+_RELATION_OF = {
+    "mom": "mother", "mum": "mother", "mommy": "mother", "mama": "mother",
+    "dad": "father", "daddy": "father", "papa": "father",
+    "grandma": "grandmother", "granny": "grandmother", "nana": "grandmother", "grandmom": "grandmother",
+    "grandpa": "grandfather", "grandad": "grandfather", "granddad": "grandfather",
+    **{word: word for word in (
+        "mother", "father", "grandmother", "grandfather", "brother", "sister", "son", "daughter", "wife",
+        "husband", "boyfriend", "girlfriend", "fiance", "aunt", "uncle", "cousin", "niece", "nephew",
+        "grandson", "granddaughter",
     )},
 }  # fmt: skip
-_RELATION_OF = {word: relation for relation, words_ in _RELATIONS.items() for word in words_}
 
 
 def relatives(text: str) -> set[str]:

@@ -196,8 +196,6 @@ def test_the_clause_the_small_model_tacks_on_with_especially_is_left_unsaid():
 def test_an_opening_cut_short_is_spoken_with_the_sentence_after_it():
     """What is heard first stays a clause of four words or more: "That's so frustrating." waits for
     the question that follows, and is spoken alone only when nothing does."""
-    from agents.listener.model import Reply
-
     context = ["My friend wouldn't answer her phone when I waited over an hour for her to pick me up!"]
     written = "That's so frustrating, especially when you're so close. Did she say why?"
     heard: list[str] = []
