@@ -16,6 +16,15 @@ ROOT = Path(__file__).resolve().parent.parent
 ED_DATA = ROOT.parent / "shared" / "data" / "empathetic_dialogues"
 
 
+def can_hide_avx512() -> bool:
+    """Whether evals.avx2_only can run a command here: a CPU that can make CPUID fault, and cc."""
+    import shutil
+
+    from models.precision import cpu_flags
+
+    return "cpuid_fault" in cpu_flags() and shutil.which("cc") is not None
+
+
 # The suites that start servers, a browser or whole media pipelines: about four fifths of the
 # suite's time. `make test-fast` runs the rest.
 SLOW_SUITES = {"test_abuse", "test_avatar", "test_browser", "test_cli", "test_perception", "test_speech",

@@ -4,6 +4,8 @@ import json
 
 import pytest
 
+from tests.conftest import can_hide_avx512
+
 
 def test_the_response_benchmark_reports_its_figures(tmp_path):
     """`python -m evals.responses` on a few contexts: every figure present, every reply written."""
@@ -94,3 +96,37 @@ def test_bfloat16_is_not_taken_where_onednn_is_held_below_it(monkeypatch):
 
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
     assert not native_bfloat16() and not amx_bfloat16()
+
+
+@pytest.mark.skipif(not can_hide_avx512(), reason="needs a CPU that can make CPUID fault, and cc")
+def test_a_command_run_as_on_a_cpu_without_avx512_takes_the_avx2_kernels_and_says_so():
+    """torch reads the CPU through CPUID, as ONNX Runtime and oneDNN do; the report reads the flags."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import json, torch; from evals.provenance import provenance; from models.precision import native_bfloat16;"
+        "print(json.dumps([torch.backends.cpu.get_cpu_capability(), native_bfloat16(),"
+        " provenance()['machine']['vector_extensions']]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "evals.avx2_only", "--", sys.executable, "-c", probe],
+        capture_output=True, text=True, check=True, timeout=120,
+    )  # fmt: skip
+    capability, bfloat16, extensions = json.loads(done.stdout.splitlines()[-1])
+    assert capability == "AVX2" and not bfloat16
+    assert "avx2" in extensions and not [f for f in extensions if f.startswith(("avx512", "amx", "avx_vnni"))]
+    failed = subprocess.run([sys.executable, "-m", "evals.avx2_only", "--", sys.executable, "-c", "exit(7)"])
+    assert failed.returncode == 7
+
+
+def test_flags_hidden_from_the_process_are_not_read_as_its_own(monkeypatch):
+    from models.precision import HIDDEN_FLAGS_ENV, cpu_flags
+
+    cpu_flags.cache_clear()
+    monkeypatch.setenv(HIDDEN_FLAGS_ENV, "avx512,amx")
+    try:
+        assert not [f for f in cpu_flags() if f.startswith(("avx512", "amx"))]
+    finally:
+        monkeypatch.delenv(HIDDEN_FLAGS_ENV)
+        cpu_flags.cache_clear()

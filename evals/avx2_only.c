@@ -1,0 +1,65 @@
+/* Loaded with LD_PRELOAD by evals.avx2_only: the process and every thread it starts see a CPU
+ * without AVX-512, AVX-VNNI or AMX, so torch, oneDNN and ONNX Runtime choose the AVX2 kernels they
+ * would choose on such a CPU. The kernel makes each CPUID instruction fault (ARCH_SET_CPUID, where the
+ * CPU can: the cpuid_fault flag); the handler runs the real CPUID and clears those feature bits. */
+#define _GNU_SOURCE
+#include <asm/prctl.h>
+#include <cpuid.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <ucontext.h>
+#include <unistd.h>
+
+struct hidden {
+    uint32_t leaf, subleaf;
+    int reg; /* 0 eax, 1 ebx, 2 ecx, 3 edx */
+    uint32_t bits;
+};
+
+/* Intel SDM vol. 2A, CPUID leaf 7: AVX-512 F, DQ, IFMA, PF, ER, CD, BW, VL; VBMI, VBMI2, VNNI, BITALG,
+ * VPOPCNTDQ; 4VNNIW, 4FMAPS, VP2INTERSECT, AMX-BF16, AVX512-FP16, AMX-TILE, AMX-INT8; and in subleaf
+ * 1, AVX-VNNI and AVX512-BF16. */
+static const struct hidden HIDDEN[] = {
+    {7, 0, 1, (1u << 16) | (1u << 17) | (1u << 21) | (1u << 26) | (1u << 27) | (1u << 28) | (1u << 30) | (1u << 31)},
+    {7, 0, 2, (1u << 1) | (1u << 6) | (1u << 11) | (1u << 12) | (1u << 14)},
+    {7, 0, 3, (1u << 2) | (1u << 3) | (1u << 8) | (1u << 22) | (1u << 23) | (1u << 24) | (1u << 25)},
+    {7, 1, 0, (1u << 4) | (1u << 5)},
+};
+
+static long cpuid_faults(int faults) { return syscall(SYS_arch_prctl, ARCH_SET_CPUID, !faults); }
+
+static void on_fault(int signal_number, siginfo_t *info, void *raw) {
+    (void)info;
+    greg_t *regs = ((ucontext_t *)raw)->uc_mcontext.gregs;
+    const uint8_t *at = (const uint8_t *)regs[REG_RIP];
+    if (at[0] != 0x0f || at[1] != 0xa2) { /* a real fault: let it end the process as it would have */
+        signal(signal_number, SIG_DFL);
+        return;
+    }
+    uint32_t leaf = (uint32_t)regs[REG_RAX], subleaf = (uint32_t)regs[REG_RCX], out[4];
+    cpuid_faults(0); /* per thread, and this handler runs on the faulting thread */
+    __cpuid_count(leaf, subleaf, out[0], out[1], out[2], out[3]);
+    cpuid_faults(1);
+    for (size_t i = 0; i < sizeof HIDDEN / sizeof HIDDEN[0]; i++)
+        if (HIDDEN[i].leaf == leaf && HIDDEN[i].subleaf == subleaf) out[HIDDEN[i].reg] &= ~HIDDEN[i].bits;
+    regs[REG_RAX] = out[0];
+    regs[REG_RBX] = out[1];
+    regs[REG_RCX] = out[2];
+    regs[REG_RDX] = out[3];
+    regs[REG_RIP] += 2; /* past the two-byte instruction */
+}
+
+__attribute__((constructor)) static void hide(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_sigaction = on_fault;
+    action.sa_flags = SA_SIGINFO | SA_NODEFER;
+    /* A benchmark that silently ran on AVX-512 would report the wrong machine: stop instead. */
+    if (sigaction(SIGSEGV, &action, NULL) != 0 || cpuid_faults(1) != 0) {
+        fputs("avx2_only: this CPU or kernel cannot make CPUID fault (no cpuid_fault flag)\n", stderr);
+        _exit(3);
+    }
+}

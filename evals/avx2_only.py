@@ -1,0 +1,59 @@
+"""Runs a command as on a CPU without AVX-512: the budgets are set on such CPUs, and a host that has
+AVX-512 would otherwise time the kernels of another machine.
+
+    python -m evals.avx2_only -- python -m evals.listener --systems listener --json
+
+The command runs with `avx2_only.c` preloaded: every CPUID it executes reports no AVX-512,
+AVX-VNNI or AMX, so torch, oneDNN and ONNX Runtime pick their AVX2 kernels, and
+EMPATHYEAR_CPUID_HIDDEN tells the project's own reading of the CPU (models.precision, and with it
+each report's `vector_extensions`) the same. It is still this CPU, its clock and caches: a CPU
+that lacks AVX-512 may be slower or faster beside it. Needs Linux on a CPU with the `cpuid_fault`
+flag and a C compiler.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from models.precision import HIDDEN_FLAGS_ENV, cpu_flags
+
+SOURCE = Path(__file__).with_suffix(".c")
+HIDDEN = ("avx512", "avx_vnni", "amx")  # prefixes of the /proc/cpuinfo flags the shim clears
+
+
+def environment(library: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["LD_PRELOAD"] = " ".join(filter(None, [str(library), env.get("LD_PRELOAD", "")]))
+    env[HIDDEN_FLAGS_ENV] = ",".join(HIDDEN)
+    return env
+
+
+def run(command: list[str]) -> int:
+    if "cpuid_fault" not in cpu_flags():
+        sys.exit("evals.avx2_only: this CPU or kernel cannot make CPUID fault (no cpuid_fault flag)")
+    compiler = shutil.which("cc") or shutil.which("gcc")
+    if compiler is None:
+        sys.exit("evals.avx2_only: a C compiler (cc) is needed to build the shim")
+    with tempfile.TemporaryDirectory() as folder:
+        library = Path(folder) / "avx2_only.so"
+        subprocess.run([compiler, "-O2", "-shared", "-fPIC", "-o", str(library), str(SOURCE)], check=True)
+        return subprocess.run(command, env=environment(library), check=False).returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["--"]:
+        args = args[1:]
+    if not args or args[0] in ("-h", "--help"):
+        print(__doc__)
+        return 0 if args else 2
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
