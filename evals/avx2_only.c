@@ -1,10 +1,11 @@
 /* Loaded with LD_PRELOAD by evals.avx2_only: the process and every thread it starts see a CPU
- * without AVX-512, AVX-VNNI or AMX, so torch, oneDNN and ONNX Runtime choose the AVX2 kernels they
- * would choose on such a CPU. The kernel makes each CPUID instruction fault (ARCH_SET_CPUID, where the
+ * without AVX-512, AVX-VNNI, AVX10 or AMX, so torch, oneDNN and ONNX Runtime choose the AVX2
+ * kernels they would choose on such a CPU. The kernel makes each CPUID instruction fault (ARCH_SET_CPUID, where the
  * CPU can: the cpuid_fault flag); the handler runs the real CPUID and clears those feature bits. */
 #define _GNU_SOURCE
 #include <asm/prctl.h>
 #include <cpuid.h>
+#include <dlfcn.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,22 +22,62 @@ struct hidden {
 
 /* Intel SDM vol. 2A, CPUID leaf 7: AVX-512 F, DQ, IFMA, PF, ER, CD, BW, VL; VBMI, VBMI2, VNNI, BITALG,
  * VPOPCNTDQ; 4VNNIW, 4FMAPS, VP2INTERSECT, AMX-BF16, AVX512-FP16, AMX-TILE, AMX-INT8; and in subleaf
- * 1, AVX-VNNI and AVX512-BF16. */
+ * 1, AVX-VNNI, AVX512-BF16, AMX-FP16, AMX-COMPLEX and AVX10. */
 static const struct hidden HIDDEN[] = {
-    {7, 0, 1, (1u << 16) | (1u << 17) | (1u << 21) | (1u << 26) | (1u << 27) | (1u << 28) | (1u << 30) | (1u << 31)},
+    {7, 0, 1,
+     (1u << 16) | (1u << 17) | (1u << 21) | (1u << 26) | (1u << 27) | (1u << 28) | (1u << 30) | (1u << 31)},
     {7, 0, 2, (1u << 1) | (1u << 6) | (1u << 11) | (1u << 12) | (1u << 14)},
     {7, 0, 3, (1u << 2) | (1u << 3) | (1u << 8) | (1u << 22) | (1u << 23) | (1u << 24) | (1u << 25)},
-    {7, 1, 0, (1u << 4) | (1u << 5)},
+    {7, 1, 0, (1u << 4) | (1u << 5) | (1u << 21)},
+    {7, 1, 3, (1u << 8) | (1u << 19)},
 };
 
 static long cpuid_faults(int faults) { return syscall(SYS_arch_prctl, ARCH_SET_CPUID, !faults); }
 
+/* The command may set its own SIGSEGV handler (Python's faulthandler does): it is kept here and
+ * called for real faults, while this one stays in place for CPUID. */
+typedef int (*sigaction_call)(int, const struct sigaction *, struct sigaction *);
+static struct sigaction theirs; /* SIG_DFL until the command sets one */
+
+static sigaction_call real_sigaction(void) {
+    static sigaction_call real;
+    if (real == NULL) real = (sigaction_call)dlsym(RTLD_NEXT, "sigaction");
+    return real;
+}
+
+int sigaction(int signal_number, const struct sigaction *action, struct sigaction *previous) {
+    if (signal_number != SIGSEGV) return real_sigaction()(signal_number, action, previous);
+    if (previous != NULL) *previous = theirs;
+    if (action != NULL) theirs = *action;
+    return 0;
+}
+
+sighandler_t signal(int signal_number, sighandler_t handler) {
+    struct sigaction action, previous;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = handler;
+    action.sa_flags = SA_RESTART; /* what glibc's signal() sets */
+    return sigaction(signal_number, &action, &previous) == 0 ? previous.sa_handler : SIG_ERR;
+}
+
+static void fault_as_they_would(int signal_number, siginfo_t *info, void *raw) {
+    if ((theirs.sa_flags & SA_SIGINFO) && theirs.sa_sigaction != NULL) {
+        theirs.sa_sigaction(signal_number, info, raw);
+    } else if (theirs.sa_handler != SIG_DFL && theirs.sa_handler != SIG_IGN) {
+        theirs.sa_handler(signal_number);
+    } else { /* the default: the instruction runs again and the fault ends the process */
+        struct sigaction fallback;
+        memset(&fallback, 0, sizeof fallback);
+        fallback.sa_handler = SIG_DFL;
+        real_sigaction()(signal_number, &fallback, NULL);
+    }
+}
+
 static void on_fault(int signal_number, siginfo_t *info, void *raw) {
-    (void)info;
     greg_t *regs = ((ucontext_t *)raw)->uc_mcontext.gregs;
     const uint8_t *at = (const uint8_t *)regs[REG_RIP];
-    if (at[0] != 0x0f || at[1] != 0xa2) { /* a real fault: let it end the process as it would have */
-        signal(signal_number, SIG_DFL);
+    if (at[0] != 0x0f || at[1] != 0xa2) {
+        fault_as_they_would(signal_number, info, raw);
         return;
     }
     uint32_t leaf = (uint32_t)regs[REG_RAX], subleaf = (uint32_t)regs[REG_RCX], out[4];
@@ -58,7 +99,7 @@ __attribute__((constructor)) static void hide(void) {
     action.sa_sigaction = on_fault;
     action.sa_flags = SA_SIGINFO | SA_NODEFER;
     /* A benchmark that silently ran on AVX-512 would report the wrong machine: stop instead. */
-    if (sigaction(SIGSEGV, &action, NULL) != 0 || cpuid_faults(1) != 0) {
+    if (real_sigaction()(SIGSEGV, &action, NULL) != 0 || cpuid_faults(1) != 0) {
         fputs("avx2_only: this CPU or kernel cannot make CPUID fault (no cpuid_fault flag)\n", stderr);
         _exit(3);
     }

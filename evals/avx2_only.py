@@ -4,11 +4,12 @@ AVX-512 would otherwise time the kernels of another machine.
     python -m evals.avx2_only -- python -m evals.listener --systems listener --json
 
 The command runs with `avx2_only.c` preloaded: every CPUID it executes reports no AVX-512,
-AVX-VNNI or AMX, so torch, oneDNN and ONNX Runtime pick their AVX2 kernels, and
+AVX-VNNI, AVX10 or AMX, so torch, oneDNN and ONNX Runtime pick their AVX2 kernels, and
 EMPATHYEAR_CPUID_HIDDEN tells the project's own reading of the CPU (models.precision, and with it
 each report's `vector_extensions`) the same. It is still this CPU, its clock and caches: a CPU
 that lacks AVX-512 may be slower or faster beside it. Needs Linux on a CPU with the `cpuid_fault`
-flag and a C compiler.
+flag and a C compiler. A SIGSEGV handler the command sets (Python's faulthandler) still gets its
+real faults.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 from models.precision import HIDDEN_FLAGS_ENV, cpu_flags
 
 SOURCE = Path(__file__).with_suffix(".c")
-HIDDEN = ("avx512", "avx_vnni", "amx")  # prefixes of the /proc/cpuinfo flags the shim clears
+HIDDEN = ("avx512", "avx_vnni", "avx10", "amx")  # prefixes of the /proc/cpuinfo flags the shim clears
 
 
 def environment(library: Path) -> dict[str, str]:
@@ -42,7 +43,8 @@ def run(command: list[str]) -> int:
     with tempfile.TemporaryDirectory() as folder:
         library = Path(folder) / "avx2_only.so"
         subprocess.run([compiler, "-O2", "-shared", "-fPIC", "-o", str(library), str(SOURCE)], check=True)
-        return subprocess.run(command, env=environment(library), check=False).returncode
+        code = subprocess.run(command, env=environment(library), check=False).returncode
+    return code if code >= 0 else 128 - code  # killed by a signal: the shell's way of saying which
 
 
 def main(argv: list[str] | None = None) -> int:

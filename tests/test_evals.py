@@ -105,12 +105,13 @@ def test_a_command_run_as_on_a_cpu_without_avx512_takes_the_avx2_kernels_and_say
     import sys
 
     probe = (
-        "import json, torch; from evals.provenance import provenance; from models.precision import native_bfloat16;"
+        "import json, torch; from evals.provenance import provenance;"
+        "from models.precision import native_bfloat16;"
         "print(json.dumps([torch.backends.cpu.get_cpu_capability(), native_bfloat16(),"
         " provenance()['machine']['vector_extensions']]))"
     )
     done = subprocess.run(
-        [sys.executable, "-m", "evals.avx2_only", "--", sys.executable, "-c", probe],
+        [sys.executable, "-m", "evals.avx2_only", "--", sys.executable, "-X", "faulthandler", "-c", probe],
         capture_output=True, text=True, check=True, timeout=120,
     )  # fmt: skip
     capability, bfloat16, extensions = json.loads(done.stdout.splitlines()[-1])
@@ -118,6 +119,13 @@ def test_a_command_run_as_on_a_cpu_without_avx512_takes_the_avx2_kernels_and_say
     assert "avx2" in extensions and not [f for f in extensions if f.startswith(("avx512", "amx", "avx_vnni"))]
     failed = subprocess.run([sys.executable, "-m", "evals.avx2_only", "--", sys.executable, "-c", "exit(7)"])
     assert failed.returncode == 7
+    # A real fault still ends the command, after the handler it set (faulthandler) has had its say.
+    crash = "import ctypes; ctypes.string_at(0)"
+    crashed = subprocess.run(
+        [sys.executable, "-m", "evals.avx2_only", "--", sys.executable, "-X", "faulthandler", "-c", crash],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert crashed.returncode == 128 + 11 and "Segmentation fault" in crashed.stderr
 
 
 def test_flags_hidden_from_the_process_are_not_read_as_its_own(monkeypatch):
