@@ -1,6 +1,6 @@
-/* Loaded with LD_PRELOAD by evals.avx2_only: the process and every thread it starts see a CPU
- * without AVX-512, AVX-VNNI, AVX10 or AMX, so torch, oneDNN and ONNX Runtime choose the AVX2
- * kernels they would choose on such a CPU. The kernel makes each CPUID instruction fault (ARCH_SET_CPUID, where the
+/* Loaded with LD_PRELOAD by evals.avx2_only: the process and every thread it starts see a CPU without
+ * AVX-512, AVX-VNNI, AVX10 or AMX, so torch, oneDNN and ONNX Runtime choose the AVX2 kernels they
+ * would choose on such a CPU. The kernel makes each CPUID instruction fault (ARCH_SET_CPUID, where the
  * CPU can: the cpuid_fault flag); the handler runs the real CPUID and clears those feature bits. */
 #define _GNU_SOURCE
 #include <asm/prctl.h>
