@@ -3,15 +3,49 @@
 from __future__ import annotations
 
 import functools
+import logging
 from pathlib import Path
 
 import numpy as np
 
-from models.encoder_graph import Int8Encoder, int8_graph_path
-from models.precision import amx_bfloat16
+from models.encoder_graph import PROBES, Int8Encoder, int8_graph_path
+from models.precision import amx_bfloat16, vector_extensions
 from settings import Settings, quiet_libraries
 
 MPNET_PRECISIONS = ("int8", "bfloat16", "float32")
+# The least cosine, over the probe sentences, between the int8 graph's embedding on this CPU and the
+# float32 model's at which the graph is taken: 0.99 where its kernels are right, 0.23 where eight-bit
+# weights overflowed ONNX Runtime's AVX2 kernels.
+AGREEMENT = 0.97
+
+log = logging.getLogger(__name__)
+
+
+@functools.lru_cache(maxsize=None)
+def _int8_encoder(folder: Path) -> Int8Encoder:
+    return Int8Encoder(folder)
+
+
+def int8_agreement(folder: Path) -> float:
+    """The least cosine between the graph's embeddings of the probe sentences here and the float32
+    graph's, embedded when it was derived."""
+    here = _int8_encoder(folder).encode(list(PROBES), len(PROBES))
+    return float((here * np.load(folder / "probes.npy")).sum(1).min())
+
+
+@functools.cache
+def int8_holds() -> bool:
+    """Whether the int8 graph computes on this CPU what the float32 model does; if not, mpnet runs in
+    float32 and the log says why."""
+    from models.registry import mpnet_path
+
+    agreement = int8_agreement(int8_graph_path(mpnet_path()))
+    if agreement < AGREEMENT:
+        log.warning(
+            "mpnet's int8 graph disagrees with float32 on this CPU (cosine %.3f; %s): it runs in float32",
+            agreement, ",".join(vector_extensions()),
+        )  # fmt: skip
+    return agreement >= AGREEMENT
 
 
 def precision(name: str) -> str:
@@ -19,13 +53,14 @@ def precision(name: str) -> str:
     everywhere. mpnet, the emotion agent's encoder, runs in bfloat16 on AMX (36 ms a context on two
     cores of an Intel Xeon) and elsewhere as an int8 ONNX Runtime graph (models.encoder_graph): on
     an AMD EPYC with AVX-512 BF16 30 ms against 44 ms in bfloat16, and on AVX2, where bfloat16 is
-    emulated and five times slower than float32, it is the fastest way there is.
+    emulated and five times slower than float32, it is the fastest way there is; unless the graph,
+    checked on this CPU, disagrees with the float32 model (int8_holds).
     EMPATHYEAR_ENCODER_PRECISION names one path instead, to compare them on one machine."""
     if name != "mpnet":
         return "float32"
     chosen = Settings().encoder_precision
     if chosen == "auto":
-        return "bfloat16" if amx_bfloat16() else "int8"
+        return "bfloat16" if amx_bfloat16() else "int8" if int8_holds() else "float32"
     if chosen not in MPNET_PRECISIONS:
         raise ValueError(f"EMPATHYEAR_ENCODER_PRECISION={chosen!r}: use auto, {', '.join(MPNET_PRECISIONS)}")
     return chosen
@@ -56,7 +91,7 @@ def sentence_encoder(name: str = "minilm"):
     """all-MiniLM-L6-v2 ("minilm", 384-d) or all-mpnet-base-v2 ("mpnet", 768-d); never a hub."""
     quiet_libraries()  # transformers reads whether it may reach a hub when first imported
     if precision(name) == "int8":
-        return Int8Encoder(int8_graph_path(Path(_model_folder(name))))
+        return _int8_encoder(int8_graph_path(Path(_model_folder(name))))
     try:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging

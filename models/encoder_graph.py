@@ -27,8 +27,18 @@ import tempfile
 import warnings
 from pathlib import Path
 
-REVISION = 2  # part of the folder's name: a change to the recipe derives the graph anew
+import numpy as np
+
+REVISION = 3  # part of the folder's name: a change to the recipe (or to PROBES) derives the graph anew
 FLOAT_OUTPUT_LAYERS = frozenset(range(6, 11))
+# Embedded by the float32 graph when the int8 one is derived (probes.npy), so that the int8 graph can
+# be checked against them on whatever CPU loads it (models.encoder).
+PROBES = (
+    "My dog died this morning and I can't stop crying.",
+    "I just got the job I wanted for years!",
+    "My brother came home from prison today and I don't know what to say to him.",
+    "ok",
+)
 
 
 def int8_graph_path(source: Path) -> Path:
@@ -42,11 +52,22 @@ def int8_graph_path(source: Path) -> Path:
         float_graph = Path(work) / "float.onnx"
         _export(source, float_graph)
         _quantize(float_graph, folder / "model.onnx")
+        np.save(folder / "probes.npy", _embed_probes(float_graph, source))
         for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
             (folder / name).write_bytes((source / name).read_bytes())
         config = json.loads((source / "sentence_bert_config.json").read_text())
         (folder / "encoder.json").write_text(json.dumps({"max_seq_length": config["max_seq_length"]}))
     return target
+
+
+def _embed_probes(graph: Path, source: Path):
+    import onnxruntime
+    from transformers import AutoTokenizer
+
+    tokens = AutoTokenizer.from_pretrained(source)(list(PROBES), padding=True, return_tensors="np")
+    session = onnxruntime.InferenceSession(str(graph), providers=["CPUExecutionProvider"])
+    feeds = {name: tokens[name].astype(np.int64) for name in ("input_ids", "attention_mask")}
+    return session.run(None, feeds)[0].astype(np.float32)
 
 
 def _export(source: Path, out: Path) -> None:
@@ -122,8 +143,6 @@ class Int8Encoder:
         self._max_tokens = json.loads((folder / "encoder.json").read_text())["max_seq_length"]
 
     def encode(self, texts: list[str], batch_size: int):
-        import numpy as np
-
         rows = []
         for start in range(0, len(texts), batch_size):
             tokens = self._tokenizer(

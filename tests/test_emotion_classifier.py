@@ -181,3 +181,29 @@ def test_the_int8_graph_embeds_as_the_float32_model_does_on_a_cpu_without_avx512
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.splitlines()[-1]) > 0.97
+
+
+def test_the_int8_graph_is_not_taken_where_it_disagrees_with_the_float32_model(tmp_path, monkeypatch, caplog):
+    """A kernel that computes wrongly on this CPU (eight-bit weights without VNNI once did) is caught
+    at load by the probe sentences the float32 graph embedded at derivation, and mpnet runs in
+    float32 instead, saying why."""
+    import shutil
+
+    from models import encoder
+    from models.encoder_graph import int8_graph_path
+    from models.registry import mpnet_path
+
+    folder = int8_graph_path(mpnet_path())
+    assert encoder.int8_agreement(folder) > encoder.AGREEMENT  # the real graph holds here
+    broken = tmp_path / folder.name
+    shutil.copytree(folder, broken)
+    probes = np.load(broken / "probes.npy")
+    np.save(broken / "probes.npy", -probes)  # what a wrong kernel's embeddings look like beside the right ones
+    monkeypatch.setattr(encoder, "int8_graph_path", lambda source: broken)
+    encoder.int8_holds.cache_clear()
+    try:
+        with caplog.at_level("WARNING"):
+            assert encoder.precision("mpnet") == "float32"
+        assert "int8" in caplog.text and "float32" in caplog.text
+    finally:
+        encoder.int8_holds.cache_clear()
