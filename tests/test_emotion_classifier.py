@@ -200,6 +200,7 @@ def test_the_int8_graph_is_not_taken_where_it_disagrees_with_the_float32_model(t
     probes = np.load(broken / "probes.npy")
     np.save(broken / "probes.npy", -probes)  # what a wrong kernel's embeddings look like beside the right ones
     monkeypatch.setattr(encoder, "int8_graph_path", lambda source: broken)
+    monkeypatch.setattr(encoder, "amx_bfloat16", lambda: False)  # where AMX would take bfloat16 first
     encoder.int8_holds.cache_clear()
     try:
         with caplog.at_level("WARNING"):
