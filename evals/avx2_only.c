@@ -22,22 +22,25 @@ struct hidden {
 
 /* Intel SDM vol. 2A, CPUID leaf 7: AVX-512 F, DQ, IFMA, PF, ER, CD, BW, VL; VBMI, VBMI2, VNNI, BITALG,
  * VPOPCNTDQ; 4VNNIW, 4FMAPS, VP2INTERSECT, AMX-BF16, AVX512-FP16, AMX-TILE, AMX-INT8; and in subleaf
- * 1, AVX-VNNI, AVX512-BF16, AMX-FP16, AMX-COMPLEX and AVX10. */
+ * 1, AVX-VNNI, AVX512-BF16, AMX-FP16, AVX-VNNI-INT8, AVX-NE-CONVERT, AMX-COMPLEX, AVX-VNNI-INT16
+ * and AVX10. */
 static const struct hidden HIDDEN[] = {
     {7, 0, 1,
      (1u << 16) | (1u << 17) | (1u << 21) | (1u << 26) | (1u << 27) | (1u << 28) | (1u << 30) | (1u << 31)},
     {7, 0, 2, (1u << 1) | (1u << 6) | (1u << 11) | (1u << 12) | (1u << 14)},
     {7, 0, 3, (1u << 2) | (1u << 3) | (1u << 8) | (1u << 22) | (1u << 23) | (1u << 24) | (1u << 25)},
     {7, 1, 0, (1u << 4) | (1u << 5) | (1u << 21)},
-    {7, 1, 3, (1u << 8) | (1u << 19)},
+    {7, 1, 3, (1u << 4) | (1u << 5) | (1u << 8) | (1u << 10) | (1u << 19)},
 };
 
 static long cpuid_faults(int faults) { return syscall(SYS_arch_prctl, ARCH_SET_CPUID, !faults); }
 
 /* The command may set its own SIGSEGV handler (Python's faulthandler does): it is kept here and
- * called for real faults, while this one stays in place for CPUID. */
+ * called for real faults, while this one stays in place for CPUID. Not kept: a thread that blocks
+ * SIGSEGV ends at its next CPUID, as the kernel cannot deliver the fault to any handler. */
 typedef int (*sigaction_call)(int, const struct sigaction *, struct sigaction *);
-static struct sigaction theirs; /* SIG_DFL until the command sets one */
+typedef sighandler_t (*signal_call)(int, sighandler_t);
+static struct sigaction theirs; /* what the command asked for, or what it inherited */
 
 static sigaction_call real_sigaction(void) {
     static sigaction_call real;
@@ -53,31 +56,51 @@ int sigaction(int signal_number, const struct sigaction *action, struct sigactio
 }
 
 sighandler_t signal(int signal_number, sighandler_t handler) {
-    struct sigaction action, previous;
-    memset(&action, 0, sizeof action);
-    action.sa_handler = handler;
-    action.sa_flags = SA_RESTART; /* what glibc's signal() sets */
-    return sigaction(signal_number, &action, &previous) == 0 ? previous.sa_handler : SIG_ERR;
+    if (signal_number != SIGSEGV) {
+        static signal_call real;
+        if (real == NULL) real = (signal_call)dlsym(RTLD_NEXT, "signal");
+        return real(signal_number, handler);
+    }
+    sighandler_t previous = theirs.sa_handler;
+    memset(&theirs, 0, sizeof theirs);
+    theirs.sa_handler = handler;
+    theirs.sa_flags = SA_RESTART; /* what glibc's signal() sets */
+    return previous;
 }
 
-static void fault_as_they_would(int signal_number, siginfo_t *info, void *raw) {
-    if ((theirs.sa_flags & SA_SIGINFO) && theirs.sa_sigaction != NULL) {
-        theirs.sa_sigaction(signal_number, info, raw);
-    } else if (theirs.sa_handler != SIG_DFL && theirs.sa_handler != SIG_IGN) {
-        theirs.sa_handler(signal_number);
-    } else { /* the default: the instruction runs again and the fault ends the process */
-        struct sigaction fallback;
-        memset(&fallback, 0, sizeof fallback);
-        fallback.sa_handler = SIG_DFL;
-        real_sigaction()(signal_number, &fallback, NULL);
+static void end_by_default(int signal_number) {
+    struct sigaction fallback;
+    memset(&fallback, 0, sizeof fallback);
+    fallback.sa_handler = SIG_DFL;
+    real_sigaction()(signal_number, &fallback, NULL);
+}
+
+/* A real fault (or a SIGSEGV sent by raise or kill) goes where the command said it should. */
+static void as_they_would(int signal_number, siginfo_t *info, void *raw) {
+    struct sigaction handler = theirs;
+    int sent = info->si_code <= 0; /* raise, kill: nothing runs again after the handler */
+    if (handler.sa_flags & SA_RESETHAND) {
+        memset(&theirs, 0, sizeof theirs);
+        theirs.sa_handler = SIG_DFL;
+    }
+    if ((handler.sa_flags & SA_SIGINFO) && handler.sa_sigaction != NULL) {
+        handler.sa_sigaction(signal_number, info, raw);
+    } else if (handler.sa_handler == SIG_IGN) {
+        if (!sent) end_by_default(signal_number); /* an ignored fault would only fault again */
+    } else if (handler.sa_handler != SIG_DFL) {
+        handler.sa_handler(signal_number);
+    } else { /* the default: a fault runs again and ends the process; a sent signal is sent again */
+        end_by_default(signal_number);
+        if (sent) raise(signal_number);
     }
 }
 
 static void on_fault(int signal_number, siginfo_t *info, void *raw) {
     greg_t *regs = ((ucontext_t *)raw)->uc_mcontext.gregs;
     const uint8_t *at = (const uint8_t *)regs[REG_RIP];
-    if (at[0] != 0x0f || at[1] != 0xa2) {
-        fault_as_they_would(signal_number, info, raw);
+    /* A faulting CPUID arrives as SI_KERNEL; only then are the bytes at RIP sure to be readable. */
+    if (info->si_code != SI_KERNEL || at[0] != 0x0f || at[1] != 0xa2) {
+        as_they_would(signal_number, info, raw);
         return;
     }
     uint32_t leaf = (uint32_t)regs[REG_RAX], subleaf = (uint32_t)regs[REG_RCX], out[4];
@@ -97,9 +120,9 @@ __attribute__((constructor)) static void hide(void) {
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_sigaction = on_fault;
-    action.sa_flags = SA_SIGINFO | SA_NODEFER;
+    action.sa_flags = SA_SIGINFO | SA_NODEFER | SA_ONSTACK; /* faulthandler's stack-overflow stack */
     /* A benchmark that silently ran on AVX-512 would report the wrong machine: stop instead. */
-    if (real_sigaction()(SIGSEGV, &action, NULL) != 0 || cpuid_faults(1) != 0) {
+    if (real_sigaction()(SIGSEGV, &action, &theirs) != 0 || cpuid_faults(1) != 0) {
         fputs("avx2_only: this CPU or kernel cannot make CPUID fault (no cpuid_fault flag)\n", stderr);
         _exit(3);
     }

@@ -9,7 +9,7 @@ EMPATHYEAR_CPUID_HIDDEN tells the project's own reading of the CPU (models.preci
 each report's `vector_extensions`) the same. It is still this CPU, its clock and caches: a CPU
 that lacks AVX-512 may be slower or faster beside it. Needs Linux on a CPU with the `cpuid_fault`
 flag and a C compiler. A SIGSEGV handler the command sets (Python's faulthandler) still gets its
-real faults.
+real faults; a thread that blocks SIGSEGV ends at its next CPUID.
 """
 
 from __future__ import annotations
@@ -27,9 +27,15 @@ SOURCE = Path(__file__).with_suffix(".c")
 HIDDEN = ("avx512", "avx_vnni", "avx10", "amx")  # prefixes of the /proc/cpuinfo flags the shim clears
 
 
+# The dynamic loader reads CPUID before any preloaded library runs, so glibc's own string and memory
+# routines are held to AVX2 by its tunables instead.
+GLIBC_HIDDEN = "glibc.cpu.hwcaps=-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD,-AVX512ER,-AVX512PF"
+
+
 def environment(library: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["LD_PRELOAD"] = " ".join(filter(None, [str(library), env.get("LD_PRELOAD", "")]))
+    env["GLIBC_TUNABLES"] = ":".join(filter(None, [env.get("GLIBC_TUNABLES", ""), GLIBC_HIDDEN]))
     env[HIDDEN_FLAGS_ENV] = ",".join(HIDDEN)
     return env
 
@@ -42,7 +48,8 @@ def run(command: list[str]) -> int:
         sys.exit("evals.avx2_only: a C compiler (cc) is needed to build the shim")
     with tempfile.TemporaryDirectory() as folder:
         library = Path(folder) / "avx2_only.so"
-        subprocess.run([compiler, "-O2", "-shared", "-fPIC", "-o", str(library), str(SOURCE)], check=True)
+        build = [compiler, "-O2", "-shared", "-fPIC", "-o", str(library), str(SOURCE), "-ldl"]
+        subprocess.run(build, check=True)
         code = subprocess.run(command, env=environment(library), check=False).returncode
     return code if code >= 0 else 128 - code  # killed by a signal: the shell's way of saying which
 

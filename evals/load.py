@@ -56,10 +56,14 @@ def served(wait_s: float = 300, shared: dict[str, str] | None = None):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    from models.precision import HIDDEN_FLAGS_ENV
     from models.registry import models_dir
 
     with tempfile.TemporaryDirectory() as home:
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("EMPATHYEAR_")}
+        # Under evals.avx2_only the server must still read the CPU its kernels see.
+        environment = {
+            k: v for k, v in os.environ.items() if not k.startswith("EMPATHYEAR_") or k == HIDDEN_FLAGS_ENV
+        }
         environment |= {"EMPATHYEAR_HOME": home, "EMPATHYEAR_MODELS": str(models_dir()),
                         "EMPATHYEAR_SESSIONS_PER_MINUTE": "0", **(shared or {})}  # fmt: skip
         log = Path(home) / "server.log"

@@ -29,6 +29,8 @@ def _int8_encoder(folder: Path) -> Int8Encoder:
 def int8_agreement(folder: Path) -> float:
     """The least cosine between the graph's embeddings of the probe sentences here and the float32
     graph's, embedded when it was derived."""
+    if not (folder / "probes.npy").exists():
+        return 0.0  # a folder copied without them cannot be checked, so is not taken
     here = _int8_encoder(folder).encode(list(PROBES), len(PROBES))
     return float((here * np.load(folder / "probes.npy")).sum(1).min())
 
@@ -41,6 +43,7 @@ def int8_holds() -> bool:
 
     agreement = int8_agreement(int8_graph_path(mpnet_path()))
     if agreement < AGREEMENT:
+        _int8_encoder.cache_clear()  # not kept in memory beside the float32 model
         log.warning(
             "mpnet's int8 graph disagrees with float32 on this CPU (cosine %.3f; %s): it runs in float32",
             agreement, ",".join(vector_extensions()),

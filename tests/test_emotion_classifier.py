@@ -201,10 +201,14 @@ def test_the_int8_graph_is_not_taken_where_it_disagrees_with_the_float32_model(t
     np.save(broken / "probes.npy", -probes)  # what a wrong kernel's embeddings look like beside the right ones
     monkeypatch.setattr(encoder, "int8_graph_path", lambda source: broken)
     monkeypatch.setattr(encoder, "amx_bfloat16", lambda: False)  # where AMX would take bfloat16 first
+    monkeypatch.delenv("EMPATHYEAR_ENCODER_PRECISION", raising=False)
     encoder.int8_holds.cache_clear()
     try:
         with caplog.at_level("WARNING"):
             assert encoder.precision("mpnet") == "float32"
         assert "int8" in caplog.text and "float32" in caplog.text
+        (broken / "probes.npy").unlink()  # a folder copied without them is not taken either
+        encoder.int8_holds.cache_clear()
+        assert encoder.precision("mpnet") == "float32"
     finally:
         encoder.int8_holds.cache_clear()

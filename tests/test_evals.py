@@ -126,6 +126,12 @@ def test_a_command_run_as_on_a_cpu_without_avx512_takes_the_avx2_kernels_and_say
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert crashed.returncode == 128 + 11 and "Segmentation fault" in crashed.stderr
+    # So does one sent to it, which no instruction raises again.
+    sent = "import os, signal; os.kill(os.getpid(), signal.SIGSEGV); print('survived')"
+    killed = subprocess.run(
+        [sys.executable, "-m", "evals.avx2_only", "--", sys.executable, "-c", sent], capture_output=True, text=True
+    )
+    assert killed.returncode == 128 + 11 and "survived" not in killed.stdout
 
 
 def test_flags_hidden_from_the_process_are_not_read_as_its_own(monkeypatch):
