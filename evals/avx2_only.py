@@ -40,12 +40,23 @@ def environment(library: Path) -> dict[str, str]:
     return env
 
 
-def run(command: list[str]) -> int:
+def _compiler() -> str | None:
+    return shutil.which("cc") or shutil.which("gcc")
+
+
+def unavailable() -> str | None:
+    """Why a command cannot be run this way here; None when it can."""
     if "cpuid_fault" not in cpu_flags():
-        sys.exit("evals.avx2_only: this CPU or kernel cannot make CPUID fault (no cpuid_fault flag)")
-    compiler = shutil.which("cc") or shutil.which("gcc")
-    if compiler is None:
-        sys.exit("evals.avx2_only: a C compiler (cc) is needed to build the shim")
+        return "this CPU or kernel cannot make CPUID fault (no cpuid_fault flag)"
+    if _compiler() is None:
+        return "a C compiler (cc) is needed to build the shim"
+    return None
+
+
+def run(command: list[str]) -> int:
+    if why := unavailable():
+        sys.exit(f"evals.avx2_only: {why}")
+    compiler = _compiler()
     with tempfile.TemporaryDirectory() as folder:
         library = Path(folder) / "avx2_only.so"
         build = [compiler, "-O2", "-shared", "-fPIC", "-o", str(library), str(SOURCE), "-ldl"]

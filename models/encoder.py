@@ -39,9 +39,7 @@ def int8_agreement(folder: Path) -> float:
 def int8_holds() -> bool:
     """Whether the int8 graph computes on this CPU what the float32 model does; if not, mpnet runs in
     float32 and the log says why."""
-    from models.registry import mpnet_path
-
-    agreement = int8_agreement(int8_graph_path(mpnet_path()))
+    agreement = int8_agreement(int8_graph_path(Path(_model_folder("mpnet"))))
     if agreement < AGREEMENT:
         _int8_encoder.cache_clear()  # not kept in memory beside the float32 model
         log.warning(

@@ -18,11 +18,9 @@ ED_DATA = ROOT.parent / "shared" / "data" / "empathetic_dialogues"
 
 def can_hide_avx512() -> bool:
     """Whether evals.avx2_only can run a command here: a CPU that can make CPUID fault, and cc."""
-    import shutil
+    from evals.avx2_only import unavailable
 
-    from models.precision import cpu_flags
-
-    return "cpuid_fault" in cpu_flags() and shutil.which("cc") is not None
+    return unavailable() is None
 
 
 # The suites that start servers, a browser or whole media pipelines: about four fifths of the
