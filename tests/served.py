@@ -56,6 +56,9 @@ def serve_process(home: Path, **settings: str) -> Iterator[tuple[str, subprocess
         pytest.fail("the server did not come up in 240 s")
     try:
         yield url, process
+    except BaseException:  # the server's own account goes with the test's failure
+        print(f"--- the server's log ({log}) ---\n{log.read_text()[-6000:]}")
+        raise
     finally:
         if process.poll() is None:
             process.terminate()

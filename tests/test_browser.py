@@ -83,12 +83,17 @@ def test_the_trace_tab_replays_the_last_turn_with_an_edited_prompt(tmp_path):
             timeout=60_000,
         )  # fmt: skip
         prompt.fill(prompt.input_value() + f"\n{BRIEF_INSTRUCTION}\n")
+        assert BRIEF_INSTRUCTION in prompt.input_value()
         page.click("#replay")
+        # the table, or the error the page shows instead (the server's log comes with a failure)
         page.wait_for_function(
-            "text => document.querySelector('#replay-diff').innerText.includes(text)", arg=BRIEF["response"],
-            timeout=120_000,
+            "() => document.querySelector('#replay-diff').innerText.includes('Replayed from')"
+            " || document.querySelector('.toast-message-text')", timeout=120_000,
         )  # fmt: skip
+        shown_error = page.locator(".toast-message-text").all_inner_texts()
+        assert not shown_error, shown_error
         table = page.inner_text("#replay-diff")
+        assert BRIEF["response"] in table, table
         assert "responder" in table and "LLM: Gridlock" in table and "emotion.label" in table
         page.screenshot(path=str(OUTPUT / "replay.png"), full_page=True)
         browser.close()
