@@ -385,10 +385,107 @@ def greeting_line(message: str, reply: str) -> str | None:
     return line_for(message, _QUIET_GREETING_LINES if more else _GREETING_LINES)
 
 
+# A question about the companion's own life, feelings or nature ("Do you like nature?", "Are you a
+# real person?"): a friend answers it before turning back, and the companion answers it honestly,
+# where the small model made up a life ("I have a favorite movie that's stuck with me all these
+# years.", "I've heard that too." to "Do you ever feel lonely?"). Rhetorical questions, asks for a view
+# or for help, and questions about what the person said are other questions.
+_NOT_ABOUT_ME = (
+    r"(?!(?:(?:ever|also|still|really|even|too) )?(?:[a-z']+ (?:me|us)\b|think|know|believe|imagine|mean|"
+    r"understand|remember|recall|see (?:why|what|how)|hear|agree|mind|care|do|"
+    r"(?:want|like) to (?:hear|know|talk|see)|recommend|suggest|advise|say|tell|help|give|"
+    r"get (?:it|what|that|my)|"
+    r"feel (?:that|what)|got (?:a |any )?(?:minute|moment|sec|second|time)|have (?:any |some )?"
+    r"(?:advice|tips|ideas|suggestions|thoughts|recommendations|time|a (?:minute|moment|sec)))\b)"
+)
+_ABOUT_ME = re.compile(
+    r"\b(?:(?:do|did|have|would) you " + _NOT_ABOUT_ME + r"[a-z']+[^.!?]*\?"
+    r"|are you (?:ever |also |still |really |even )?(?:a |an )?(?:real|human|person|bot|robot|ai|machine|"
+    r"computer|alive|happy|sad|lonely|okay|ok|alright|tired|bored|scared|afraid|angry|jealous|married|"
+    r"single)\b[^.!?]*\?"
+    r"|(?:what|how) about you\b|and you\s*\?|what(?:'s| is| are) your (?:favou?rite|own)\b"
+    r"|is there anything (?:that )?you(?:'d| would)?\b[^.!?]*\?)",
+    re.IGNORECASE,
+)
+_ITS_NATURE = re.compile(r"\b(?:real|human|person|bot|robot|ai|machine|computer|alive)\b", re.IGNORECASE)
+_A_FEELING = re.compile(
+    r"\b(?:feel|feelings?|happy|sad|lonely|tired|bored|scared|afraid|angry|jealous|anxious|nervous|upset|"
+    r"stressed|depressed|hurt)\b",
+    re.IGNORECASE,
+)
+SAYS_WHAT_IT_IS = re.compile(
+    r"\b(?:as an ai|being an ai|i'm an ai|i am an ai|i'm not a (?:person|human)|"
+    r"i don't have (?:a life|feelings|a body))\b",
+    re.IGNORECASE,
+)
+_NATURE_LINES = ("I'm an AI companion, not a person, but I'm really here and listening.",)
+_FEELING_LINES = (
+    "I'm an AI, so I don't feel it the way you do, but I'm here with you.",
+    "As an AI, I don't have feelings like yours, but I'm glad to be here with you.",
+)
+_LIFE_LINES = (
+    "I'm an AI, so I don't have a life like yours to compare, but I love hearing about yours.",
+    "Being an AI, I don't have a life of my own to draw on, but I'd love to hear about yours.",
+)
+
+
+# Asked that alone, the companion answers and turns the question back: the small model, given a
+# question and nothing of theirs to go on, went on about nothing ("That's a fun way to look at it.").
+_TURNED_BACK = {
+    "nature": "What's on your mind?", "feeling": "How are you feeling?", "life": "What about you?",
+}  # fmt: skip
+_BARE_LIFE_LINES = (
+    "I'm an AI, so I don't have a life of my own to compare.",
+    "Being an AI, I don't have a life of my own to draw on.",
+)
+
+
+def _kind(question: str) -> str:
+    return "nature" if _ITS_NATURE.search(question) else "feeling" if _A_FEELING.search(question) else "life"
+
+
+def asked_about_me(message: str) -> bool:
+    """Whether the message asks the companion about its own life, feelings or nature."""
+    return bool(_ABOUT_ME.search(message.replace("\u2019", "'")))
+
+
+def companion_line(message: str, reply: str) -> str | None:
+    """An honest first sentence for a question about the companion itself: what it is, and that it
+    has no life or feelings like theirs to tell of; None when none was asked or the reply says so."""
+    message = message.replace("\u2019", "'")
+    asked = list(_ABOUT_ME.finditer(message))
+    # A question that leads into a story ("Have you ever felt sandpaper on your bottom? Because that is
+    # what the new toilet paper feels like.") is the person's way in, not a question left to answer.
+    if not asked or len(words(message[asked[-1].end() :])) >= 6:
+        return None
+    if SAYS_WHAT_IT_IS.search(reply.replace("\u2019", "'")):
+        return None
+    lines = {"nature": _NATURE_LINES, "feeling": _FEELING_LINES, "life": _LIFE_LINES}[_kind(asked[-1].group(0))]
+    return line_for(message, lines)
+
+
+def companion_reply(message: str) -> str | None:
+    """The whole reply to a message that only asks about the companion itself ("Do you have a
+    favorite movie?"): the honest answer, and the question turned back; None for any other message."""
+    message = message.replace("\u2019", "'")
+    asked = list(_ABOUT_ME.finditer(message))
+    if not asked or len(words(_ABOUT_ME.sub(" ", message))) >= 4:
+        return None
+    kind = _kind(asked[-1].group(0))
+    line = line_for(message, _BARE_LIFE_LINES) if kind == "life" else companion_line(message, "")
+    already_turned = re.search(r"\babout you\b", message, re.IGNORECASE)  # "What about you, ...?"
+    back = "What made you ask?" if kind == "life" and already_turned else _TURNED_BACK[kind]
+    return f"{line} {back}"
+
+
 def first_line(message: str, reply: str) -> str | None:
     """What a reply says before anything else, whoever wrote it: "How are you?" answered,
-    self-blame met gently, or a question about an outcome met honestly; None when it needs none."""
-    return greeting_line(message, reply) or gentle_line(message, reply) or honest_line(message, reply)
+    self-blame met gently, a question about the companion itself answered honestly, or a question
+    about an outcome met honestly; None when it needs none."""
+    return (
+        greeting_line(message, reply) or gentle_line(message, reply) or companion_line(message, reply)
+        or honest_line(message, reply)
+    )  # fmt: skip
 
 
 def _line_unless_met(

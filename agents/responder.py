@@ -19,7 +19,7 @@ from agents.emotion_lexicon import is_feeling_word
 from agents.listener.choose import accept_sentence, pick_opening
 from agents.listener.model import ListenerUnavailable, TrainedListener
 from agents.llm_policy import AgentResult, run_llm_policy
-from agents.reply_guards import WORRY, advice_line, clean, first_line, line_for, problems
+from agents.reply_guards import WORRY, advice_line, clean, companion_reply, first_line, line_for, problems
 from agents.safety import is_safe_reply
 from agents.schema import EmotionReading, ResponseText, SceneReading
 from agents.strategies import strategy_bank
@@ -292,8 +292,9 @@ class Responder:
 
     @staticmethod
     def fixed_words(dialogue: Dialogue) -> AgentResult[ResponseText] | None:
-        """The reply to a request to be put down, to hostility at the companion or to a message with
-        no words that answers nothing asked, never a model's; None for any other message."""
+        """The reply to a request to be put down, to hostility at the companion, to a message with no
+        words that answers nothing asked, or to a question about the companion and nothing else, never
+        a model's; None for any other message."""
         for strategy, matches, lines in (
             ("refuses_to_hurt", _ASKS_TO_BE_HURT.search(dialogue.message), _REFUSE_TO_HURT),
             ("meets_hostility", _AT_THE_COMPANION.search(dialogue.message), _MEET_HOSTILITY),
@@ -305,6 +306,8 @@ class Responder:
                 # Never the same words twice running (the stored reply may carry more than the line).
                 line = line_for(dialogue.message, [line for line in lines if line not in last])
                 return AgentResult(ResponseText(response=line), details={"strategy": strategy})
+        if reply := companion_reply(dialogue.message):
+            return AgentResult(ResponseText(response=reply), details={"strategy": "answers_about_itself"})
         return None
 
     def embedded(

@@ -110,7 +110,7 @@ def _read(label: str, cause: str, kind: str = "explicit") -> EmotionReading:
 def test_questions_greetings_and_bare_answers_are_not_mirrored_back(message):
     dialogue = Dialogue(message, (Utterance("user", "I miss the old days."), Utterance("assistant", "Tell me more.")))
     result = Responder().run(dialogue, _read("nostalgic", message, "implicit"), _scene("old-song-memories"))
-    assert result.details["reflected_cause"] is None
+    assert result.details.get("reflected_cause") is None
     assert message.rstrip("?.").lower() not in result.output.response.lower()
 
 
@@ -157,7 +157,7 @@ def test_replies_to_real_contexts_are_never_unkind_and_mostly_specific(emotion_a
         result = Responder().run(dialogue, emotion, scene_agent.run(dialogue, emotion).output)
         # The safety check is applied by the responder itself; the reply guards' reading is apart from it.
         assert "sounds unkind" not in problems(result.output.response, context, emotion.label), result.output.response
-        specific += result.details["reflected_cause"] is not None
+        specific += result.details.get("reflected_cause") is not None
     assert specific / len(lines) >= 0.8
 
 

@@ -265,6 +265,66 @@ def test_being_asked_how_it_is_the_listener_answers_before_anything_else(message
     assert greeting_line("Hey, how\u2019s it going?", "It's nice to hear from you.")
 
 
+ASKED_ABOUT_ITSELF = [
+    "Do you ever feel lonely? I do, most evenings.", "I had a great time hiking with my family! Do you hike?",
+    "Do you ever disagree with your Mom?", "What about you, do you have any pets?", "Are you happy?",
+    "Do you have a favorite movie?", "Have you ever been to Paris?", "Are you a real person?",
+    "Is there anything you'd say you were a late bloomer for?", "Do you get tired of people complaining?",
+]  # fmt: skip
+NOT_ABOUT_ITSELF = [
+    "Can you believe that I learned to ride a bike at age 15?", "Do you know what I mean?", "My dog died.",
+    "Do you think I should call her back?", "Do you have any advice?", "Do you remember my sister?",
+    "Would you like to hear about my day?", "Do you even care?", "Are you there?", "Did you hear me?",
+    "What would you do if your best friend lied to you?", "I asked him whether he ever felt lonely.",
+    "Do you hate me?", "Did you even hear me?",
+    "Have you ever felt sandpaper on your bottom? Because that is what the new toilet paper feels like.",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("message", ASKED_ABOUT_ITSELF)
+def test_asked_about_itself_the_companion_answers_honestly_and_claims_no_life_of_its_own(message):
+    from agents.listener.choose import accept_sentence
+    from agents.reply_guards import companion_line, first_line
+
+    line = companion_line(message, "That sounds lovely.")
+    assert line and "AI" in line and first_line(message, "That sounds lovely.") == line
+    assert problems(f"{line} That sounds lovely.", [message], "content") == []
+    assert companion_line(message, "As an AI, I don't get out much, but it sounds lovely.") is None  # said
+    # What the small model makes up about a life it does not have is not said.
+    for claim in ("I have a favorite movie that's stuck with me all these years.", "I love having pets!",
+                  "I've heard that too.", "I do too, especially at night."):  # fmt: skip
+        assert accept_sentence(claim, [message], "content") is None, claim
+    assert accept_sentence("That sounds like a lovely way to spend a day.", [message], "content")
+
+
+def test_a_question_about_the_companion_alone_is_answered_and_turned_back():
+    from agents.reply_guards import companion_reply
+    from agents.responder import Responder
+    from vocabulary.dialogue import Dialogue
+
+    assert companion_reply("Do you have a favorite movie?").endswith("What about you?")
+    assert companion_reply("What about you, do you have any pets?").endswith("What made you ask?")
+    assert companion_reply("Are you happy?").endswith("How are you feeling?")
+    assert companion_reply("Are you a real person?") == (
+        "I'm an AI companion, not a person, but I'm really here and listening. What's on your mind?"
+    )
+    # With something of their own to answer, the listener writes on after the honest first sentence.
+    assert companion_reply("I had a great time hiking with my family and dog! Do you like nature?") is None
+    assert companion_reply("My dog died.") is None
+    for message in ASKED_ABOUT_ITSELF:
+        if reply := companion_reply(message):
+            assert problems(reply, [message], "content") == [], reply
+    fixed = Responder().fixed_words(Dialogue("Have you ever been to Paris?"))
+    assert fixed.details["strategy"] == "answers_about_itself" and "AI" in fixed.output.response
+
+
+@pytest.mark.parametrize("message", NOT_ABOUT_ITSELF)
+def test_a_question_that_is_not_about_the_companion_gets_no_word_about_it(message):
+    from agents.reply_guards import companion_line
+
+    assert companion_line(message, "That sounds hard.") is None
+
+
 def test_blame_is_never_spoken():
     assert "sounds unkind" in problems("You should have been more careful with your wallet.", ["I forgot my wallet."], "embarrassed")
     # Read in a held-out reply to envy of a friend's jackpot, and a human listener's to a DUI arrest.

@@ -12,7 +12,7 @@ import numpy as np
 from agents.listener.examples import key_text, replies_like
 from agents.listener.model import Candidate
 from agents.listener.valence import upbeat
-from agents.reply_guards import clean, problems, takes_sides
+from agents.reply_guards import asked_about_me, clean, problems, takes_sides
 from agents.wording import content_words, sentences
 from vocabulary.emotions import UPBEAT_FAMILIES, family_of
 
@@ -35,6 +35,19 @@ _ABOUT_THEM = re.compile(
 def about_themselves(text: str) -> int:
     """How many of the reply's sentences are the listener talking about themselves."""
     return sum(1 for s in sentences(text) if re.match(r"i\b|i'", s, re.I) and not _ABOUT_THEM.match(s))
+
+
+# Asked about itself, the companion answers what it is (agents.reply_guards.companion_line); a
+# sentence of the model's own that tells of a life, a taste or a family of its own is made up.
+_OWN_LIFE = re.compile(
+    r"^(?:my|mine|me too|same here)\b|\b(?:me too|i do too|my (?:favou?rite|own|family|life))\b",
+    re.IGNORECASE,
+)
+
+
+def claims_a_life(text: str, context: list[str]) -> bool:
+    """Whether, asked about itself, the reply makes up a life of its own to answer with."""
+    return asked_about_me(context[-1]) and bool(about_themselves(text) or _OWN_LIFE.search(text))
 
 
 WRONG_TONE = 0.6  # how far a candidate's tone may sit from the one the moment calls for
@@ -132,7 +145,10 @@ def pick_opening(openings: list[Candidate], context: list[str], emotion: str) ->
     judged = []
     for candidate in openings:
         text = clean(candidate.text)
-        judged.append({"text": text, "raw": candidate.text, "problems": problems(text, context, emotion)})
+        found = problems(text, context, emotion)
+        if claims_a_life(text, context):
+            found.append("makes up a life of its own")
+        judged.append({"text": text, "raw": candidate.text, "problems": found})
     passing = [i for i, j in enumerate(judged) if not j["problems"]]
     if not passing:
         return None, judged
@@ -188,5 +204,7 @@ def accept_sentence(sentence: str, context: list[str], emotion: str, later: bool
     if not text:
         return None
     if later and (_HOW_LONG.match(text) or not text.endswith("?") and _LATER_REFUSED.search(text)):
+        return None
+    if claims_a_life(text, context):
         return None
     return None if [p for p in problems(text, context, emotion) if p != "too short"] else text
