@@ -407,7 +407,10 @@ _ABOUT_ME = re.compile(
     r"|is there anything (?:that )?you(?:'d| would)?\b[^.!?]*\?)",
     re.IGNORECASE,
 )
-_ITS_NATURE = re.compile(r"\b(?:real|human|person|bot|robot|ai|machine|computer|alive)\b", re.IGNORECASE)
+_ITS_NATURE = re.compile(
+    r"\bare you (?:even |really |actually )?(?:a |an )?(?:real|human|person|bot|robot|ai|machine|computer|alive)\b",
+    re.IGNORECASE,
+)  # "Are you a real person?", not "that one person who never disappoints you"
 _A_FEELING = re.compile(
     r"\b(?:feel|feelings?|happy|sad|lonely|tired|bored|scared|afraid|angry|jealous|anxious|nervous|upset|"
     r"stressed|depressed|hurt)\b",
@@ -434,10 +437,17 @@ _LIFE_LINES = (
 _TURNED_BACK = {
     "nature": "What's on your mind?", "feeling": "How are you feeling?", "life": "What about you?",
 }  # fmt: skip
-_BARE_LIFE_LINES = (
-    "I'm an AI, so I don't have a life of my own to compare.",
-    "Being an AI, I don't have a life of my own to draw on.",
-)
+_BARE_LINES = {
+    "nature": _NATURE_LINES,
+    "feeling": (
+        "I'm an AI, so I don't feel things the way you do.",
+        "As an AI, I don't have feelings like yours.",
+    ),
+    "life": (
+        "I'm an AI, so I don't have a life of my own to compare.",
+        "Being an AI, I don't have a life of my own to draw on.",
+    ),
+}
 
 
 def _kind(question: str) -> str:
@@ -464,15 +474,16 @@ def companion_line(message: str, reply: str) -> str | None:
     return line_for(message, lines)
 
 
-def companion_reply(message: str) -> str | None:
+def companion_reply(message: str, last_reply: str = "") -> str | None:
     """The whole reply to a message that only asks about the companion itself ("Do you have a
-    favorite movie?"): the honest answer, and the question turned back; None for any other message."""
+    favorite movie?"): the honest answer, and the question turned back, in other words than the
+    companion's `last_reply`; None for any other message."""
     message = message.replace("\u2019", "'")
     asked = list(_ABOUT_ME.finditer(message))
     if not asked or len(words(_ABOUT_ME.sub(" ", message))) >= 4:
         return None
     kind = _kind(asked[-1].group(0))
-    line = line_for(message, _BARE_LIFE_LINES) if kind == "life" else companion_line(message, "")
+    line = line_for(message, [line for line in _BARE_LINES[kind] if line not in last_reply] or _BARE_LINES[kind])
     already_turned = re.search(r"\babout you\b", message, re.IGNORECASE)  # "What about you, ...?"
     back = "What made you ask?" if kind == "life" and already_turned else _TURNED_BACK[kind]
     return f"{line} {back}"

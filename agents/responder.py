@@ -295,6 +295,7 @@ class Responder:
         """The reply to a request to be put down, to hostility at the companion, to a message with no
         words that answers nothing asked, or to a question about the companion and nothing else, never
         a model's; None for any other message."""
+        last = next((u.text for u in reversed(dialogue.history) if u.role == "assistant"), "")
         for strategy, matches, lines in (
             ("refuses_to_hurt", _ASKS_TO_BE_HURT.search(dialogue.message), _REFUSE_TO_HURT),
             ("meets_hostility", _AT_THE_COMPANION.search(dialogue.message), _MEET_HOSTILITY),
@@ -302,11 +303,10 @@ class Responder:
              _ASK_WHAT_THEY_MEAN),
         ):  # fmt: skip
             if matches:
-                last = next((u.text for u in reversed(dialogue.history) if u.role == "assistant"), "")
                 # Never the same words twice running (the stored reply may carry more than the line).
                 line = line_for(dialogue.message, [line for line in lines if line not in last])
                 return AgentResult(ResponseText(response=line), details={"strategy": strategy})
-        if reply := companion_reply(dialogue.message):
+        if reply := companion_reply(dialogue.message, last):
             return AgentResult(ResponseText(response=reply), details={"strategy": "answers_about_itself"})
         return None
 

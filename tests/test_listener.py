@@ -300,11 +300,14 @@ def test_asked_about_itself_the_companion_answers_honestly_and_claims_no_life_of
 def test_a_question_about_the_companion_alone_is_answered_and_turned_back():
     from agents.reply_guards import companion_reply
     from agents.responder import Responder
-    from vocabulary.dialogue import Dialogue
+    from agents.wording import sentences
+    from vocabulary.dialogue import Dialogue, Utterance
 
     assert companion_reply("Do you have a favorite movie?").endswith("What about you?")
     assert companion_reply("What about you, do you have any pets?").endswith("What made you ask?")
     assert companion_reply("Are you happy?").endswith("How are you feeling?")
+    assert companion_reply("Have you ever had that one person who never disappoints you?").endswith("What about you?")
+    assert companion_reply("Do you ever just feel so grateful that you're alive?").endswith("How are you feeling?")
     assert companion_reply("Are you a real person?") == (
         "I'm an AI companion, not a person, but I'm really here and listening. What's on your mind?"
     )
@@ -316,6 +319,10 @@ def test_a_question_about_the_companion_alone_is_answered_and_turned_back():
             assert problems(reply, [message], "content") == [], reply
     fixed = Responder().fixed_words(Dialogue("Have you ever been to Paris?"))
     assert fixed.details["strategy"] == "answers_about_itself" and "AI" in fixed.output.response
+    # Asked again, it answers in other words.
+    again = Dialogue("Have you ever been to Paris?", (Utterance("user", "Have you ever been to Paris?"),
+                                                      Utterance("assistant", fixed.output.response)))  # fmt: skip
+    assert sentences(Responder().fixed_words(again).output.response)[0] not in fixed.output.response
 
 
 @pytest.mark.parametrize("message", NOT_ABOUT_ITSELF)
