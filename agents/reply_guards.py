@@ -411,9 +411,11 @@ _ITS_NATURE = re.compile(
     r"\bare you (?:even |really |actually )?(?:a |an )?(?:real|human|person|bot|robot|ai|machine|computer|alive)\b",
     re.IGNORECASE,
 )  # "Are you a real person?", not "that one person who never disappoints you"
-_A_FEELING = re.compile(
-    r"\b(?:feel|feelings?|happy|sad|lonely|tired|bored|scared|afraid|angry|jealous|anxious|nervous|upset|"
-    r"stressed|depressed|hurt)\b",
+_A_FEELING = re.compile(  # how it feels, not what made them feel ("shoes that made your sole happy")
+    r"\byou (?:(?:ever|also|still|really|even|just|sometimes) )*(?:feel|felt|get (?:so |really |very )?(?:tired|bored|"
+    r"lonely|sad|scared|afraid|angry|mad|jealous|anxious|nervous|upset|stressed|depressed|hurt|frustrated)\b)|"
+    r"\bare you (?:(?:ever|also|still|really|even) )*(?:happy|sad|lonely|okay|ok|alright|tired|bored|scared|afraid|"
+    r"angry|jealous)\b|\bfeelings\b",
     re.IGNORECASE,
 )
 SAYS_WHAT_IT_IS = re.compile(

@@ -308,6 +308,8 @@ def test_a_question_about_the_companion_alone_is_answered_and_turned_back():
     assert companion_reply("Are you happy?").endswith("How are you feeling?")
     assert companion_reply("Have you ever had that one person who never disappoints you?").endswith("What about you?")
     assert companion_reply("Do you ever just feel so grateful that you're alive?").endswith("How are you feeling?")
+    shoes = "Have you ever put on shoes that felt so sweet they made your sole happy?"
+    assert companion_reply(shoes).endswith("What about you?")
     assert companion_reply("Are you a real person?") == (
         "I'm an AI companion, not a person, but I'm really here and listening. What's on your mind?"
     )
