@@ -385,6 +385,69 @@ def greeting_line(message: str, reply: str) -> str | None:
     return line_for(message, _QUIET_GREETING_LINES if more else _GREETING_LINES)
 
 
+# "Am I overreacting?", "Is it normal to still miss him?", "I cried at a commercial. Is that weird?":
+# a person asking whether what they feel is allowed is answered first, on the feeling, never the
+# deed (the listener had answered "That's a frustrating feeling." and "I'm sorry, that's such a
+# letdown."). A question about an act ("Is it normal to hit...") is not one of these.
+_FEELING_WORDS = (
+    r"(?:feel|felt|feeling|miss|missing|cry|cried|crying|sad|upset|scared|afraid|nervous|anxious|angry|mad|jealous|"
+    r"lonely|hurt|emotional|grieve|grieving|care so much|still (?:think|thinking) about)"
+)
+_OKAY_WORDS = r"(?:normal|okay|ok|weird|strange|silly|wrong|bad|crazy|dumb|stupid)"
+_ASKS_IF_OKAY = re.compile(
+    r"\b(?:does|would) (?:that|it|this) make sense (?:to|that i)(?: still| even)? (?:be|feel)\b|"
+    r"\bam i (?:just )?(?:overreacting|being (?:too |so |a bit |overly )?(?:dramatic|sensitive|silly|petty|"
+    r"unreasonable|paranoid))\b|"
+    rf"\bis it {_OKAY_WORDS} (?:to|that i)(?: still| even)? {_FEELING_WORDS}\b|"
+    rf"\b{_FEELING_WORDS}\b[^?]*\bis (?:that|this|it) {_OKAY_WORDS}\s*\?",
+    re.IGNORECASE,
+)
+_SAYS_IT_IS_OKAY = re.compile(
+    r"\b(?:makes? (?:complete |total |perfect )?sense|not (?:weird|strange|silly|crazy|overreacting|dramatic|wrong)|"
+    r"(?:completely |perfectly |so |very )?(?:normal|natural|understandable)|okay to (?:feel|miss|cry|be)|"
+    r"happens to (?:a lot of|so many|lots of|many))\b",
+    re.IGNORECASE,
+)
+_OKAY_LINES = (
+    "It makes sense that you feel this way, and there's nothing silly about it.",
+    "What you're feeling makes complete sense.",
+    "That's a very human thing to feel, and it makes sense.",
+)
+
+
+# Whatever is asked beside it, a wish to harm or a thought of death is never called okay by a line.
+_WISH_TO_HARM = re.compile(
+    r"\b(?:kill|killing|murder|hurt(?:ing)? (?:him|her|them|someone|somebody|people|my|myself|me)|hit|hitting|punch|"
+    r"beat|stab|shoot|revenge|die|dying|dead|suicid\w*|end it|end my life|harm)\b",
+    re.IGNORECASE,
+)
+
+
+# "I feel like hurting my brother, is that wrong?" met with "It's natural to feel that way.": a wish
+# to harm someone is met with care for the anger beneath it, never called natural.
+_SOMEONE = (
+    r"(?:him|her|them|someone|somebody|people|everyone|(?:my|his|her|their|that|this|the) (?:brother|sister|mom|"
+    r"mother|dad|father|wife|husband|boyfriend|girlfriend|partner|son|daughter|kids?|child|children|baby|boss|"
+    r"co-?worker|neighbou?r|friend|roommate|ex|teacher|cousin|family|dog|cat|guy|man|woman|person|idiot|jerk))"
+)
+WANTS_TO_HARM = re.compile(  # the person's own wish, not an idiom ("My friend is going to kill me!")
+    r"\bi(?:'m| am)? (?:\w+ ){0,2}?(?:feel like|want(?:ed)? to|wanna|wish i could|going to|gonna|"
+    r"thinking (?:about|of)|could (?:just )?|might)\s*(?:(?:kill|hurt|hit|punch|stab|shoot|strangle|murder|"
+    rf"slap|choke)(?:ing)?\s+{_SOMEONE}\b(?!'s|\s+feelings)|beat(?:ing)?\s+{_SOMEONE}\s+up\b)",
+    re.IGNORECASE,
+)
+
+
+def okay_line(message: str, reply: str) -> str | None:
+    """A first sentence for a person asking whether what they feel is okay, when the reply leaves
+    it unanswered; None when they did not ask, the message speaks of harm or death, or the reply
+    already says it is."""
+    message = message.replace("\u2019", "'")
+    if _WISH_TO_HARM.search(message):
+        return None
+    return _line_unless_met(message, reply, _ASKS_IF_OKAY, _SAYS_IT_IS_OKAY, _OKAY_LINES)
+
+
 # A question about the companion's own life, feelings or nature ("Do you like nature?", "Are you a
 # real person?"): a friend answers it before turning back, and the companion answers it honestly,
 # where the small model made up a life ("I have a favorite movie that's stuck with me all these
@@ -493,11 +556,12 @@ def companion_reply(message: str, last_reply: str = "") -> str | None:
 
 def first_line(message: str, reply: str) -> str | None:
     """What a reply says before anything else, whoever wrote it: "How are you?" answered,
-    self-blame met gently, a question about the companion itself answered honestly, or a question
-    about an outcome met honestly; None when it needs none."""
+    self-blame met gently, a question about the companion itself answered honestly, a question
+    whether a feeling is okay answered, or a question about an outcome met honestly; None when it
+    needs none."""
     return (
         greeting_line(message, reply) or gentle_line(message, reply) or companion_line(message, reply)
-        or honest_line(message, reply)
+        or okay_line(message, reply) or honest_line(message, reply)
     )  # fmt: skip
 
 
@@ -558,6 +622,8 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
         found.append("judges someone who already blames themselves")
     if QUESTION_CUE.search(context[-1].strip()) and all(s.endswith("?") for s in sentences(reply)):
         found.append("answers a question with only a question")
+    if WANTS_TO_HARM.search(message) and _SAYS_IT_IS_OKAY.search(reply):
+        found.append("calls a wish to harm okay")
     if _SORRY_HURT.search(reply) and not _HARM.search(" ".join(context[::-2])):
         found.append("says they were hurt when no one said so")
     if asks_what_was_said(reply, message) or asks_what_was_named(reply, message):

@@ -19,7 +19,9 @@ from agents.emotion_lexicon import is_feeling_word
 from agents.listener.choose import accept_sentence, pick_opening
 from agents.listener.model import ListenerUnavailable, TrainedListener
 from agents.llm_policy import AgentResult, run_llm_policy
-from agents.reply_guards import WORRY, advice_line, clean, companion_reply, first_line, line_for, problems
+from agents.reply_guards import (
+    WANTS_TO_HARM, WORRY, advice_line, clean, companion_reply, first_line, line_for, problems,
+)
 from agents.safety import is_safe_reply
 from agents.schema import EmotionReading, ResponseText, SceneReading
 from agents.strategies import strategy_bank
@@ -60,6 +62,14 @@ _REFUSE_TO_HURT = (
     "now. What's going on?",
     "I'm not going to put you down; you matter more than that. It sounds like something is weighing on "
     "you. What has been happening?",
+)
+# A wish to harm someone ("I feel like hurting my brother") is met with care for the anger, never
+# called natural (the listener and the templates both had: "It's understandable to feel this way").
+_MEET_A_WISH_TO_HARM = (
+    "It sounds like you're really angry right now, and I'm glad you said it here instead of acting on it. "
+    "What happened?",
+    "That's a lot of anger to carry. I'm glad you're talking about it rather than acting on it. What's been "
+    "going on?",
 )
 _MEET_HOSTILITY = (
     "I'm sorry I haven't got it right so far. I'm still here, and I'd like to understand. What's going on?",
@@ -292,13 +302,14 @@ class Responder:
 
     @staticmethod
     def fixed_words(dialogue: Dialogue) -> AgentResult[ResponseText] | None:
-        """The reply to a request to be put down, to hostility at the companion, to a message with no
-        words that answers nothing asked, or to a question about the companion and nothing else, never
-        a model's; None for any other message."""
+        """The reply to a request to be put down, to hostility at the companion, to a wish to harm
+        someone, to a message with no words that answers nothing asked, or to a question about the
+        companion and nothing else, never a model's; None for any other message."""
         last = next((u.text for u in reversed(dialogue.history) if u.role == "assistant"), "")
         for strategy, matches, lines in (
             ("refuses_to_hurt", _ASKS_TO_BE_HURT.search(dialogue.message), _REFUSE_TO_HURT),
             ("meets_hostility", _AT_THE_COMPANION.search(dialogue.message), _MEET_HOSTILITY),
+            ("meets_a_wish_to_harm", WANTS_TO_HARM.search(dialogue.message), _MEET_A_WISH_TO_HARM),
             ("asks_what_they_mean", _NO_WORDS.fullmatch(dialogue.message) and not _last_reply_asked(dialogue),
              _ASK_WHAT_THEY_MEAN),
         ):  # fmt: skip

@@ -265,6 +265,46 @@ def test_being_asked_how_it_is_the_listener_answers_before_anything_else(message
     assert greeting_line("Hey, how\u2019s it going?", "It's nice to hear from you.")
 
 
+@pytest.mark.parametrize("message", [
+    "My sister never calls me back. Am I overreacting?", "I cried at a commercial today. Is that weird?",
+    "Is it normal to still miss someone you broke up with a year ago?", "Am I being too sensitive?",
+    "I feel so jealous of my brother. Is that wrong?", "My boss yelled at me. Does it make sense to be this upset?",
+])  # fmt: skip
+def test_asked_whether_a_feeling_is_okay_the_reply_says_it_is_before_anything_else(message):
+    from agents.reply_guards import first_line, okay_line
+
+    line = okay_line(message, "That's a frustrating feeling.")
+    assert line and first_line(message, "That's a frustrating feeling.") == line
+    assert problems(f"{line} That's a frustrating feeling.", [message], "sad") == []
+    assert okay_line(message, "That makes complete sense, and I'm sorry.") is None  # already said
+
+
+@pytest.mark.parametrize("message", [
+    "Is it normal to hit your kids?", "I yelled at my kid. Is that bad?", "Is that weird?", "My dog died.",
+    "I feel like hurting my brother, is that wrong?", "I feel like I want to die. Is that normal?",
+    "Is it normal to feel angry enough to hit someone?",
+])  # fmt: skip
+def test_a_question_about_a_deed_or_about_nothing_said_is_not_answered_as_a_feeling(message):
+    from agents.reply_guards import okay_line
+
+    assert okay_line(message, "That sounds hard.") is None
+
+
+def test_a_wish_to_harm_someone_is_never_called_natural():
+    message = "I feel like hurting my brother, is that wrong?"
+    assert "calls a wish to harm okay" in problems("It's natural to feel that way.", [message], "angry")
+    assert "calls a wish to harm okay" not in problems("That's a lot of anger. What happened?", [message], "angry")
+    assert "calls a wish to harm okay" not in problems("It's natural to feel that way.", ["I miss him."], "sad")
+    from agents.responder import Responder
+    from vocabulary.dialogue import Dialogue
+
+    fixed = Responder().fixed_words(Dialogue(message))
+    assert fixed.details["strategy"] == "meets_a_wish_to_harm" and "instead of acting on it" in fixed.output.response
+    for idiom in ("My friend is going to kill me!", "I could beat him at a game of basketball.",
+                  "I am going to kill this social event today!", "I'm afraid I might hurt her feelings."):  # fmt: skip
+        assert "calls a wish to harm okay" not in problems("It's natural to feel that way.", [idiom], "sad"), idiom
+
+
 ASKED_ABOUT_ITSELF = [
     "Do you ever feel lonely? I do, most evenings.", "I had a great time hiking with my family! Do you hike?",
     "Do you ever disagree with your Mom?", "What about you, do you have any pets?", "Are you happy?",
