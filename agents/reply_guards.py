@@ -385,44 +385,6 @@ def greeting_line(message: str, reply: str) -> str | None:
     return line_for(message, _QUIET_GREETING_LINES if more else _GREETING_LINES)
 
 
-# "Am I overreacting?", "Is it normal to still miss him?", "I cried at a commercial. Is that weird?":
-# a person asking whether what they feel is allowed is answered first, on the feeling, never the
-# deed (the listener had answered "That's a frustrating feeling." and "I'm sorry, that's such a
-# letdown."). A question about an act ("Is it normal to hit...") is not one of these.
-_FEELING_WORDS = (
-    r"(?:feel|felt|feeling|miss|missing|cry|cried|crying|sad|upset|scared|afraid|nervous|anxious|angry|mad|jealous|"
-    r"lonely|hurt|emotional|grieve|grieving|care so much|still (?:think|thinking) about)"
-)
-_OKAY_WORDS = r"(?:normal|okay|ok|weird|strange|silly|wrong|bad|crazy|dumb|stupid)"
-_ASKS_IF_OKAY = re.compile(
-    r"\b(?:does|would) (?:that|it|this) make sense (?:to|that i)(?: still| even)? (?:be|feel)\b|"
-    r"\bam i (?:just )?(?:overreacting|being (?:too |so |a bit |overly )?(?:dramatic|sensitive|silly|petty|"
-    r"unreasonable|paranoid))\b|"
-    rf"\bis it {_OKAY_WORDS} (?:to|that i)(?: still| even)? {_FEELING_WORDS}\b|"
-    rf"\b{_FEELING_WORDS}\b[^?]*\bis (?:that|this|it) {_OKAY_WORDS}\s*\?",
-    re.IGNORECASE,
-)
-_SAYS_IT_IS_OKAY = re.compile(
-    r"\b(?:makes? (?:complete |total |perfect )?sense|not (?:weird|strange|silly|crazy|overreacting|dramatic|wrong)|"
-    r"(?:completely |perfectly |so |very )?(?:normal|natural|understandable)|okay to (?:feel|miss|cry|be)|"
-    r"happens to (?:a lot of|so many|lots of|many))\b",
-    re.IGNORECASE,
-)
-_OKAY_LINES = (
-    "It makes sense that you feel this way, and there's nothing silly about it.",
-    "What you're feeling makes complete sense.",
-    "That's a very human thing to feel, and it makes sense.",
-)
-
-
-# Whatever is asked beside it, a wish to harm or a thought of death is never called okay by a line.
-_WISH_TO_HARM = re.compile(
-    r"\b(?:kill|killing|murder|hurt(?:ing)? (?:him|her|them|someone|somebody|people|my|myself|me)|hit|hitting|punch|"
-    r"beat|stab|shoot|revenge|die|dying|dead|suicid\w*|end it|end my life|harm)\b",
-    re.IGNORECASE,
-)
-
-
 # "I feel like hurting my brother, is that wrong?" met with "It's natural to feel that way.": a wish
 # to harm someone is met with care for the anger beneath it, never called natural.
 _SOMEONE = (
@@ -430,22 +392,43 @@ _SOMEONE = (
     r"mother|dad|father|wife|husband|boyfriend|girlfriend|partner|son|daughter|kids?|child|children|baby|boss|"
     r"co-?worker|neighbou?r|friend|roommate|ex|teacher|cousin|family|dog|cat|guy|man|woman|person|idiot|jerk))"
 )
-WANTS_TO_HARM = re.compile(  # the person's own wish, not an idiom ("My friend is going to kill me!")
-    r"\bi(?:'m| am)? (?:\w+ ){0,2}?(?:feel like|want(?:ed)? to|wanna|wish i could|going to|gonna|"
-    r"thinking (?:about|of)|could (?:just )?|might)\s*(?:(?:kill|hurt|hit|punch|stab|shoot|strangle|murder|"
-    rf"slap|choke)(?:ing)?\s+{_SOMEONE}\b(?!'s|\s+feelings)|beat(?:ing)?\s+{_SOMEONE}\s+up\b)",
+_HARMING = (
+    r"(?:kill(?:ing)?|hurt(?:ing)?|hit(?:ting)?(?!(?:\s+\w+){1,2}\s+up\b)|punch(?:ing)?|stab(?:bing)?|"
+    r"shoot(?:ing)?|"
+    r"strangl(?:e|ing)|murder(?:ing)?|slap(?:ping)?|chok(?:e|ing))"
+)
+_WANTS_TO_HARM = re.compile(  # the person's own wish, not an idiom ("My friend is going to kill me!")
+    r"\bi(?:'m| am|'d)? (?:\w+ ){0,2}?(?:feel like|want(?:ed)? to|wanna|wish i could|going to|gonna|like to|"
+    r"thinking (?:about|of)|could (?:just )?|might)\s*"
+    rf"(?:{_HARMING}\s+{_SOMEONE}\b(?!'s|\s+feelings)|beat(?:ing)?\s+{_SOMEONE}\s+up\b)|"
+    rf"\bfeel like {_HARMING}\s+{_SOMEONE}\b(?!'s|\s+feelings)|"
+    rf"\bi (?:want|wish) {_SOMEONE} (?:was |were )?dead\b",
     re.IGNORECASE,
 )
 
 
-def okay_line(message: str, reply: str) -> str | None:
-    """A first sentence for a person asking whether what they feel is okay, when the reply leaves
-    it unanswered; None when they did not ask, the message speaks of harm or death, or the reply
-    already says it is."""
+# A fear of doing it ("I'm afraid I might hurt my son", often an unwanted thought after a birth) or
+# a promise not to ("I'm not going to hurt him") is not a wish, and anger is not what it asks about.
+_NOT_A_WISH = re.compile(
+    r"\b(?:not|never|\w+n't|afraid|worried|scared|terrified|fear\w*|panic\w*)\b", re.IGNORECASE
+)
+
+
+_CALLS_IT_OKAY = re.compile(
+    r"\b(?:makes? (?:complete |total |perfect )?sense|natural|normal|understandable|okay to feel|ok to feel|"
+    r"(?:you're|you are) (?:not wrong|right to)|go (?:ahead|for it)|deserves? it)\b",
+    re.IGNORECASE,
+)
+
+
+def wants_to_harm(message: str) -> bool:
+    """Whether the person says they wish to harm someone."""
     message = message.replace("\u2019", "'")
-    if _WISH_TO_HARM.search(message):
-        return None
-    return _line_unless_met(message, reply, _ASKS_IF_OKAY, _SAYS_IT_IS_OKAY, _OKAY_LINES)
+    for found in _WANTS_TO_HARM.finditer(message):
+        clause = re.split(r"[.!?;]", message[: found.start()])[-1] + found.group(0)
+        if not _NOT_A_WISH.search(clause):
+            return True
+    return False
 
 
 # A question about the companion's own life, feelings or nature ("Do you like nature?", "Are you a
@@ -454,26 +437,31 @@ def okay_line(message: str, reply: str) -> str | None:
 # years.", "I've heard that too." to "Do you ever feel lonely?"). Rhetorical questions, asks for a view
 # or for help, and questions about what the person said are other questions.
 _NOT_ABOUT_ME = (
-    r"(?!(?:(?:ever|also|still|really|even|too) )?(?:[a-z']+ (?:me|us)\b|think|know|believe|imagine|mean|"
-    r"understand|remember|recall|see (?:why|what|how)|hear|agree|mind|care|do|"
-    r"(?:want|like) to (?:hear|know|talk|see)|recommend|suggest|advise|say|tell|help|give|"
-    r"get (?:it|what|that|my)|"
-    r"feel (?:that|what)|got (?:a |any )?(?:minute|moment|sec|second|time)|have (?:any |some )?"
+    r"(?!(?:(?:ever|also|still|really|even|too|just) )?(?:think|know|believe|imagine|mean|understand|"
+    r"remember|recall|see|hear|agree|mind|care|do|read|forget|notice|promise|keep|stop|shut|listen|"
+    r"get (?:it|what|that)|say|tell|help|give|"
+    r"recommend|suggest|advise|(?:want|like) to (?:hear|know|talk|see)|feel (?:that|what)|"
+    r"got (?:a |any )?(?:minute|moment|sec|second|time)|have (?:any |some )?"
     r"(?:advice|tips|ideas|suggestions|thoughts|recommendations|time|a (?:minute|moment|sec)))\b)"
 )
-_ABOUT_ME = re.compile(
-    r"\b(?:(?:do|did|have|would) you " + _NOT_ABOUT_ME + r"[a-z']+[^.!?]*\?"
-    r"|are you (?:ever |also |still |really |even )?(?:a |an )?(?:real|human|person|bot|robot|ai|machine|"
-    r"computer|alive|happy|sad|lonely|okay|ok|alright|tired|bored|scared|afraid|angry|jealous|married|"
-    r"single)\b[^.!?]*\?"
-    r"|(?:what|how) about you\b|and you\s*\?|what(?:'s| is| are) your (?:favou?rite|own)\b"
-    r"|is there anything (?:that )?you(?:'d| would)?\b[^.!?]*\?)",
+# What it is: "Are you a real person?", "are u a bot?", "Am I talking to a real person?"
+_ITS_NATURE = re.compile(
+    r"\bare (?:you|u) (?:even |really |actually )?(?:a |an )?(?:real|human|person|bot|robot|ai|machine|"
+    r"computer|alive|chatgpt)\b|\b(?:is this|am i (?:talking|chatting|speaking) (?:to|with)) (?:a |an )?"
+    r"(?:real (?:person|human)|person|human|bot|robot|ai|machine|computer)\b",
     re.IGNORECASE,
 )
-_ITS_NATURE = re.compile(
-    r"\bare you (?:even |really |actually )?(?:a |an )?(?:real|human|person|bot|robot|ai|machine|computer|alive)\b",
+# Only "would you ever/rather": "Would you call that abuse?" asks for a view, "Would you keep this
+# between us?" for a promise. A question about the person or the conversation ("Do you like talking
+# to me?", "Have you noticed I always do this?") is theirs, not the companion's.
+_ABOUT_ME = re.compile(
+    r"\b(?:(?:do|did|have) you |would you (?:ever|rather) )" + _NOT_ABOUT_ME
+    + r"[a-z']+(?:(?! (?:me|my|us|our|i|i'm)\b)[^.!?])*\?"
+    r"|are you (?:ever |also |still |really |even )?(?:a |an )?(?:happy|sad|lonely|okay|ok|alright|tired|bored|"
+    r"scared|afraid|angry|jealous|married|single)\b[^.!?]*\?|what(?:'s| is| are) your (?:favou?rite|own)\b"
+    r"|is there anything (?:that )?you(?:'d| would)?\b[^.!?]*\?|" + _ITS_NATURE.pattern,
     re.IGNORECASE,
-)  # "Are you a real person?", not "that one person who never disappoints you"
+)
 _A_FEELING = re.compile(  # how it feels, not what made them feel ("shoes that made your sole happy")
     r"\byou (?:(?:ever|also|still|really|even|just|sometimes) )*(?:feel|felt|get (?:so |really |very )?(?:tired|bored|"
     r"lonely|sad|scared|afraid|angry|mad|jealous|anxious|nervous|upset|stressed|depressed|hurt|frustrated)\b)|"
@@ -556,12 +544,11 @@ def companion_reply(message: str, last_reply: str = "") -> str | None:
 
 def first_line(message: str, reply: str) -> str | None:
     """What a reply says before anything else, whoever wrote it: "How are you?" answered,
-    self-blame met gently, a question about the companion itself answered honestly, a question
-    whether a feeling is okay answered, or a question about an outcome met honestly; None when it
-    needs none."""
+    self-blame met gently, a question about the companion itself answered honestly, or a question
+    about an outcome met honestly; None when it needs none."""
     return (
         greeting_line(message, reply) or gentle_line(message, reply) or companion_line(message, reply)
-        or okay_line(message, reply) or honest_line(message, reply)
+        or honest_line(message, reply)
     )  # fmt: skip
 
 
@@ -622,7 +609,8 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
         found.append("judges someone who already blames themselves")
     if QUESTION_CUE.search(context[-1].strip()) and all(s.endswith("?") for s in sentences(reply)):
         found.append("answers a question with only a question")
-    if WANTS_TO_HARM.search(message) and _SAYS_IT_IS_OKAY.search(reply):
+    # The wish may come a turn before the question ("Is that normal?").
+    if any(wants_to_harm(said) for said in context[::-2][:2]) and _CALLS_IT_OKAY.search(reply):
         found.append("calls a wish to harm okay")
     if _SORRY_HURT.search(reply) and not _HARM.search(" ".join(context[::-2])):
         found.append("says they were hurt when no one said so")

@@ -20,7 +20,7 @@ from agents.listener.choose import accept_sentence, pick_opening
 from agents.listener.model import ListenerUnavailable, TrainedListener
 from agents.llm_policy import AgentResult, run_llm_policy
 from agents.reply_guards import (
-    WANTS_TO_HARM, WORRY, advice_line, clean, companion_reply, first_line, line_for, problems,
+    WORRY, advice_line, clean, companion_reply, first_line, line_for, problems, wants_to_harm,
 )
 from agents.safety import is_safe_reply
 from agents.schema import EmotionReading, ResponseText, SceneReading
@@ -309,7 +309,7 @@ class Responder:
         for strategy, matches, lines in (
             ("refuses_to_hurt", _ASKS_TO_BE_HURT.search(dialogue.message), _REFUSE_TO_HURT),
             ("meets_hostility", _AT_THE_COMPANION.search(dialogue.message), _MEET_HOSTILITY),
-            ("meets_a_wish_to_harm", WANTS_TO_HARM.search(dialogue.message), _MEET_A_WISH_TO_HARM),
+            ("meets_a_wish_to_harm", wants_to_harm(dialogue.message), _MEET_A_WISH_TO_HARM),
             ("asks_what_they_mean", _NO_WORDS.fullmatch(dialogue.message) and not _last_reply_asked(dialogue),
              _ASK_WHAT_THEY_MEAN),
         ):  # fmt: skip

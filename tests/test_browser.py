@@ -88,9 +88,9 @@ def test_the_trace_tab_replays_the_last_turn_with_an_edited_prompt(tmp_path):
         # the table, or the error the page shows instead (the server's log comes with a failure)
         page.wait_for_function(
             "() => document.querySelector('#replay-diff').innerText.includes('Replayed from')"
-            " || document.querySelector('.toast-message-text')", timeout=120_000,
+            " || document.querySelector('.toast-message-text.error')", timeout=120_000,
         )  # fmt: skip
-        shown_error = page.locator(".toast-message-text").all_inner_texts()
+        shown_error = page.locator(".toast-message-text.error").all_inner_texts()
         assert not shown_error, shown_error
         table = page.inner_text("#replay-diff")
         assert BRIEF["response"] in table, table

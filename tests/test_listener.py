@@ -265,44 +265,28 @@ def test_being_asked_how_it_is_the_listener_answers_before_anything_else(message
     assert greeting_line("Hey, how\u2019s it going?", "It's nice to hear from you.")
 
 
-@pytest.mark.parametrize("message", [
-    "My sister never calls me back. Am I overreacting?", "I cried at a commercial today. Is that weird?",
-    "Is it normal to still miss someone you broke up with a year ago?", "Am I being too sensitive?",
-    "I feel so jealous of my brother. Is that wrong?", "My boss yelled at me. Does it make sense to be this upset?",
-])  # fmt: skip
-def test_asked_whether_a_feeling_is_okay_the_reply_says_it_is_before_anything_else(message):
-    from agents.reply_guards import first_line, okay_line
+def test_a_wish_to_harm_someone_is_met_with_care_and_never_called_natural():
+    from agents.reply_guards import wants_to_harm
+    from agents.responder import Responder
+    from vocabulary.dialogue import Dialogue
 
-    line = okay_line(message, "That's a frustrating feeling.")
-    assert line and first_line(message, "That's a frustrating feeling.") == line
-    assert problems(f"{line} That's a frustrating feeling.", [message], "sad") == []
-    assert okay_line(message, "That makes complete sense, and I'm sorry.") is None  # already said
-
-
-@pytest.mark.parametrize("message", [
-    "Is it normal to hit your kids?", "I yelled at my kid. Is that bad?", "Is that weird?", "My dog died.",
-    "I feel like hurting my brother, is that wrong?", "I feel like I want to die. Is that normal?",
-    "Is it normal to feel angry enough to hit someone?",
-])  # fmt: skip
-def test_a_question_about_a_deed_or_about_nothing_said_is_not_answered_as_a_feeling(message):
-    from agents.reply_guards import okay_line
-
-    assert okay_line(message, "That sounds hard.") is None
-
-
-def test_a_wish_to_harm_someone_is_never_called_natural():
     message = "I feel like hurting my brother, is that wrong?"
     assert "calls a wish to harm okay" in problems("It's natural to feel that way.", [message], "angry")
     assert "calls a wish to harm okay" not in problems("That's a lot of anger. What happened?", [message], "angry")
     assert "calls a wish to harm okay" not in problems("It's natural to feel that way.", ["I miss him."], "sad")
-    from agents.responder import Responder
-    from vocabulary.dialogue import Dialogue
-
+    # Asked a turn later whether it is normal, the wish is still what is asked about.
+    later = [message, "It sounds like you're really angry right now.", "Is that normal?"]
+    assert "calls a wish to harm okay" in problems("That's completely normal.", later, "angry")
     fixed = Responder().fixed_words(Dialogue(message))
     assert fixed.details["strategy"] == "meets_a_wish_to_harm" and "instead of acting on it" in fixed.output.response
-    for idiom in ("My friend is going to kill me!", "I could beat him at a game of basketball.",
-                  "I am going to kill this social event today!", "I'm afraid I might hurt her feelings."):  # fmt: skip
-        assert "calls a wish to harm okay" not in problems("It's natural to feel that way.", [idiom], "sad"), idiom
+    for wish in ("I feel like hitting my brother", "I want him dead", "I'd like to punch him", "I'm going to kill him."):
+        assert wants_to_harm(wish), wish
+    # Idioms, fears and promises are not wishes.
+    for other in ("My friend is going to kill me!", "I could beat him at a game of basketball.",
+                  "I am going to kill this social event today!", "I'm afraid I might hurt her feelings.",
+                  "I'm afraid I might hurt my son", "I'm not going to hurt him, relax", "I wanna hit my ex up",
+                  "I'm gonna hit her up tonight", "I don't want to hurt her"):  # fmt: skip
+        assert not wants_to_harm(other), other
 
 
 ASKED_ABOUT_ITSELF = [
@@ -316,7 +300,9 @@ NOT_ABOUT_ITSELF = [
     "Do you think I should call her back?", "Do you have any advice?", "Do you remember my sister?",
     "Would you like to hear about my day?", "Do you even care?", "Are you there?", "Did you hear me?",
     "What would you do if your best friend lied to you?", "I asked him whether he ever felt lonely.",
-    "Do you hate me?", "Did you even hear me?",
+    "Do you hate me?", "Did you even hear me?", "Would you call that abuse?", "Would you keep this between us?",
+    "Do you promise not to tell anyone?", "Do you ever shut up?", "Did you even read what I wrote?",
+    "Did you like my poem?", "Do you like talking to me?", "Have you noticed I always do this?", "Good, how about you?",
     "Have you ever felt sandpaper on your bottom? Because that is what the new toilet paper feels like.",
 ]  # fmt: skip
 
@@ -350,9 +336,10 @@ def test_a_question_about_the_companion_alone_is_answered_and_turned_back():
     assert companion_reply("Do you ever just feel so grateful that you're alive?").endswith("How are you feeling?")
     shoes = "Have you ever put on shoes that felt so sweet they made your sole happy?"
     assert companion_reply(shoes).endswith("What about you?")
-    assert companion_reply("Are you a real person?") == (
-        "I'm an AI companion, not a person, but I'm really here and listening. What's on your mind?"
-    )
+    for asked in ("Are you a real person?", "are u a bot?", "Am I talking to a real person?", "Are you ChatGPT?"):
+        assert companion_reply(asked) == (
+            "I'm an AI companion, not a person, but I'm really here and listening. What's on your mind?"
+        ), asked
     # With something of their own to answer, the listener writes on after the honest first sentence.
     assert companion_reply("I had a great time hiking with my family and dog! Do you like nature?") is None
     assert companion_reply("My dog died.") is None
