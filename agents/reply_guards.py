@@ -5,6 +5,7 @@ the feeling, someone else's specifics brought in)."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -388,34 +389,38 @@ def greeting_line(message: str, reply: str) -> str | None:
 # "I feel like hurting my brother, is that wrong?" met with "It's natural to feel that way.": a wish
 # to harm someone is met with care for the anger beneath it, never called natural.
 _SOMEONE = (
-    r"(?:him|her|them|someone|somebody|people|everyone|(?:my|his|her|their|that|this|the) (?:brother|sister|mom|"
-    r"mother|dad|father|wife|husband|boyfriend|girlfriend|partner|son|daughter|kids?|child|children|baby|boss|"
-    r"co-?worker|neighbou?r|friend|roommate|ex|teacher|cousin|family|dog|cat|guy|man|woman|person|idiot|jerk))"
+    r"(?:him|her|them|someone|somebody|people|everyone|(?:my|his|her|their|that|this|the) (?:\w+'s )?(?:new )?"
+    r"(?:brother|sister|mom|mother|dad|father|step\w+|wife|husband|boyfriend|girlfriend|partner|son|daughter|"
+    r"kids?|child|children|baby|boss|co-?worker|neighbou?r|friend|roommate|ex|teacher|cousin|family|dog|cat|guy|"
+    r"man|woman|person|idiot|jerk))"
+    # "shoot him a text", "hit him with the truth", "hurt his feelings" are not harm
+    r"\b(?!'s|\s+(?:feelings|a|an|with)\b)"
 )
 _HARMING = (
     r"(?:kill(?:ing)?|hurt(?:ing)?|hit(?:ting)?(?!(?:\s+\w+){1,2}\s+up\b)|punch(?:ing)?|stab(?:bing)?|"
-    r"shoot(?:ing)?|"
-    r"strangl(?:e|ing)|murder(?:ing)?|slap(?:ping)?|chok(?:e|ing))"
+    r"shoot(?:ing)?|strangl(?:e|ing)|murder(?:ing)?|slap(?:ping)?|chok(?:e|ing))"
 )
 _WANTS_TO_HARM = re.compile(  # the person's own wish, not an idiom ("My friend is going to kill me!")
-    r"\bi(?:'m| am|'d)? (?:\w+ ){0,2}?(?:feel like|want(?:ed)? to|wanna|wish i could|going to|gonna|like to|"
+    r"\bi(?:'m|m| am|'d)? (?:\w+ ){0,2}?(?:feel like|want(?:ed)? to|wanna|wish i could|going to|gonna|like to|"
     r"thinking (?:about|of)|could (?:just )?|might)\s*"
-    rf"(?:{_HARMING}\s+{_SOMEONE}\b(?!'s|\s+feelings)|beat(?:ing)?\s+{_SOMEONE}\s+up\b)|"
-    rf"\bfeel like {_HARMING}\s+{_SOMEONE}\b(?!'s|\s+feelings)|"
-    rf"\bi (?:want|wish) {_SOMEONE} (?:was |were )?dead\b",
+    rf"(?:{_HARMING}\s+{_SOMEONE}|beat(?:ing)?\s+{_SOMEONE}\s+up\b|shoot up (?:my|the|a|this) \w+)|"
+    rf"\bi(?:'ll|ll| will) (?:\w+ )?{_HARMING}\s+{_SOMEONE}|\bfeel like {_HARMING}\s+{_SOMEONE}|"
+    rf"\bi (?:want|wish) {_SOMEONE} (?:was |were )?dead\b|\bi wish (?:he|she|they) (?:was|were) dead\b",
     re.IGNORECASE,
 )
-
-
-# A fear of doing it ("I'm afraid I might hurt my son", often an unwanted thought after a birth) or
-# a promise not to ("I'm not going to hurt him") is not a wish, and anger is not what it asks about.
-_NOT_A_WISH = re.compile(
-    r"\b(?:not|never|\w+n't|afraid|worried|scared|terrified|fear\w*|panic\w*)\b", re.IGNORECASE
+# A promise not to ("I'm not going to hurt him", "I want to hurt him but I won't") is not a wish, nor
+# is a fear of doing it ("I keep thinking about hurting my son, I'm terrified", often an unwanted
+# thought after a birth, which anger is not what it asks about), a joke ("I'm going to kill her
+# lol") or harm to themselves beside it, which the crisis route and the listener meet.
+_NOT_A_WISH = re.compile(r"\b(?:not|never|\w+n't)\b", re.IGNORECASE)
+_FEAR_OR_SELF = re.compile(
+    r"\b(?:afraid|worried|scare[sd]?|terrif\w*|fear\w*|panic\w*|intrusive|what(?:'s| is) wrong with me|"
+    r"hate myself|myself|my self|but i won'?t|but i wouldn'?t|i never would)\b",
+    re.IGNORECASE,
 )
-
-
 _CALLS_IT_OKAY = re.compile(
-    r"\b(?:makes? (?:complete |total |perfect )?sense|natural|normal|understandable|okay to feel|ok to feel|"
+    r"\b(?:makes? (?:complete |total |perfect )?sense|(?:it's|that's|it is|that is|is|feel(?:ing)?|be) "
+    r"(?:completely |perfectly |totally |so |very )?(?:natural|normal|understandable)|okay to feel|ok to feel|"
     r"(?:you're|you are) (?:not wrong|right to)|go (?:ahead|for it)|deserves? it)\b",
     re.IGNORECASE,
 )
@@ -424,11 +429,11 @@ _CALLS_IT_OKAY = re.compile(
 def wants_to_harm(message: str) -> bool:
     """Whether the person says they wish to harm someone."""
     message = message.replace("\u2019", "'")
-    for found in _WANTS_TO_HARM.finditer(message):
-        clause = re.split(r"[.!?;]", message[: found.start()])[-1] + found.group(0)
-        if not _NOT_A_WISH.search(clause):
-            return True
-    return False
+    if _FEAR_OR_SELF.search(message) or LAUGHS.search(message):
+        return False
+    # A negation among the words before the harm ("I'm not going to hurt him"), not one in an
+    # earlier clause ("I can't believe he did that, I want to kill him").
+    return any(not _NOT_A_WISH.search(found.group(0)) for found in _WANTS_TO_HARM.finditer(message))
 
 
 # A question about the companion's own life, feelings or nature ("Do you like nature?", "Are you a
@@ -439,7 +444,8 @@ def wants_to_harm(message: str) -> bool:
 _NOT_ABOUT_ME = (
     r"(?!(?:(?:ever|also|still|really|even|too|just) )?(?:think|know|believe|imagine|mean|understand|"
     r"remember|recall|see|hear|agree|mind|care|do|read|forget|notice|promise|keep|stop|shut|listen|"
-    r"get (?:it|what|that)|say|tell|help|give|"
+    r"get (?:it|what|that)|say|tell|help|give|speak|been (?:listening|paying)|"
+    r"have (?:a |an |any )?(?:idea|number|hotline|resources?|phone|link|website|suggestion)|"
     r"recommend|suggest|advise|(?:want|like) to (?:hear|know|talk|see)|feel (?:that|what)|"
     r"got (?:a |any )?(?:minute|moment|sec|second|time)|have (?:any |some )?"
     r"(?:advice|tips|ideas|suggestions|thoughts|recommendations|time|a (?:minute|moment|sec)))\b)"
@@ -456,10 +462,11 @@ _ITS_NATURE = re.compile(
 # to me?", "Have you noticed I always do this?") is theirs, not the companion's.
 _ABOUT_ME = re.compile(
     r"\b(?:(?:do|did|have) you |would you (?:ever|rather) )" + _NOT_ABOUT_ME
-    + r"[a-z']+(?:(?! (?:me|my|us|our|i|i'm)\b)[^.!?])*\?"
+    + r"[a-z']+(?:(?! (?:me|my|us|our|i|i'm)\b)[^.!?]){0,200}\?"
     r"|are you (?:ever |also |still |really |even )?(?:a |an )?(?:happy|sad|lonely|okay|ok|alright|tired|bored|"
-    r"scared|afraid|angry|jealous|married|single)\b[^.!?]*\?|what(?:'s| is| are) your (?:favou?rite|own)\b"
-    r"|is there anything (?:that )?you(?:'d| would)?\b[^.!?]*\?|" + _ITS_NATURE.pattern,
+    r"scared|afraid|angry|jealous|married|single)\b(?! (?:for|with|at|of) (?:me|us)\b)[^.!?]{0,200}\?"
+    r"|what(?:'s| is| are) your (?:favou?rite|own)\b"
+    r"|is there anything (?:that )?you(?:'d| would)?\b[^.!?]{0,200}\?|" + _ITS_NATURE.pattern,
     re.IGNORECASE,
 )
 _A_FEELING = re.compile(  # how it feels, not what made them feel ("shoes that made your sole happy")
@@ -507,14 +514,20 @@ def _kind(question: str) -> str:
     return "nature" if _ITS_NATURE.search(question) else "feeling" if _A_FEELING.search(question) else "life"
 
 
+@functools.lru_cache(maxsize=256)  # read again for every candidate and sentence of one reply
 def asked_about_me(message: str) -> bool:
-    """Whether the message asks the companion about its own life, feelings or nature."""
-    return bool(_ABOUT_ME.search(message.replace("\u2019", "'")))
+    """Whether the message asks the companion about its own life, feelings or nature, with nothing
+    heavier beside it: a loss or a worry ("Do you have a dog? Mine just died.") is what to answer."""
+    message = message.replace("\u2019", "'")
+    heavier = _DEATH.search(message) or LOSS.search(message) or WORRY.search(message)
+    return bool(_ABOUT_ME.search(message)) and not heavier
 
 
 def companion_line(message: str, reply: str) -> str | None:
     """An honest first sentence for a question about the companion itself: what it is, and that it
     has no life or feelings like theirs to tell of; None when none was asked or the reply says so."""
+    if not asked_about_me(message):
+        return None
     message = message.replace("\u2019", "'")
     asked = list(_ABOUT_ME.finditer(message))
     # A question that leads into a story ("Have you ever felt sandpaper on your bottom? Because that is
@@ -531,9 +544,11 @@ def companion_reply(message: str, last_reply: str = "") -> str | None:
     """The whole reply to a message that only asks about the companion itself ("Do you have a
     favorite movie?"): the honest answer, and the question turned back, in other words than the
     companion's `last_reply`; None for any other message."""
+    if not asked_about_me(message):
+        return None
     message = message.replace("\u2019", "'")
     asked = list(_ABOUT_ME.finditer(message))
-    if not asked or len(words(_ABOUT_ME.sub(" ", message))) >= 4:
+    if len(words(_ABOUT_ME.sub(" ", message))) >= 4:
         return None
     kind = _kind(asked[-1].group(0))
     line = line_for(message, [line for line in _BARE_LINES[kind] if line not in last_reply] or _BARE_LINES[kind])

@@ -279,13 +279,18 @@ def test_a_wish_to_harm_someone_is_met_with_care_and_never_called_natural():
     assert "calls a wish to harm okay" in problems("That's completely normal.", later, "angry")
     fixed = Responder().fixed_words(Dialogue(message))
     assert fixed.details["strategy"] == "meets_a_wish_to_harm" and "instead of acting on it" in fixed.output.response
-    for wish in ("I feel like hitting my brother", "I want him dead", "I'd like to punch him", "I'm going to kill him."):
+    for wish in ("I feel like hitting my brother", "I want him dead", "I'd like to punch him", "Im gonna kill him",
+                 "I can't believe he did that, I want to kill him", "I swear I'll kill him",
+                 "I wish he was dead"):  # fmt: skip
         assert wants_to_harm(wish), wish
     # Idioms, fears and promises are not wishes.
     for other in ("My friend is going to kill me!", "I could beat him at a game of basketball.",
                   "I am going to kill this social event today!", "I'm afraid I might hurt her feelings.",
                   "I'm afraid I might hurt my son", "I'm not going to hurt him, relax", "I wanna hit my ex up",
-                  "I'm gonna hit her up tonight", "I don't want to hurt her"):  # fmt: skip
+                  "I'm gonna hit her up tonight", "I don't want to hurt her", "I want to hurt him but I won't",
+                  "I keep thinking about hurting my son, I'm terrified", "I want to kill him and then myself",
+                  "I'm going to shoot him a text",
+                  "My sister ate my leftovers, I'm going to kill her lol"):  # fmt: skip
         assert not wants_to_harm(other), other
 
 
@@ -303,6 +308,8 @@ NOT_ABOUT_ITSELF = [
     "Do you hate me?", "Did you even hear me?", "Would you call that abuse?", "Would you keep this between us?",
     "Do you promise not to tell anyone?", "Do you ever shut up?", "Did you even read what I wrote?",
     "Did you like my poem?", "Do you like talking to me?", "Have you noticed I always do this?", "Good, how about you?",
+    "Do you have a dog? Mine just died.", "Do you have a phone number for a crisis line?", "Are you happy for me?",
+    "Have you been listening at all?", "Do you speak spanish?",
     "Have you ever felt sandpaper on your bottom? Because that is what the new toilet paper feels like.",
 ]  # fmt: skip
 
