@@ -35,6 +35,9 @@ _CRISIS_PATTERNS: dict[str, list[str]] = {
         r"\b(?:everyone|they|world|family|nobody|no one) (?:would be|is|are|would) (?:better off|care) (?:without me|if i (?:was|were) gone|if i died)\b",
         r"\bjump(?:ing)? off (?:a|the) (?:bridge|roof|building|cliff)\b",
         r"\bcan'?t (?:go on|do this) any ?more\b.*\b(?:die|dead|end)\b",
+        # Harm to someone else with themselves beside it: "I want to kill him and then myself".
+        r"\b(?:kill|killing|hurt|hurting|shoot|shooting|harm|harming)\b[^.!?]{0,40}\b(?:and|then|or|maybe|even|"
+        r"including|plus)\s+(?:then\s+|also\s+)?my ?self\b",
     ],
     "self_harm": [
         r"\b(?:cut|cutting|burn|burning|hurt|hurting|harm|harming|starve|starving) my ?self\b" + _ACCIDENT,

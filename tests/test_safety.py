@@ -8,6 +8,8 @@ CRISES = {
         "I'd rather be dead", "I'm going to end it tonight", "I'm going to jump off a bridge tonight",
         "nobody would care if I died", "I don't want to live anymore", "I am not okay and want to die",
         "I feel like ending it all", "I have been having suicidal thoughts",
+        "I want to kill him and then myself", "I want to hurt someone, maybe myself",
+        "I want to hurt everyone including myself",
     ],
     "self_harm": [
         "I cut my wrists last night", "I want to slit my wrists", "I've been cutting again",
@@ -27,6 +29,7 @@ FIGURES_OF_SPEECH = [
     "I burn myself on this oven all the time", "I overdosed on coffee today",
     "I'm scared she'll kill me when she sees my grades", "the suicide squad movie was fun",
     "I would never hurt myself", "I don't want to kill myself, I just feel tired",
+    "I hurt my back and I'm mad at myself", "This heat is killing me and I can't stop blaming myself",
 ]  # fmt: skip
 
 
