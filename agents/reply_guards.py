@@ -476,27 +476,26 @@ _A_FEELING = re.compile(  # how it feels, not what made them feel ("shoes that m
     r"angry|jealous)\b|\bfeelings\b",
     re.IGNORECASE,
 )
-SAYS_WHAT_IT_IS = re.compile(
+_SAYS_WHAT_IT_IS = re.compile(
     r"\b(?:as an ai|being an ai|i'm an ai|i am an ai|i'm not a (?:person|human)|"
     r"i don't have (?:a life|feelings|a body))\b",
     re.IGNORECASE,
 )
 _NATURE_LINES = ("I'm an AI companion, not a person, but I'm really here and listening.",)
-_FEELING_LINES = (
-    "I'm an AI, so I don't feel it the way you do, but I'm here with you.",
-    "As an AI, I don't have feelings like yours, but I'm glad to be here with you.",
-)
-_LIFE_LINES = (
-    "I'm an AI, so I don't have a life like yours to compare, but I love hearing about yours.",
-    "Being an AI, I don't have a life of my own to draw on, but I'd love to hear about yours.",
-)
-
-
-# Asked that alone, the companion answers and turns the question back: the small model, given a
+# By the kind of question (_kind): the first sentence before the listener's own words ...
+_FIRST_LINES = {
+    "nature": _NATURE_LINES,
+    "feeling": (
+        "I'm an AI, so I don't feel it the way you do, but I'm here with you.",
+        "As an AI, I don't have feelings like yours, but I'm glad to be here with you.",
+    ),
+    "life": (
+        "I'm an AI, so I don't have a life like yours to compare, but I love hearing about yours.",
+        "Being an AI, I don't have a life of my own to draw on, but I'd love to hear about yours.",
+    ),
+}
+# ... and, asked that alone, the answer before the question turned back: the small model, given a
 # question and nothing of theirs to go on, went on about nothing ("That's a fun way to look at it.").
-_TURNED_BACK = {
-    "nature": "What's on your mind?", "feeling": "How are you feeling?", "life": "What about you?",
-}  # fmt: skip
 _BARE_LINES = {
     "nature": _NATURE_LINES,
     "feeling": (
@@ -508,6 +507,9 @@ _BARE_LINES = {
         "Being an AI, I don't have a life of my own to draw on.",
     ),
 }
+_TURNED_BACK = {
+    "nature": "What's on your mind?", "feeling": "How are you feeling?", "life": "What about you?",
+}  # fmt: skip
 
 
 def _kind(question: str) -> str:
@@ -518,43 +520,43 @@ def _kind(question: str) -> str:
 def asked_about_me(message: str) -> bool:
     """Whether the message asks the companion about its own life, feelings or nature, with nothing
     heavier beside it: a loss or a worry ("Do you have a dog? Mine just died.") is what to answer."""
+    return bool(_questions_about_me(message))
+
+
+def _questions_about_me(message: str) -> list[re.Match[str]]:
+    """The questions about the companion in the message (with curly apostrophes read as straight);
+    none beside a loss or a worry."""
     message = message.replace("\u2019", "'")
-    heavier = _DEATH.search(message) or LOSS.search(message) or WORRY.search(message)
-    return bool(_ABOUT_ME.search(message)) and not heavier
+    if _DEATH.search(message) or LOSS.search(message) or WORRY.search(message):
+        return []
+    return list(_ABOUT_ME.finditer(message))
 
 
 def companion_line(message: str, reply: str) -> str | None:
     """An honest first sentence for a question about the companion itself: what it is, and that it
     has no life or feelings like theirs to tell of; None when none was asked or the reply says so."""
-    if not asked_about_me(message):
-        return None
-    message = message.replace("\u2019", "'")
-    asked = list(_ABOUT_ME.finditer(message))
+    asked = _questions_about_me(message)
     # A question that leads into a story ("Have you ever felt sandpaper on your bottom? Because that is
     # what the new toilet paper feels like.") is the person's way in, not a question left to answer.
-    if not asked or len(words(message[asked[-1].end() :])) >= 6:
+    if not asked or len(words(asked[-1].string[asked[-1].end() :])) >= 6:
         return None
-    if SAYS_WHAT_IT_IS.search(reply.replace("\u2019", "'")):
+    if _SAYS_WHAT_IT_IS.search(reply.replace("\u2019", "'")):
         return None
-    lines = {"nature": _NATURE_LINES, "feeling": _FEELING_LINES, "life": _LIFE_LINES}[_kind(asked[-1].group(0))]
-    return line_for(message, lines)
+    return line_for(asked[-1].string, _FIRST_LINES[_kind(asked[-1].group(0))])
 
 
 def companion_reply(message: str, last_reply: str = "") -> str | None:
     """The whole reply to a message that only asks about the companion itself ("Do you have a
     favorite movie?"): the honest answer, and the question turned back, in other words than the
     companion's `last_reply`; None for any other message."""
-    if not asked_about_me(message):
+    asked = _questions_about_me(message)
+    if not asked or len(words(_ABOUT_ME.sub(" ", asked[-1].string))) >= 4:
         return None
-    message = message.replace("\u2019", "'")
-    asked = list(_ABOUT_ME.finditer(message))
-    if len(words(_ABOUT_ME.sub(" ", message))) >= 4:
-        return None
-    kind = _kind(asked[-1].group(0))
-    line = line_for(message, [line for line in _BARE_LINES[kind] if line not in last_reply] or _BARE_LINES[kind])
+    message, kind = asked[-1].string, _kind(asked[-1].group(0))
+    answer = line_for(message, [a for a in _BARE_LINES[kind] if a not in last_reply] or _BARE_LINES[kind])
     already_turned = re.search(r"\babout you\b", message, re.IGNORECASE)  # "What about you, ...?"
     back = "What made you ask?" if kind == "life" and already_turned else _TURNED_BACK[kind]
-    return f"{line} {back}"
+    return f"{answer} {back}"
 
 
 def first_line(message: str, reply: str) -> str | None:
