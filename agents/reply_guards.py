@@ -9,6 +9,7 @@ import functools
 import re
 from collections.abc import Sequence
 
+from agents.safety import SOMEONE as _SOMEONE
 from agents.safety import is_safe_reply
 from agents.wording import content_words, looks_english, sentences, words
 from vocabulary.emotions import UPBEAT_FAMILIES, family_of
@@ -388,14 +389,6 @@ def greeting_line(message: str, reply: str) -> str | None:
 
 # "I feel like hurting my brother, is that wrong?" met with "It's natural to feel that way.": a wish
 # to harm someone is met with care for the anger beneath it, never called natural.
-_SOMEONE = (
-    r"(?:him|her|them|someone|somebody|people|everyone|(?:my|his|her|their|that|this|the) (?:\w+'s )?(?:new )?"
-    r"(?:brother|sister|mom|mother|dad|father|step\w+|wife|husband|boyfriend|girlfriend|partner|son|daughter|"
-    r"kids?|child|children|baby|boss|co-?worker|neighbou?r|friend|roommate|ex|teacher|cousin|family|dog|cat|guy|"
-    r"man|woman|person|idiot|jerk))"
-    # "shoot him a text", "hit him with the truth", "hurt his feelings" are not harm
-    r"\b(?!'s|\s+(?:feelings|a|an|with)\b)"
-)
 _HARMING = (
     r"(?:kill(?:ing)?|hurt(?:ing)?|hit(?:ting)?(?!(?:\s+\w+){1,2}\s+up\b)|punch(?:ing)?|stab(?:bing)?|"
     r"shoot(?:ing)?|strangl(?:e|ing)|murder(?:ing)?|slap(?:ping)?|chok(?:e|ing))"

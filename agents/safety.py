@@ -19,6 +19,27 @@ _PARTNER = (
     r"(?:he|she|they|my (?:husband|wife|partner|boyfriend|girlfriend|dad|father|mom|mum|mother|"
     r"stepdad|stepfather|stepmom|stepmother|ex|brother|sister|uncle|aunt|grandpa|grandfather|cousin|coach))"
 )
+# Someone the person could harm: a pronoun or a person they name ("my stepdad", "that guy"), but not
+# "shoot him a text", "hit him with the truth" or "hurt his feelings".
+_PERSON = (
+    r"(?:him|her|them|someone|somebody|people|everyone|everybody|(?:my|his|her|their|that|this|the) (?:\w+'s )?(?:new )?"
+    r"(?:brother|sister|mom|mother|dad|father|step\w+|wife|husband|boyfriend|girlfriend|partner|son|daughter|"
+    r"kids?|child|children|baby|boss|co-?worker|neighbou?r|friend|roommate|ex|teacher|cousin|family|dog|cat|guy|"
+    r"man|woman|person|idiot|jerk))"
+)
+SOMEONE = _PERSON + r"\b(?!'s|\s+(?:feelings|a|an|with)\b)"
+# The person's own intent, not someone else's ("Someone threatened to shoot up our school").
+_I_INTEND = (
+    r"\bi(?:'m|m| am|'ve| have|'ll|ll| will)? (?:\w+ ){0,2}?(?:going to|gonna|want(?:ed)? to|wanna|about to|ready to|"
+    r"planning(?: on| how)?(?: to)?|plan(?:ned)?(?: on| how)? to|thinking (?:about|of)|bringing|taking)\s+"
+)
+_HARM = r"(?:kill(?:ing)?|shoot(?:ing)?|stab(?:bing)?|murder(?:ing)?|hurt(?:ing)?|attack(?:ing)?)"
+_FIREARM = r"(?:guns?|rifles?|pistols?|shotguns?|weapons?)"  # a kitchen knife goes to a cooking class
+_WEAPON = r"(?:guns?|knife|knives|rifles?|pistols?|shotguns?|weapons?|machete)"
+_PLACE = (
+    r"(?:school|class|classroom|college|campus|office|work|job|workplace|church|mosque|synagogue|temple|mall|"
+    r"store|party|building|plant|factory)"
+)
 # An accident or a game is not self-harm or abuse: "I cut myself shaving", "he beat me at chess".
 _ACCIDENT = r"(?! (?:shaving|cooking|on (?:the|a|my|this)|at (?:the|work|chess|cards|tennis)|playing|by accident|accidentally))"
 _CRISIS_PATTERNS: dict[str, list[str]] = {
@@ -58,6 +79,21 @@ _CRISIS_PATTERNS: dict[str, list[str]] = {
         r"\b(?:not|don'?t feel) safe (?:at home|in my (?:own )?home|with (?:him|her|them|my))\b",
         r"\b(?:abusing|abuses|abused|molesting|molested|raped) me\b",
     ],
+    # Harm to others with a plan, a weapon or many people in it; anger said in words alone ("I'm
+    # going to kill him") is met by the companion's own care (agents.reply_guards.wants_to_harm).
+    "harm_to_others": [
+        _I_INTEND + r"(?:\w+ ){0,2}?(?:shoot(?:ing)?|bomb(?:ing)?) up (?:my|the|a|this|our|that) " + _PLACE + r"\b",
+        _I_INTEND + r"(?:(?:bring|take|get|grab|use)\w* )?(?:(?:a|my|his|her|the|their) )?(?:\w+'s )?"
+        + _FIREARM + r" (?:to|into|in)(?: my| the)? " + _PLACE + r"\b",
+        _I_INTEND + _HARM + " " + _PERSON + r"\b[^.!?]{0,30}\b" + _WEAPON + r"\b",
+        _I_INTEND + r"(?:get|grab|use|take) (?:my|a|his|her|the|\w+'s) " + _WEAPON
+        + r" and (?:kill|shoot|stab|hurt|attack) " + SOMEONE,
+        r"\bi have a " + _WEAPON + r"[^.!?]{0,40}\b(?:use it|shoot|kill|stab)\w* (?:on )?" + SOMEONE,
+        r"\bi(?:'ve| have|'m|m| am)? (?:been )?(?:planning|plotting|plan(?:ned)?)(?: on| how)?(?: to)? "
+        r"(?:kill|murder|shoot|stab|poison)(?:ing)? " + SOMEONE,
+        _I_INTEND + r"(?:shoot|stab|kill)(?:ing)? (?:everyone|everybody|all of them|people) (?:at|in) (?:my |the )?"
+        + _PLACE + r"\b",
+    ],
 }
 _COMPILED = {kind: [re.compile(p, re.IGNORECASE) for p in pats] for kind, pats in _CRISIS_PATTERNS.items()}
 # Only a negation right before the act counts: "I would never hurt myself" is reassurance, but
@@ -67,16 +103,18 @@ _NEGATED = re.compile(
     re.IGNORECASE,
 )
 
+_NOT = re.compile(r"\b(?:not|never|\w+n't)\b", re.IGNORECASE)
+
 
 @dataclass(frozen=True)
 class CrisisSignal:
-    kind: str  # "suicide" | "self_harm" | "abuse"
+    kind: str  # "suicide" | "self_harm" | "abuse" | "harm_to_others"
     evidence: str  # the words that triggered it
 
 
 # The scene families a crisis is read in: the scene agent chooses only among their scenes.
 CRISIS_FAMILIES = {"suicide": "crisis intervention", "self_harm": "crisis intervention",
-                   "abuse": "domestic violence support"}  # fmt: skip
+                   "abuse": "domestic violence support", "harm_to_others": "crisis intervention"}  # fmt: skip
 
 
 # Characters no reader sees that can sit inside a word (zero-width spaces and joiners, the word
@@ -92,6 +130,9 @@ def detect_crisis(text: str) -> CrisisSignal | None:
             for match in pattern.finditer(normalised):
                 # "I would never hurt myself" is reassurance, not a signal.
                 if kind != "abuse" and _NEGATED.search(normalised[: match.start()][-40:]):
+                    continue
+                # The person's intent is inside the match: "I'm not going to shoot up my school".
+                if kind == "harm_to_others" and _NOT.search(match.group(0)):
                     continue
                 return CrisisSignal(kind, match.group(0))
     return None
@@ -123,6 +164,9 @@ _OPENINGS = {
     "now, and you deserve care and support, not judgement.",
     "abuse": "I'm so sorry this is happening to you. It is not your fault, and your safety matters "
     "most right now.",
+    "harm_to_others": "Thank you for telling me. Thoughts of hurting someone can come when anger or pain "
+    "gets too big to hold, and you deserve real help with them right now. If you could act on them, "
+    "please put some distance between you and anyone you might hurt, and anything you could hurt them with.",
 }
 
 

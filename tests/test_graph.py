@@ -191,6 +191,7 @@ def test_state_from_a_checkpoint_of_plain_dicts_reads_as_typed():
         ("I don't want to live anymore.", "suicide"),
         ("I've been cutting myself again.", "self_harm"),
         ("My husband hits me when he drinks and I'm scared to go home.", "abuse"),
+        ("I'm going to bring a gun to school tomorrow and make them pay.", "harm_to_others"),
     ],
 )
 def test_crisis_routes_to_the_safety_responder(runner, text, kind):

@@ -1,6 +1,14 @@
 import pytest
 
-from agents.safety import detect_crisis, is_safe_reply, screen_turn, unkind_phrases
+from agents.safety import (
+    CRISIS_FAMILIES,
+    crisis_resources,
+    detect_crisis,
+    is_safe_reply,
+    safety_reply,
+    screen_turn,
+    unkind_phrases,
+)
 
 CRISES = {
     "suicide": [
@@ -20,6 +28,14 @@ CRISES = {
         "He pushed me down the stairs", "my stepdad touches me at night", "My husband hits me at home",
         "my ex threatened to kill me",
     ],
+    "harm_to_others": [
+        "I'm going to shoot up my school tomorrow", "im gonna shoot up the office", "I want to shoot up my school",
+        "I'm going to bring a gun to school", "I'm bringing my dad's gun to work on Monday",
+        "I'm going to stab him with a knife", "I'm going to get my gun and shoot her",
+        "I have a gun and I'm going to use it on them", "I've been planning how to kill my stepdad",
+        "I'm planning to kill my boss", "I'm thinking about shooting everyone at work",
+        "I keep thinking about stabbing my roommate with a kitchen knife",
+    ],
 }  # fmt: skip
 FIGURES_OF_SPEECH = [
     "This exam is killing me.", "I could die of embarrassment after that meeting.",
@@ -30,6 +46,14 @@ FIGURES_OF_SPEECH = [
     "I'm scared she'll kill me when she sees my grades", "the suicide squad movie was fun",
     "I would never hurt myself", "I don't want to kill myself, I just feel tired",
     "I hurt my back and I'm mad at myself", "This heat is killing me and I can't stop blaming myself",
+    # Anger said in words, not a plan or a weapon: the companion meets it with care, not the crisis route.
+    "My brother ate my leftovers, I'm going to kill him", "I'm going to kill it at my interview tomorrow",
+    "There was a school shooting near us today and I'm scared", "I'm going to shoot him a text tonight",
+    "I'm going to shoot my shot with her tonight", "I'm planning to kill some time at the mall",
+    "I'm going to shoot some hoops with my brother", "I'm not going to shoot up my school, I'm just angry",
+    "I would never bring a gun to school", "Someone threatened to shoot up our school",
+    "I'm going to cut him off if he keeps lying", "I bought a new knife to cut the bread with",
+    "We're planning to shoot the video at my school tomorrow",
 ]  # fmt: skip
 
 
@@ -66,3 +90,9 @@ def test_invisible_characters_inside_words_never_hide_a_crisis(invisible):
     # Pasted text and some keyboards carry zero-width characters a reader never sees.
     assert detect_crisis(f"I want to kill my{invisible}self").kind == "suicide"
     assert detect_crisis(f"I want to en{invisible}d my life").kind == "suicide"
+
+
+def test_harm_to_others_is_answered_with_care_and_real_help():
+    reply = safety_reply(detect_crisis("I'm going to shoot up my school tomorrow"), crisis_resources())
+    assert "put some distance" in reply and "911" in reply and "not a substitute" in reply
+    assert CRISIS_FAMILIES["harm_to_others"] == "crisis intervention"
