@@ -28,17 +28,44 @@ _PERSON = (
     r"man|woman|person|idiot|jerk))"
 )
 SOMEONE = _PERSON + r"\b(?!'s|\s+(?:feelings|a|an|with)\b)"
-# The person's own intent, not someone else's ("Someone threatened to shoot up our school").
+# The person's own intent, not someone else's ("Someone threatened to shoot up our school"), in the
+# ways it is typed ("im gonna", "imma", "going 2", a sentence with no "I": "gonna shoot up the school").
+_INTENT = (
+    r"(?:going (?:to|2|too)|goin'? to|gonna|gunna|finna|want(?:ed)? to|wanna|about to|ready to|"
+    r"planning(?: on| how)?(?: to)?|plan(?:ned)?(?: on| how)? to|thinking (?:about|of)|bringing|taking)"
+)
 _I_INTEND = (
-    r"\bi(?:'m|m| am|'ve| have|'ll|ll| will)? (?:\w+ ){0,2}?(?:going to|gonna|want(?:ed)? to|wanna|about to|ready to|"
-    r"planning(?: on| how)?(?: to)?|plan(?:ned)?(?: on| how)? to|thinking (?:about|of)|bringing|taking)\s+"
+    r"(?:\bi(?:'m|m| am|'ve| have|'ll|ll| will)? (?:[\w']+ ){0,3}?" + _INTENT
+    + r"|\bi(?:'ll|ll| will)|\bi'?m+a|(?:^|[.!?,;]\s*)" + _INTENT + r")\s+"
 )
 _HARM = r"(?:kill(?:ing)?|shoot(?:ing)?|stab(?:bing)?|murder(?:ing)?|hurt(?:ing)?|attack(?:ing)?)"
-_FIREARM = r"(?:guns?|rifles?|pistols?|shotguns?|weapons?)"  # a kitchen knife goes to a cooking class
-_WEAPON = r"(?:guns?|knife|knives|rifles?|pistols?|shotguns?|weapons?|machete)"
+_FIREARM = (  # a kitchen knife goes to a cooking class
+    r"(?:guns?|rifles?|pistols?|shotguns?|handguns?|revolvers?|firearms?|glocks?|ar-?15s?|ak(?:-?47)?s?|weapons?)"
+)
+_WEAPON = r"(?:" + _FIREARM[3:-1] + r"|knife|knives|machetes?|blades?)"
+_OWNER = r"(?:(?:a|an|my|his|her|the|their|our) )?(?:\w+'?s )?"  # "my dad's", "my dads"
 _PLACE = (
-    r"(?:school|class|classroom|college|campus|office|work|job|workplace|church|mosque|synagogue|temple|mall|"
-    r"store|party|building|plant|factory)"
+    r"(?:(?:high|middle|elementary|primary|secondary|old|new|whole|entire|\w+'s|fucking|damn|stupid) ){0,2}"
+    r"(?:school|highschool|class|classroom|college|uni|university|campus|office|work|job|workplace|church|mosque|"
+    r"synagogue|temple|mall|store|party|building|plant|factory|hospital|concert|stadium|club|bar|restaurant|"
+    r"theat(?:er|re)|cinema|parade|daycare|gym|library|festival|graduation|prom|courthouse|station|airport)"
+)
+_MANY = (
+    r"(?:every(?:one|body)|all(?: of)? (?:them|the \w+)|(?:the )?(?:people|kids|students|teachers|staff|coworkers)|"
+    r"as many (?:people )?as i can)"
+)
+# A gun taken in to be sold or mended, or a photographer's "shoot", is not a threat.
+_NOT_AN_ERRAND = (
+    r"(?! to (?:sell|get|have|trade|pawn|fix|clean|be (?:fixed|cleaned|serviced))\b|"
+    r" for (?:repairs?|cleaning|service|protection|self[- ]defen[cs]e)\b)"
+)
+_NOT_A_PHOTO = (
+    r"(?![^.!?]{0,30}\b(?:photo\w*|pics?|pictures?|headshots?|portraits?|portfolio|camera|christmas cards?|"
+    r"engagement|photoshoot)\b)"
+)
+_NOT_FLAIR = (  # "I'm gonna kill everyone at the party with this outfit"
+    r"(?! with (?:this|my|these|our|her|his) (?:outfit|look|dress|dance|moves|voice|jokes?|cooking|cookies|cake|"
+    r"food|playlist|music|set|style)\b)"
 )
 # An accident or a game is not self-harm or abuse: "I cut myself shaving", "he beat me at chess".
 _ACCIDENT = r"(?! (?:shaving|cooking|on (?:the|a|my|this)|at (?:the|work|chess|cards|tennis)|playing|by accident|accidentally))"
@@ -55,7 +82,7 @@ _CRISIS_PATTERNS: dict[str, list[str]] = {
         r"\bno (?:reason|point) (?:to|in) (?:live|living|go on|going on|being alive)\b",
         r"\b(?:everyone|they|world|family|nobody|no one) (?:would be|is|are|would) (?:better off|care) (?:without me|if i (?:was|were) gone|if i died)\b",
         r"\bjump(?:ing)? off (?:a|the) (?:bridge|roof|building|cliff)\b",
-        r"\bcan'?t (?:go on|do this) any ?more\b.*\b(?:die|dead|end)\b",
+        r"\bcan'?t (?:go on|do this) any ?more\b.{0,200}?\b(?:die|dead|end)\b",
         # Harm to someone else with themselves beside it: "I want to kill him and then myself".
         r"\b(?:kill|killing|hurt|hurting|shoot|shooting|harm|harming)\b[^.!?]{0,40}\b(?:and|then|or|maybe|even|"
         r"including|plus)\s+(?:then\s+|also\s+)?my ?self\b",
@@ -82,17 +109,38 @@ _CRISIS_PATTERNS: dict[str, list[str]] = {
     # Harm to others with a plan, a weapon or many people in it; anger said in words alone ("I'm
     # going to kill him") is met by the companion's own care (agents.reply_guards.wants_to_harm).
     "harm_to_others": [
-        _I_INTEND + r"(?:\w+ ){0,2}?(?:shoot(?:ing)?|bomb(?:ing)?) up (?:my|the|a|this|our|that) " + _PLACE + r"\b",
-        _I_INTEND + r"(?:(?:bring|take|get|grab|use)\w* )?(?:(?:a|my|his|her|the|their) )?(?:\w+'s )?"
-        + _FIREARM + r" (?:to|into|in)(?: my| the)? " + _PLACE + r"\b",
-        _I_INTEND + _HARM + " " + _PERSON + r"\b[^.!?]{0,30}\b" + _WEAPON + r"\b",
-        _I_INTEND + r"(?:get|grab|use|take) (?:my|a|his|her|the|\w+'s) " + _WEAPON
-        + r" and (?:kill|shoot|stab|hurt|attack) " + SOMEONE,
-        r"\bi have a " + _WEAPON + r"[^.!?]{0,40}\b(?:use it|shoot|kill|stab)\w* (?:on )?" + SOMEONE,
-        r"\bi(?:'ve| have|'m|m| am)? (?:been )?(?:planning|plotting|plan(?:ned)?)(?: on| how)?(?: to)? "
-        r"(?:kill|murder|shoot|stab|poison)(?:ing)? " + SOMEONE,
-        _I_INTEND + r"(?:shoot|stab|kill)(?:ing)? (?:everyone|everybody|all of them|people) (?:at|in) (?:my |the )?"
-        + _PLACE + r"\b",
+        _I_INTEND + r"(?:\w+ ){0,2}?(?:shoot(?:ing)? up|shot up|bomb(?:ing)?|blow(?:ing)? up|burn(?:ing)? down|"
+        r"set(?:ting)? fire to|torch(?:ing)?) (?:up )?(?:my|the|a|this|our|that|their) " + _PLACE + r"\b",
+        _I_INTEND + r"(?:\w+ ){0,2}?shoot(?:ing)? (?:my|the|this|our|that) " + _PLACE + r" up\b",
+        _I_INTEND + r"(?:\w+ ){0,2}?set(?:ting)? (?:my|his|her|the|their|\w+'s)(?: \w+'s)? "
+        r"(?:house|home|car|apartment|place) on fire\b",
+        _I_INTEND + r"(?:\w+ ){0,2}?(?:be|become|pull(?:ing)?|do(?:ing)?|commit(?:ting)?|carry(?:ing)? out|plan(?:ning)?) "
+        r"(?:a|another|the next|my own) (?:school shooting|mass shooting|school shooter|mass shooter|columbine)\b",
+        r"\bi(?:'m|m| am)? (?:planning|plotting) (?:a|another) (?:school|mass) shooting\b",
+        # A gun taken to a place; a knife to school or work, but not to a cooking class.
+        _I_INTEND + r"(?:(?:bring|take|get|grab|use|sneak|carry|pack|hide)\w* )?" + _OWNER + _FIREARM
+        + r" (?:to|into|in)(?: my| the)? " + _PLACE + r"\b" + _NOT_AN_ERRAND,
+        _I_INTEND + r"(?:(?:bring|take|sneak|carry|pack|hide)\w* )?" + _OWNER + r"(?:knife|knives|machetes?|blades?) "
+        r"(?:to|into|in)(?: my| the)? (?:(?:high|middle|\w+'s) )?(?:school|campus|work|office|party)\b"
+        r"(?! (?:to|for) (?:cut|slice|peel|spread|lunch|my lunch|carving)\b)",
+        # Harm with a weapon ("with a kitchen knife", "using my dad's gun"), not "he took my knife".
+        _I_INTEND + _HARM + " " + _PERSON + r"\b(?!'s|\s+(?:a|an|some)\b)(?: [\w']+){0,4}? (?:with|using) " + _OWNER
+        + r"(?:[\w-]+ )?" + _WEAPON + r"\b",
+        _I_INTEND + r"(?:get|grab|use|take) " + _OWNER + _WEAPON + r" and (?:kill|shoot|stab|hurt|attack) " + SOMEONE,
+        # A weapon they have and mean to use, across a sentence's end ("I have a knife. I'm going to use
+        # it on him."), or named after the intent ("I'm going to kill my stepdad. I've got the knife ready.").
+        r"\bi(?:'ve|ve| have)? (?:just )?(?:got|have|bought|stole|took|found|grabbed|have got) " + _OWNER
+        + r"(?:[\w-]+ )?" + _WEAPON + r"\b[^!?]{0,60}?\b(?:use it|use them|shoot|kill|stab|hurt|murder)\w* (?:it )?(?:on )?"
+        + _PERSON + r"\b(?!'s|\s+(?:a|an|some|feelings)\b)",
+        _I_INTEND + _HARM + " " + SOMEONE + r"[^!?]{0,60}?\bi(?:'ve|ve| have)? (?:already )?(?:got|have|bought|have got) "
+        + _OWNER + r"(?:[\w-]+ )?" + _WEAPON + r"\b",
+        r"\bi(?:'ve|ve| have|'m|m| am)? (?:been |got |have |made |came up with |worked out )?(?:a )?"
+        r"(?:planning|plotting|plan(?:ned)?(?: out)?)(?: on| how| exactly how| a way)?(?: to)?(?: [\w']+){0,3}? "
+        r"(?:kill|murder|shoot|stab|poison)(?:ing)? " + SOMEONE + _NOT_A_PHOTO,
+        _I_INTEND + r"(?:shoot|stab|kill)(?:ing)? " + _MANY + r" (?:at|in) (?:my |the )?" + _PLACE + r"\b" + _NOT_A_PHOTO
+        + _NOT_FLAIR,
+        _I_INTEND + r"(?:go|come|walk|show up)\w*(?: in)? (?:in)?to (?:my |the )?" + _PLACE
+        + r"[^.!?]{0,30}\b(?:and |to )(?:shoot|stab|kill)\w* (?:every(?:one|body)|people|them all|all of them)",
     ],
 }
 _COMPILED = {kind: [re.compile(p, re.IGNORECASE) for p in pats] for kind, pats in _CRISIS_PATTERNS.items()}
@@ -103,7 +151,34 @@ _NEGATED = re.compile(
     re.IGNORECASE,
 )
 
-_NOT = re.compile(r"\b(?:not|never|\w+n't)\b", re.IGNORECASE)
+# Inside a match of harm to others: a negation, apostrophe or not ("i dont want to..."), but not "can't
+# stop thinking about it", which is no reassurance.
+_NOT = re.compile(
+    r"\b(?:not|never|(?:do|does|did|wo|would|could|should|is|are|was|were|ai|ca)n'?t|\w+n't)\b(?! (?:stop|help)\b)",
+    re.IGNORECASE,
+)
+# Around it: a game or a toy ("with a nerf gun", "in Fortnite"), or someone else's words reported ("My
+# coworker said 'I'm going to...'", "the villain says..."), though not the person's own ("I said...").
+_PLAY = re.compile(
+    r"\b(?:nerf|water ?guns?|squirt|paintball|airsoft|laser ?tag|bb guns?|toy|fortnite|warzone|call of duty|cod|gta|"
+    r"minecraft|roblox|valorant|pubg|halo|overwatch|video ?games?|in (?:the|this|a) game|lobby)\b",
+    re.IGNORECASE,
+)
+_REPORTED = re.compile(
+    r"(?:(?<!\bi )\b(?:says?|said|saying|texted(?: me)?|messaged|told (?:me|us|everyone)|wrote|writes|yell(?:s|ed)|"
+    r"scream(?:s|ed)|posted|joking|jokes|joked|quoting|character|villain)\b[^.!?]{0,25}|[\"\u201c]|(?:^|\s)')\s*$",
+    re.IGNORECASE,
+)
+
+
+def _not_a_threat(text: str, match: re.Match[str]) -> bool:
+    """Whether a match of harm to others is negated, play, or someone else's words."""
+    if _NOT.search(match.group(0)):
+        return True
+    sentence = max(text.rfind(c, 0, match.start()) for c in ".!?") + 1
+    after = re.split(r"[.!?]", text[match.end() : match.end() + 40])[0]
+    return bool(_PLAY.search(text[sentence : match.end()] + after)
+                or _REPORTED.search(text[max(sentence, match.start() - 60) : match.start()]))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -120,19 +195,19 @@ CRISIS_FAMILIES = {"suicide": "crisis intervention", "self_harm": "crisis interv
 # Characters no reader sees that can sit inside a word (zero-width spaces and joiners, the word
 # joiner, a byte-order mark, a soft hyphen, direction marks): "my\u200bself" must read as "myself".
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")
+_APOSTROPHES = re.compile("[\u2018\u2019\u02bc`\u00b4]")  # as phones and keyboards type them
 
 
 def detect_crisis(text: str) -> CrisisSignal | None:
     """A crisis signal in the user's words, or None."""
-    normalised = _INVISIBLE.sub("", text.replace("\u2019", "'"))
+    normalised = re.sub(r"\s+", " ", _INVISIBLE.sub("", _APOSTROPHES.sub("'", text)))
     for kind, patterns in _COMPILED.items():
         for pattern in patterns:
             for match in pattern.finditer(normalised):
                 # "I would never hurt myself" is reassurance, not a signal.
                 if kind != "abuse" and _NEGATED.search(normalised[: match.start()][-40:]):
                     continue
-                # The person's intent is inside the match: "I'm not going to shoot up my school".
-                if kind == "harm_to_others" and _NOT.search(match.group(0)):
+                if kind == "harm_to_others" and _not_a_threat(normalised, match):
                     continue
                 return CrisisSignal(kind, match.group(0))
     return None
@@ -164,9 +239,18 @@ _OPENINGS = {
     "now, and you deserve care and support, not judgement.",
     "abuse": "I'm so sorry this is happening to you. It is not your fault, and your safety matters "
     "most right now.",
-    "harm_to_others": "Thank you for telling me. Thoughts of hurting someone can come when anger or pain "
-    "gets too big to hold, and you deserve real help with them right now. If you could act on them, "
-    "please put some distance between you and anyone you might hurt, and anything you could hurt them with.",
+    "harm_to_others": "Thank you for telling me; that took courage. Thoughts like these can be frightening, "
+    "and you deserve real help with them right now. If you feel you might act on them, please put some "
+    "distance between you and anyone you might hurt, and ask someone to keep anything you could hurt them "
+    "with, or lock it away. If you're caring for a baby or a child, put them somewhere safe, like their cot, "
+    "before you step away.",
+}
+
+
+_CLOSING = "Is there someone you trust who could be with you right now?"
+# Not "someone who could be with you", which could bring the very person they might hurt.
+_CLOSINGS = {
+    "harm_to_others": "Is there someone you trust you could call right now, away from anyone you're afraid of hurting?"
 }
 
 
@@ -177,7 +261,7 @@ def safety_reply(signal: CrisisSignal, resources: dict) -> str:
         resources["intro"],
         *[f"- {r['name']} ({r['region']}): {r['contact']}" for r in resources["resources"]],
         "I'm an AI companion, not a substitute for a professional or emergency help, but I'm here "
-        "to listen. Is there someone you trust who could be with you right now?",
+        f"to listen. {_CLOSINGS.get(signal.kind, _CLOSING)}",
     ]
     return "\n".join(lines)
 

@@ -35,6 +35,16 @@ CRISES = {
         "I have a gun and I'm going to use it on them", "I've been planning how to kill my stepdad",
         "I'm planning to kill my boss", "I'm thinking about shooting everyone at work",
         "I keep thinking about stabbing my roommate with a kitchen knife",
+        # As people type it: slang, no subject, curly or odd apostrophes, a line break, a weapon named
+        # in another sentence.
+        "i'm going to shoot up my high school on friday", "gonna shoot up the school tmrw", "imma shoot up my school",
+        "I\u2018m going to blow up my school", "I'm going to shoot the school up", "im gonna pull a columbine",
+        "I'm planning a school shooting", "i'm bringing my dads gun to school tomorrow", "I'm going to shoot up my\nschool",
+        "im gonna sneak my dad's gun into school", "I'm bringing a knife to school to stab the kid who bullies me",
+        "I have a knife. I'm going to use it on him tonight.", "I'm going to kill my stepdad. I've got the knife ready.",
+        "I have a plan to kill my stepdad", "i want to kill all the people at my work",
+        "I am going to go to school tomorrow and shoot everyone", "I'm going to set my ex's house on fire tonight",
+        "I can't stop thinking about shooting up my school",
     ],
 }  # fmt: skip
 FIGURES_OF_SPEECH = [
@@ -53,7 +63,16 @@ FIGURES_OF_SPEECH = [
     "I'm going to shoot some hoops with my brother", "I'm not going to shoot up my school, I'm just angry",
     "I would never bring a gun to school", "Someone threatened to shoot up our school",
     "I'm going to cut him off if he keeps lying", "I bought a new knife to cut the bread with",
-    "We're planning to shoot the video at my school tomorrow",
+    "We're planning to shoot the video at my school tomorrow", "I'm going to kill my brother, he took my knife again",
+    "im gonna shoot her a message about the gun show", "My coworker said 'I'm going to shoot up this office' and I'm scared",
+    "my friend keeps joking like im gonna shoot up the school and it freaks me out", "im not gonna shoot up my school",
+    "i dont want to shoot up my school, i just want them to stop", "I wont bring a gun to school, I promise",
+    "I'm taking my rifle to the store to get a new scope put on", "I'm going to take my rifle to the range this weekend",
+    "I'm bringing my knives to cooking class", "im gonna shoot everyone with my shotgun in warzone lol",
+    "im gonna shoot him with a nerf gun", "I'm going to shoot everyone at the party with my water gun",
+    "im gonna kill everyone at the party with this outfit", "I'm planning to shoot my friend for her headshots",
+    "In the movie the villain says I'm going to stab him with a knife", "I have a gun but I'd never use it on people",
+    "I'm going to kill him with kindness", "My dad is going to shoot our old dog with his rifle because the vet is too far",
 ]  # fmt: skip
 
 
@@ -95,4 +114,7 @@ def test_invisible_characters_inside_words_never_hide_a_crisis(invisible):
 def test_harm_to_others_is_answered_with_care_and_real_help():
     reply = safety_reply(detect_crisis("I'm going to shoot up my school tomorrow"), crisis_resources())
     assert "put some distance" in reply and "911" in reply and "not a substitute" in reply
+    # Not "someone who could be with you": that could be the one they might hurt.
+    assert "away from anyone you're afraid of hurting" in reply
     assert CRISIS_FAMILIES["harm_to_others"] == "crisis intervention"
+
