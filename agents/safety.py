@@ -54,6 +54,13 @@ _MANY = (
     r"(?:every(?:one|body)|all(?: of)? (?:them|the \w+)|(?:the )?(?:people|kids|students|teachers|staff|coworkers)|"
     r"as many (?:people )?as i can)"
 )
+# Getting or having a gun, not a licence, a range or a show: "I've been looking at how to get a gun".
+_GUN_AT_HAND = (
+    r"\bi(?:'ve|'m|m| am| have)? ?(?:just |been |already |going to |gonna )?(?:bought|buy|buying|got|get|getting|have|"
+    r"own|found|grabbed|grab|hid|loaded|load|looking (?:at|into) (?:how to )?(?:get|buy)(?:ing)?) (?:a|an|my|the|his|her|"
+    r"\w+'s) (?:\w+ )?" + _FIREARM + r"\b(?! (?:licen[cs]e|range|safety|course|show|game))"
+)
+_IN_MIND = r"(?:" + _I_INTEND + r"|\b(?:thoughts?|urges?|images?) (?:of|about|to) )"
 # A gun taken in to be sold or mended, or a photographer's "shoot", is not a threat.
 _NOT_AN_ERRAND = (
     r"(?! to (?:sell|get|have|trade|pawn|fix|clean|be (?:fixed|cleaned|serviced))\b|"
@@ -134,6 +141,14 @@ _CRISIS_PATTERNS: dict[str, list[str]] = {
         + _PERSON + r"\b(?!'s|\s+(?:a|an|some|feelings)\b)",
         _I_INTEND + _HARM + " " + SOMEONE + r"[^!?]{0,60}?\bi(?:'ve|ve| have)? (?:already )?(?:got|have|bought|have got) "
         + _OWNER + r"(?:[\w-]+ )?" + _WEAPON + r"\b",
+        # Intent and a gun at hand, in either order and across sentences ("I keep thinking about killing him.
+        # I'm going to get my gun.").
+        _IN_MIND + _HARM + " " + SOMEONE + r"[^!?]{0,120}?" + _GUN_AT_HAND,
+        _GUN_AT_HAND + r"[^!?]{0,120}?" + _IN_MIND + _HARM + " " + SOMEONE,
+        # Voices or a command heard ("God told me I have to kill my baby"): never anyone's guess at what it is.
+        r"\b(?:voices?|god|the devil|satan|angels?|demons?|something) (?:\w+ ){0,2}?(?:tells?|telling|told|commands?|"
+        r"commanding|orders?|ordering|wants?) me (?:to|(?:that )?i (?:have|need|must|should)(?: to)?) (?:\w+ ){0,2}?"
+        r"(?:kill|hurt|harm|drown|stab|shoot|smother|suffocate|poison|burn)\w* " + _PERSON + r"\b",
         r"\bi(?:'ve|ve| have|'m|m| am)? (?:been |got |have |made |came up with |worked out )?(?:a )?"
         r"(?:planning|plotting|plan(?:ned)?(?: out)?)(?: on| how| exactly how| a way)?(?: to)?(?: [\w']+){0,3}? "
         r"(?:kill|murder|shoot|stab|poison)(?:ing)? " + SOMEONE + _NOT_A_PHOTO,
@@ -173,7 +188,10 @@ _REPORTED = re.compile(
 
 def _not_a_threat(text: str, match: re.Match[str]) -> bool:
     """Whether a match of harm to others is negated, play, or someone else's words."""
-    if _NOT.search(match.group(0)):
+    said = match.group(0)
+    # A match across clauses is read at its ends, the intent and the weapon, not "I can't take it" between.
+    clauses = re.split(r"[,.;]", said)
+    if _NOT.search(said if len(clauses) == 1 else f"{clauses[0]} {clauses[-1]}"):
         return True
     sentence = max(text.rfind(c, 0, match.start()) for c in ".!?") + 1
     after = re.split(r"[.!?]", text[match.end() : match.end() + 40])[0]
@@ -198,9 +216,14 @@ _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060\ufeff]")
 _APOSTROPHES = re.compile("[\u2018\u2019\u02bc`\u00b4]")  # as phones and keyboards type them
 
 
+def plain(text: str) -> str:
+    """Text as the patterns read it: no invisible characters, one kind of apostrophe, single spaces."""
+    return re.sub(r"\s+", " ", _INVISIBLE.sub("", _APOSTROPHES.sub("'", text)))
+
+
 def detect_crisis(text: str) -> CrisisSignal | None:
     """A crisis signal in the user's words, or None."""
-    normalised = re.sub(r"\s+", " ", _INVISIBLE.sub("", _APOSTROPHES.sub("'", text)))
+    normalised = plain(text)
     for kind, patterns in _COMPILED.items():
         for pattern in patterns:
             for match in pattern.finditer(normalised):

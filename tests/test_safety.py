@@ -45,6 +45,11 @@ CRISES = {
         "I have a plan to kill my stepdad", "i want to kill all the people at my work",
         "I am going to go to school tomorrow and shoot everyone", "I'm going to set my ex's house on fire tonight",
         "I can't stop thinking about shooting up my school",
+        # Intent with a gun at hand, said as fear or across sentences, and a command heard.
+        "I'm terrified I'm going to kill my husband. I've been looking at how to get a gun",
+        "I keep having thoughts of killing my wife and it scares me, I bought a gun",
+        "I'm going to kill him, I can't take it anymore. I got my gun out of the closet",
+        "I hear voices telling me to hurt my baby", "God told me I have to kill my baby to save her",
     ],
 }  # fmt: skip
 FIGURES_OF_SPEECH = [
@@ -73,6 +78,8 @@ FIGURES_OF_SPEECH = [
     "im gonna kill everyone at the party with this outfit", "I'm planning to shoot my friend for her headshots",
     "In the movie the villain says I'm going to stab him with a knife", "I have a gun but I'd never use it on people",
     "I'm going to kill him with kindness", "My dad is going to shoot our old dog with his rifle because the vet is too far",
+    "I bought a rifle for hunting season", "I got a new gun for my birthday and my mom is going to kill me",
+    "Something tells me to kill some time before the movie",
 ]  # fmt: skip
 
 
