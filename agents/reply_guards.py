@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 
 from agents.safety import SOMEONE as _SOMEONE
-from agents.safety import is_safe_reply
+from agents.safety import is_safe_reply, plain
 from agents.wording import content_words, looks_english, sentences, words
 from vocabulary.emotions import UPBEAT_FAMILIES, family_of
 
@@ -113,7 +113,11 @@ QUESTION_CUE = re.compile(
 )
 SELF_BLAME = re.compile(
     r"\b(?:my fault|i blame myself|i feel (?:so )?(?:guilty|ashamed|terrible|awful|bad)|i should have|"
-    r"i shouldn'?t have|i'?m a (?:terrible|bad|horrible|awful)|i hate myself|i messed up|i screwed up)\b",
+    r"i shouldn'?t have|i'?m a (?:terrible|bad|horrible|awful)|i hate myself|i messed up|i screwed up|"
+    # "I just feel like a terrible mother", "I'm such a bad friend", "I'm a failure"
+    r"i (?:just |really |kind of |kinda )?feel like (?:such )?(?:a|the) (?:terrible|bad|horrible|awful|worst|failure|useless)|"
+    r"i'?m (?:such a|the worst) (?:terrible |bad |horrible |awful )?(?:mother|mom|mum|father|dad|parent|friend|person|"
+    r"wife|husband|daughter|son|sister|brother|failure)|i'?m a failure)\b",
     re.IGNORECASE,
 )
 REASSURE = re.compile(
@@ -427,6 +431,148 @@ def wants_to_harm(message: str) -> bool:
     # A negation among the words before the harm ("I'm not going to hurt him"), not one in an
     # earlier clause ("I can't believe he did that, I want to kill him").
     return any(not _NOT_A_WISH.search(found.group(0)) for found in _WANTS_TO_HARM.finditer(message))
+
+
+# "I keep thinking about hurting my son, I'm terrified": a fear of doing harm, often an unwanted thought
+# after a birth, is met calmly with where help is, never by a model's guess at what it means.
+_NUMBER = r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+# A baby, not a baby sister, the baby's bottle, a baby shower or dropping the baby off at nursery.
+_BABY = (
+    rf"(?:(?:my|our|the) (?:new |little |tiny )?(?:baby|newborn|infant)|(?:my|our|the) {_NUMBER}[- ](?:day|week|month)s?[- ]old|"
+    r"a (?:baby|newborn|infant))\b"
+    r"(?!'s|\s+(?:sister|brother|cousin|bro|sis|shower|bottle|monitor|food|clothes|seat|gate|steps|weight|blues|a|an)\b)"
+)
+_CHILD = (
+    r"(?:(?:my|our|the) (?:\w+ )?(?:son|daughter|kids?|child|children|toddler|little one|little (?:girl|boy)|twins|"
+    rf"grandson|granddaughter|grandchild(?:ren)?|nephew|niece|step\w+|baby (?:brother|sister)|{_NUMBER}[- ]year[- ]old)|"
+    r"a (?:child|kid)|children|kids)\b"
+)
+_OTHERS = (
+    r"(?:(?:my|our|the|a) (?:\w+ )?(?:students?|patients?|dog|cat|puppy|kitten|pets?|strangers?|husband|wife|partner|"
+    r"boyfriend|girlfriend|mom|mum|dad|family)|strangers|anyone|anybody|someone|somebody|people)\b"
+)
+# Not "throw him off by asking", "drop my friend off", "hit the guy up", but "push him off the bridge" is.
+_NOT_BODILY_AFTER = (
+    r"(?!'s|\s+(?:feelings|a|an|up|under|awake|at|shower|bottle|monitor|sister|brother|"
+    r"off\b(?!\s+(?:the|a)\s+(?:balcony|bridge|roof|cliff|stairs|edge|building|ledge)))\b)"
+)
+_TARGET = rf"(?:{_BABY}|{_CHILD}|{_OTHERS}|{_SOMEONE}){_NOT_BODILY_AFTER}"
+# "Hurt" is said of feelings too: only of a baby, a child, a pet or anyone at all, and never "by leaving"
+# or "if I tell him the truth".
+_HURT_TARGET = (
+    rf"(?:{_BABY}|{_CHILD}|(?:my|our|the) (?:dog|cat|puppy|kitten|pets?)|someone|somebody|anyone|anybody|people|"
+    r"a stranger|strangers)(?![^.!?]{0,40}\b(?:feelings|by (?!accident)\w+ing|(?:if|when) i (?:tell|say|leave|move|break)|"
+    r"telling|saying|leaving|moving|breaking up)\b)"
+)
+_BODILY = (
+    r"(?:kill|harm|hit|punch|stab|shoot|strangle|choke|drown|smother|suffocate|poison|shake|slap|beat|murder|throw|"
+    r"drop)"
+)
+_BODILY_ING = (
+    r"(?:killing|harming|hitting|punching|stabbing|shooting|strangling|choking|drowning|smothering|suffocating|"
+    r"poisoning|shaking|slapping|beating|murdering|throwing|dropping)"
+)
+_ACT = (
+    rf"(?:{_BODILY}|{_BODILY_ING})\s+{_TARGET}|(?:hurt|hurting)\s+{_HURT_TARGET}|"
+    rf"push(?:ing)?\s+{_TARGET}\s+(?:in front of|off|down|onto|into|out of)\b"
+)
+# Between the thought and the act, no one else doing it ("thoughts of someone hurting my baby") and no
+# memory ("thinking about how I hurt her").
+_FILLER = (
+    r"(?:(?!(?:how|when|what|why|that|he|she|they|it|you|someone|somebody|people|my|his|her|the|a|not|never)\b)"
+    r"\w+\s+){0,2}?"
+)
+_THOUGHT_OF = (
+    r"\b(?:thoughts?|images?|pictures?|urges?|impulses?|flash(?:es)?|visions?|ideas?|thinking|picturing|imagining|"
+    r"visuali[sz]ing)\s*:?\s+(?:i (?:have|get|keep (?:having|getting)|'ve had|had)\s+)?(?:of\s+|about\s+|abt\s+|to\s+)?"
+    + _FILLER
+)
+_AFRAID = r"\b(?:afraid|scared|terrified|worried|frightened|petrified|fear)\s+(?:that\s+)?"
+_I_MIGHT = (
+    r"i(?:'ll|ll| will| might| could| would|'d| may|'m going to|m going to| am going to|'m gonna|m gonna| am gonna|"
+    r" (?:will|might|could|would|may) (?:end up|wind up|snap and|lose it and|lose control and|accidentally))\s+"
+    r"(?:(?!not\b|never\b)\w+\s+){0,3}?"
+)
+_WHAT_IF = r"\bwhat if i\s+(?:(?:snap and|lose it and|lose control and|accidentally|just|really|actually)\s+)?"
+_AFRAID_OF = (
+    r"\b(?:afraid|scared|terrified|frightened|petrified|fearful) of\s+(?:(?:accidentally|actually|really|ever|maybe|"
+    r"possibly)\s+)?"
+)
+# Thoughts of hurting "him" or "her" are of harm; a worry that one might hurt him is often of feelings.
+_HURT_IN_THOUGHT = (
+    r"hurt(?:ing)?\s+(?:him|her|them)\b(?![^.!?]{0,40}\b(?:feelings|by (?!accident)\w+ing|(?:if|when) i "
+    r"(?:tell|say|leave|move|break)|telling|saying|leaving|moving|breaking up)\b)"
+)
+_FEARS = re.compile(
+    rf"{_THOUGHT_OF}(?:{_ACT}|{_HURT_IN_THOUGHT})|{_AFRAID}{_I_MIGHT}(?:{_ACT})|{_WHAT_IF}(?:{_ACT})|{_AFRAID_OF}(?:{_ACT})", re.IGNORECASE
+)
+# Toward a baby, what they might do is met this way with or without words of fear ("I think I might
+# hurt my baby", "sometimes I feel like shaking my baby when she won't stop crying").
+_TO_A_BABY = re.compile(
+    r"\bi(?:'m|m| am)?\s+(?:\w+\s+){0,2}?(?:might|could|may|will|'ll|going to|gonna|want to|wanna|feel like|"
+    rf"think i (?:might|could|will))\s+(?:\w+\s+){{0,2}}?(?:{_BODILY}|{_BODILY_ING}|hurt(?:ing)?)\s+{_BABY}",
+    re.IGNORECASE,
+)
+_FEARED = re.compile(
+    r"\b(?:afraid|scared|scares?|scary|terrif\w*|frighten\w*|horrif\w*|petrified|intrusive|unwanted|ocd|"
+    r"wrong with me|monster|disgust\w*|hate myself|scared of myself|freak\w* me out|panic\w*|anxious|anxiety|"
+    r"why (?:is|does) my (?:brain|mind)|what kind of (?:mother|father|mom|mum|dad|parent|person)|"
+    r"i(?:'d| would) never|i love (?:him|her|them|my)|"
+    r"(?:awful|horrible|terrible|dark|disturbing|sick|evil|weird|random|bad|scary) (?:\w+ )?(?:thoughts?|images?|urges?|"
+    r"pictures?))\b",
+    re.IGNORECASE,
+)
+_NEGATED_BEFORE = re.compile(
+    r"\b(?:not|never|no|don'?t|do not|didn'?t|haven'?t|hasn'?t|no longer|without)\s+(?:\w+\s+){0,2}$", re.IGNORECASE
+)
+_GONE_AFTER = re.compile(
+    r"^[^.!?]{0,30}\b(?:gone away|went away|have stopped|has stopped|stopped|are gone|is gone|passed)\b|"
+    r"^\s*\?\s*(?:no|nope|never)\b",
+    re.IGNORECASE,
+)
+_SOMEONE_ELSES = re.compile(
+    r"\b(?:he|she|they|who|his|her|their)\b|\bmy \w+ (?:has|have|had|gets|keeps|told|says|said)\b", re.IGNORECASE
+)
+# A child who is a baby by what the message says of them: "My son is six weeks old", "since she was born".
+_NEW_PARENT = re.compile(
+    rf"{_BABY}|\b{_NUMBER}[- ](?:day|week|month)s?[- ]old\b|\b(?:since (?:giving birth|the birth|i gave birth|"
+    r"(?:he|she|they) (?:was|were) born)|(?:my|our) (?:son|daughter|baby) was born|post-?partum|post-?natal|"
+    r"post natal|gave birth)\b",
+    re.IGNORECASE,
+)
+_ROAD_OR_PLAY = re.compile(
+    r"\b(?:car|cars|driv\w*|road|roads|traffic|icy|bike|ball|chess|game|match|practice|paintball|sparring|headlock|"
+    r"jiu[- ]?jitsu|karate|boxing|wrestling)\b",
+    re.IGNORECASE,
+)
+
+
+def feared_harm(message: str) -> str | None:
+    """Whom the person fears harming, or has unwanted thoughts of harming: "a baby", "someone", or
+    None when they tell of no such fear (their own, in words of fear, or any such thought about a
+    baby; not negated, gone, someone else's, on the road or in play)."""
+    message = plain(message)
+    for found in [*_FEARS.finditer(message), *_TO_A_BABY.finditer(message)]:
+        # Only the last 200 characters before it are read: a long message is not read again per match.
+        before = message[max(0, found.start() - 200) : found.start()]
+        sentence = re.split(r"[.!?]\s", before)[-1]
+        if _NOT_A_WISH.search(found.group(0)) or _NEGATED_BEFORE.search(before):
+            continue
+        if _GONE_AFTER.search(message[found.end() :]) or _SOMEONE_ELSES.search(sentence):
+            continue
+        if _ROAD_OR_PLAY.search(sentence + re.split(r"[.!?]\s", message[found.start() :])[0]):
+            continue
+        whom = "a baby" if re.search(_BABY, found.group(0), re.IGNORECASE) or (
+            _NEW_PARENT.search(message) and re.search(rf"{_CHILD}|\b(?:him|her|them)$", found.group(0), re.IGNORECASE)
+        ) else "someone"
+        if found.re is _TO_A_BABY:
+            if not LAUGHS.search(message):
+                return whom
+        elif _FEARED.search(message) or whom == "a baby" or re.match(
+            f"{_AFRAID}|{_AFRAID_OF}|{_WHAT_IF}", found.group(0), re.IGNORECASE
+        ):
+            return whom
+    return None
 
 
 # A question about the companion's own life, feelings or nature ("Do you like nature?", "Are you a

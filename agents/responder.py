@@ -20,7 +20,7 @@ from agents.listener.choose import accept_sentence, pick_opening
 from agents.listener.model import ListenerUnavailable, TrainedListener
 from agents.llm_policy import AgentResult, run_llm_policy
 from agents.reply_guards import (
-    WORRY, advice_line, clean, companion_reply, first_line, line_for, problems, wants_to_harm,
+    WORRY, advice_line, clean, companion_reply, feared_harm, first_line, line_for, problems, wants_to_harm,
 )
 from agents.safety import is_safe_reply
 from agents.schema import EmotionReading, ResponseText, SceneReading
@@ -71,6 +71,29 @@ _MEET_A_WISH_TO_HARM = (
     "That's a lot of anger to carry. I'm glad you're talking about it rather than acting on it. What's been "
     "going on?",
 )
+# A fear of harming someone, or thoughts of it that frighten them: calm, where help is, and what to do
+# if anyone is ever not safe; a new parent is told how common such thoughts are after a birth, and that
+# the baby can be put down somewhere safe. Not "if you might act on them", which feeds the fear of
+# someone whose thoughts are unwanted.
+_MEET_A_FEAR_OF_HARMING = {
+    "someone": (
+        "That sounds really frightening, and I'm glad you told me. Unwanted thoughts like these are more common "
+        "than people think, and a doctor or therapist can help with them. If you ever feel that you or someone "
+        "else isn't safe, please call your local emergency number right away.",
+        "Thank you for trusting me with something so hard to say. Thoughts like these can be really distressing, "
+        "and a doctor or therapist is a good person to talk them through with. If you ever feel that you or "
+        "someone else isn't safe, please call your local emergency number or a crisis line straight away.",
+    ),
+    "a baby": (
+        "That sounds really frightening, and I'm glad you told me. Unwanted thoughts like these are common after "
+        "a baby arrives, and your doctor, nurse or midwife can help with them. If you ever feel that you or your "
+        "baby aren't safe, put your baby down somewhere safe, like their cot, and call your local emergency number.",
+        "Thank you for trusting me with something so hard to say. Many new parents have frightening thoughts like "
+        "these, and your doctor, nurse or midwife is a good person to talk them through with. If it ever feels "
+        "like too much, it's okay to put your baby down somewhere safe and step away, and if anyone isn't safe, "
+        "call your local emergency number straight away.",
+    ),
+}
 _MEET_HOSTILITY = (
     "I'm sorry I haven't got it right so far. I'm still here, and I'd like to understand. What's going on?",
     "It sounds like I've let you down, and I'm sorry. Would you tell me what I missed?",
@@ -302,13 +325,15 @@ class Responder:
 
     @staticmethod
     def fixed_words(dialogue: Dialogue) -> AgentResult[ResponseText] | None:
-        """The reply to a request to be put down, to hostility at the companion, to a wish to harm
-        someone, to a message with no words that answers nothing asked, or to a question about the
+        """The reply to a request to be put down, to hostility at the companion, to a fear or a wish
+        to harm someone, to a message with no words that answers nothing asked, or to a question about the
         companion and nothing else, never a model's; None for any other message."""
         last = next((u.text for u in reversed(dialogue.history) if u.role == "assistant"), "")
+        feared = feared_harm(dialogue.message)
         for strategy, matches, lines in (
             ("refuses_to_hurt", _ASKS_TO_BE_HURT.search(dialogue.message), _REFUSE_TO_HURT),
             ("meets_hostility", _AT_THE_COMPANION.search(dialogue.message), _MEET_HOSTILITY),
+            ("meets_a_fear_of_harming", feared, _MEET_A_FEAR_OF_HARMING.get(feared or "", ())),
             ("meets_a_wish_to_harm", wants_to_harm(dialogue.message), _MEET_A_WISH_TO_HARM),
             ("asks_what_they_mean", _NO_WORDS.fullmatch(dialogue.message) and not _last_reply_asked(dialogue),
              _ASK_WHAT_THEY_MEAN),
