@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 
 from agents.safety import SOMEONE as _SOMEONE
-from agents.safety import is_safe_reply, plain
+from agents.safety import PLAY, is_safe_reply, plain
 from agents.wording import content_words, looks_english, sentences, words
 from vocabulary.emotions import UPBEAT_FAMILIES, family_of
 
@@ -424,9 +424,9 @@ _CALLS_IT_OKAY = re.compile(
 
 
 def wants_to_harm(message: str) -> bool:
-    """Whether the person says they wish to harm someone."""
-    message = message.replace("\u2019", "'")
-    if _FEAR_OR_SELF.search(message) or LAUGHS.search(message):
+    """Whether the person says they wish to harm someone (not in a game: "shooting my friend in paintball")."""
+    message = plain(message)
+    if _FEAR_OR_SELF.search(message) or LAUGHS.search(message) or PLAY.search(message):
         return False
     # A negation among the words before the harm ("I'm not going to hurt him"), not one in an
     # earlier clause ("I can't believe he did that, I want to kill him").

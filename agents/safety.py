@@ -174,7 +174,7 @@ _NOT = re.compile(
 )
 # Around it: a game or a toy ("with a nerf gun", "in Fortnite"), or someone else's words reported ("My
 # coworker said 'I'm going to...'", "the villain says..."), though not the person's own ("I said...").
-_PLAY = re.compile(
+PLAY = re.compile(
     r"\b(?:nerf|water ?guns?|squirt|paintball|airsoft|laser ?tag|bb guns?|toy|fortnite|warzone|call of duty|cod|gta|"
     r"minecraft|roblox|valorant|pubg|halo|overwatch|video ?games?|in (?:the|this|a) game|lobby)\b",
     re.IGNORECASE,
@@ -195,7 +195,7 @@ def _not_a_threat(text: str, match: re.Match[str]) -> bool:
         return True
     sentence = max(text.rfind(c, 0, match.start()) for c in ".!?") + 1
     after = re.split(r"[.!?]", text[match.end() : match.end() + 40])[0]
-    return bool(_PLAY.search(text[sentence : match.end()] + after)
+    return bool(PLAY.search(text[sentence : match.end()] + after)
                 or _REPORTED.search(text[max(sentence, match.start() - 60) : match.start()]))  # fmt: skip
 
 

@@ -290,7 +290,8 @@ def test_a_wish_to_harm_someone_is_met_with_care_and_never_called_natural():
                   "I'm gonna hit her up tonight", "I don't want to hurt her", "I want to hurt him but I won't",
                   "I keep thinking about hurting my son, I'm terrified", "I want to kill him and then myself",
                   "I'm going to shoot him a text",
-                  "My sister ate my leftovers, I'm going to kill her lol"):  # fmt: skip
+                  "My sister ate my leftovers, I'm going to kill her lol",
+                  "I keep thinking about shooting my friend in paintball next week, it's gonna be awesome"):  # fmt: skip
         assert not wants_to_harm(other), other
 
 
