@@ -508,6 +508,34 @@ def test_the_listener_runs_from_its_int8_export_named_by_the_adapter(listener, t
     assert export_dir(adapter=retrained) != export_dir()  # a retrained adapter is exported afresh
 
 
+
+def test_the_shared_start_of_every_prompt_is_read_once_and_reads_as_the_whole(listener):
+    from agents.listener.prompt import chat_text
+
+    listener.load()
+    prompt = listener._tokenizer.encode(chat_text(["I got a new puppy today!"], "excited"), add_special_tokens=False).ids
+    shared = len(listener._shared)
+    assert 0 < shared < len(prompt) and prompt[:shared] == listener._shared
+    whole, _ = listener._step(np.array([prompt], np.int64), listener._empty(), len(prompt))
+    rest, _ = listener._step(np.array([prompt[shared:]], np.int64), listener._shared_past, len(prompt))
+    assert int(whole.argmax()) == int(rest.argmax()) and np.allclose(whole, rest, atol=1e-2)
+
+
+def test_sampling_reads_the_vocabulary_in_float32_as_it_did_in_float64():
+    from agents.listener.model import TOP_K, TOP_P, _sample
+
+    logits = (np.random.default_rng(1).standard_normal((6, 49152)) * 3).astype(np.float32)
+    scaled = logits.astype(np.float64) / 0.7
+    log_total = scaled.max(1) + np.log(np.exp(scaled - scaled.max(1, keepdims=True)).sum(1))
+    picked, logprobs = _sample(logits, np.random.default_rng(0), 0.7)
+    expected = scaled[np.arange(6), picked] - log_total
+    assert np.allclose(logprobs, expected, atol=1e-6)
+    # Every pick lies in its row's nucleus of the likeliest tokens.
+    for row, token in enumerate(picked):
+        order = np.argsort(-scaled[row])[:TOP_K]
+        probs = np.exp(scaled[row, order] - log_total[row])
+        assert token in order[: int((probs.cumsum() - probs < TOP_P).sum())]
+
 class _Block(torch.nn.Module):
     """One layer an adapter attaches to."""
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from agents.listener.bases import SMOLLM, Base
 from agents.listener.export import exported
-from agents.listener.prompt import chat_text
+from agents.listener.prompt import SHARED_START, chat_text
 from models.precision import vector_extensions
 from models.scheduling import PriorityLock
 
@@ -85,6 +85,10 @@ class TrainedListener:
             tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
             self._end_ids = {tokenizer.token_to_id("<|im_end|>"), tokenizer.token_to_id("<|endoftext|>")}
             self._tokenizer, self._session = tokenizer, session
+            # Every prompt begins the same way (the system line): it is read once here, and each turn
+            # reads only what follows it. On two cores held to AVX2 that was about a third of the prompt.
+            self._shared = tokenizer.encode(SHARED_START, add_special_tokens=False).ids
+            _, self._shared_past = self._step(np.array([self._shared], np.int64), self._empty(), len(self._shared))
             self.load_s = round(time.perf_counter() - started, 3)
 
     def describe(self) -> dict:
@@ -93,6 +97,10 @@ class TrainedListener:
         path = {"engine": "onnxruntime", "model": self.base.name, "weights": self.base.precision,
                 "cpu_kernels": vector_extensions()}  # fmt: skip
         return path | {"missing": self.missing} if self.missing else path
+
+    def _empty(self) -> list[np.ndarray]:
+        """The key/value cache of no tokens."""
+        return [np.zeros((1, self._past_shape[0], 0, self._past_shape[1]), np.float32)] * len(self._past_names)
 
     def _step(
         self, ids: np.ndarray, past: list[np.ndarray], length: int, priority: int = 0
@@ -158,9 +166,11 @@ class TrainedListener:
         def has_opening(i: int) -> bool:
             return ended[i] or opening_of(text(i)) is not None
 
-        empty = [np.zeros((1, *self._past_shape[:1], 0, self._past_shape[1]), np.float32)] * len(self._past_names)
-        length = len(prompt)
-        logits, past = self._step(np.array([prompt], np.int64), empty, length)
+        length, shared = len(prompt), len(self._shared)
+        if prompt[:shared] == self._shared:
+            logits, past = self._step(np.array([prompt[shared:]], np.int64), self._shared_past, length)
+        else:  # a tokenizer that joined the start to what follows
+            logits, past = self._step(np.array([prompt], np.int64), self._empty(), length)
         past = [np.repeat(p, n, 0) for p in past]  # the prompt is read once, for every candidate
         logits = np.repeat(logits, n, 0)
         rows = list(range(n))  # the candidates still written, by their row in the cache
@@ -207,14 +217,17 @@ class TrainedListener:
 
 
 def _sample(logits: np.ndarray, rng: np.random.Generator, temperature: float) -> tuple[np.ndarray, np.ndarray]:
-    """Nucleus sampling, one token per row, with each picked token's log-probability."""
-    scaled = logits.astype(np.float64) / temperature
-    top = np.argpartition(-scaled, TOP_K, axis=1)[:, :TOP_K]
-    top_scores = np.take_along_axis(scaled, top, 1)
+    """Nucleus sampling, one token per row, with each picked token's log-probability. The whole
+    vocabulary is read in float32 (a float64 copy of every logit took a sixth of a decoding step on
+    two cores), the few likeliest tokens in float64."""
+    top = np.argpartition(-logits, TOP_K, axis=1)[:, :TOP_K]
+    top_scores = np.take_along_axis(logits, top, 1).astype(np.float64) / temperature
     order = np.argsort(-top_scores, axis=1)
     top, top_scores = np.take_along_axis(top, order, 1), np.take_along_axis(top_scores, order, 1)
-    peak = scaled.max(1, keepdims=True)
-    log_total = peak[:, 0] + np.log(np.exp(scaled - peak).sum(1))
+    peak = logits.max(1, keepdims=True)
+    log_total = peak[:, 0].astype(np.float64) / temperature + np.log(
+        np.exp((logits - peak) / np.float32(temperature)).sum(1, dtype=np.float64)
+    )
     probs = np.exp(top_scores - log_total[:, None])
     probs = probs * (probs.cumsum(1) - probs < TOP_P)
     probs /= probs.sum(1, keepdims=True)

@@ -22,6 +22,10 @@ def user_block(turns: list[str], emotion: str) -> str:
     return f"They feel {emotion}.\n" + "\n".join(lines)
 
 
+# How every prompt begins: read once and its cache kept (agents.listener.model).
+SHARED_START = f"<|im_start|>system\n{SYSTEM}<|im_end|>\n<|im_start|>user\nThey feel"
+
+
 def chat_text(turns: list[str], emotion: str, reply: str | None = None) -> str:
     """The ChatML text SmolLM2 was instructed on; without `reply` it ends where the reply begins."""
     text = (
