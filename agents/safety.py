@@ -103,7 +103,9 @@ _CRISIS_PATTERNS: dict[str, list[str]] = {
         r"\b(?:took|take|taking|swallowed) (?:a (?:whole )?(?:bottle|handful|bunch) of|all (?:my|the)|too many) (?:pills|tablets|meds)\b",
     ],
     "abuse": [
-        r"\b" + _PARTNER + r"(?: keeps| was| is|'s| has been| kept| always)? "
+        # Not "like my dad hit me": a fear of repeating it, which the companion meets (reply_guards.feared_harm).
+        r"(?:(?<!\blike )(?<!\bthe way )|(?<=\bfeel like )|(?<=\bfelt like )|(?<=\bseems like )|(?<=\bsounds like ))\b"
+        + _PARTNER + r"(?: keeps| was| is|'s| has been| kept| always)? "
         r"(?:hits|hit|hitting|beats|beat|beating|chokes|choked|choking|strangled|kicks|kicked|kicking|punches|punched|"
         r"punching|slaps|slapped|slapping|hurts|hurting|burned|pushed|shoved|touches|touched|touching) me\b"
         r"(?! (?:up\b|at (?:chess|cards|tennis|golf|poker|pool|games?|video games|\w+ball)\b|in (?:a|the) (?:game|race|match)\b|"

@@ -26,7 +26,7 @@ CRISES = {
     "abuse": [
         "My husband keeps hitting me", "he's hitting me again", "my boyfriend was hitting me",
         "He pushed me down the stairs", "my stepdad touches me at night", "My husband hits me at home",
-        "my ex threatened to kill me",
+        "my ex threatened to kill me", "I feel like my dad hit me for no reason",
     ],
     "harm_to_others": [
         "I'm going to shoot up my school tomorrow", "im gonna shoot up the office", "I want to shoot up my school",
@@ -79,6 +79,8 @@ FIGURES_OF_SPEECH = [
     "In the movie the villain says I'm going to stab him with a knife", "I have a gun but I'd never use it on people",
     "I'm going to kill him with kindness", "My dad is going to shoot our old dog with his rifle because the vet is too far",
     "I bought a rifle for hunting season", "I got a new gun for my birthday and my mom is going to kill me",
+    # A fear of repeating what was done to them is theirs to be met gently, not a danger now.
+    "I'm scared I'll hit my kid like my dad hit me", "I don't want to yell the way my mom hit me",
     "Something tells me to kill some time before the movie",
 ]  # fmt: skip
 
