@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 
 from agents.safety import SOMEONE as _SOMEONE
-from agents.safety import PLAY, is_safe_reply, plain
+from agents.safety import NEGATION, PLAY, is_safe_reply, plain
 from agents.wording import content_words, looks_english, sentences, words
 from vocabulary.emotions import UPBEAT_FAMILIES, family_of
 
@@ -409,7 +409,6 @@ _WANTS_TO_HARM = re.compile(  # the person's own wish, not an idiom ("My friend 
 # is a fear of doing it ("I keep thinking about hurting my son, I'm terrified", often an unwanted
 # thought after a birth, which anger is not what it asks about), a joke ("I'm going to kill her
 # lol") or harm to themselves beside it, which the crisis route and the listener meet.
-_NOT_A_WISH = re.compile(r"\b(?:not|never|\w+n't)\b", re.IGNORECASE)
 _FEAR_OR_SELF = re.compile(
     r"\b(?:afraid|worried|scare[sd]?|terrif\w*|fear\w*|panic\w*|intrusive|what(?:'s| is) wrong with me|"
     r"hate myself|myself|my self|but i won'?t|but i wouldn'?t|i never would)\b",
@@ -430,7 +429,7 @@ def wants_to_harm(message: str) -> bool:
         return False
     # A negation among the words before the harm ("I'm not going to hurt him"), not one in an
     # earlier clause ("I can't believe he did that, I want to kill him").
-    return any(not _NOT_A_WISH.search(found.group(0)) for found in _WANTS_TO_HARM.finditer(message))
+    return any(not NEGATION.search(found.group(0)) for found in _WANTS_TO_HARM.finditer(message))
 
 
 # "I keep thinking about hurting my son, I'm terrified": a fear of doing harm, often an unwanted thought
@@ -459,10 +458,13 @@ _NOT_BODILY_AFTER = (
 _TARGET = rf"(?:{_BABY}|{_CHILD}|{_OTHERS}|{_SOMEONE}){_NOT_BODILY_AFTER}"
 # "Hurt" is said of feelings too: only of a baby, a child, a pet or anyone at all, and never "by leaving"
 # or "if I tell him the truth".
+_NOT_OF_FEELINGS = (
+    r"(?![^.!?]{0,40}\b(?:feelings|by (?!accident)\w+ing|(?:if|when) i (?:tell|say|leave|move|break)|telling|saying|"
+    r"leaving|moving|breaking up)\b)"
+)
 _HURT_TARGET = (
     rf"(?:{_BABY}|{_CHILD}|(?:my|our|the) (?:dog|cat|puppy|kitten|pets?)|someone|somebody|anyone|anybody|people|"
-    r"a stranger|strangers)(?![^.!?]{0,40}\b(?:feelings|by (?!accident)\w+ing|(?:if|when) i (?:tell|say|leave|move|break)|"
-    r"telling|saying|leaving|moving|breaking up)\b)"
+    rf"a stranger|strangers){_NOT_OF_FEELINGS}"
 )
 _BODILY = (
     r"(?:kill|harm|hit|punch|stab|shoot|strangle|choke|drown|smother|suffocate|poison|shake|slap|beat|murder|throw|"
@@ -499,10 +501,7 @@ _AFRAID_OF = (
     r"possibly)\s+)?"
 )
 # Thoughts of hurting "him" or "her" are of harm; a worry that one might hurt him is often of feelings.
-_HURT_IN_THOUGHT = (
-    r"hurt(?:ing)?\s+(?:him|her|them)\b(?![^.!?]{0,40}\b(?:feelings|by (?!accident)\w+ing|(?:if|when) i "
-    r"(?:tell|say|leave|move|break)|telling|saying|leaving|moving|breaking up)\b)"
-)
+_HURT_IN_THOUGHT = rf"hurt(?:ing)?\s+(?:him|her|them)\b{_NOT_OF_FEELINGS}"
 _FEARS = re.compile(
     rf"{_THOUGHT_OF}(?:{_ACT}|{_HURT_IN_THOUGHT})|{_AFRAID}{_I_MIGHT}(?:{_ACT})|{_WHAT_IF}(?:{_ACT})|{_AFRAID_OF}(?:{_ACT})", re.IGNORECASE
 )
@@ -556,7 +555,7 @@ def feared_harm(message: str) -> str | None:
         # Only the last 200 characters before it are read: a long message is not read again per match.
         before = message[max(0, found.start() - 200) : found.start()]
         sentence = re.split(r"[.!?]\s", before)[-1]
-        if _NOT_A_WISH.search(found.group(0)) or _NEGATED_BEFORE.search(before):
+        if NEGATION.search(found.group(0)) or _NEGATED_BEFORE.search(before):
             continue
         if _GONE_AFTER.search(message[found.end() :]) or _SOMEONE_ELSES.search(sentence):
             continue

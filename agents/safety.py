@@ -168,9 +168,9 @@ _NEGATED = re.compile(
     re.IGNORECASE,
 )
 
-# Inside a match of harm to others: a negation, apostrophe or not ("i dont want to..."), but not "can't
-# stop thinking about it", which is no reassurance.
-_NOT = re.compile(
+# A negation inside what someone says they will or want to do, apostrophe or not ("i dont want to..."),
+# but not "can't stop thinking about it", which is no reassurance.
+NEGATION = re.compile(
     r"\b(?:not|never|(?:do|does|did|wo|would|could|should|is|are|was|were|ai|ca)n'?t|\w+n't)\b(?! (?:stop|help)\b)",
     re.IGNORECASE,
 )
@@ -193,7 +193,7 @@ def _not_a_threat(text: str, match: re.Match[str]) -> bool:
     said = match.group(0)
     # A match across clauses is read at its ends, the intent and the weapon, not "I can't take it" between.
     clauses = re.split(r"[,.;]", said)
-    if _NOT.search(said if len(clauses) == 1 else f"{clauses[0]} {clauses[-1]}"):
+    if NEGATION.search(said if len(clauses) == 1 else f"{clauses[0]} {clauses[-1]}"):
         return True
     sentence = max(text.rfind(c, 0, match.start()) for c in ".!?") + 1
     after = re.split(r"[.!?]", text[match.end() : match.end() + 40])[0]

@@ -315,6 +315,7 @@ FEARS_OF_HARMING = {
     "Im worried ill lose it and hit my toddler": "someone",
     # Toward a baby, with or without words of fear.
     "I think I might hurt my baby": "a baby",
+    "I can't stop thinking about hurting my baby": "a baby",  # no reassurance, not a negation
     "sometimes i feel like shaking my baby when she won't stop crying": "a baby",
     # A son or daughter who is a baby by what the message says of them.
     "My son is six weeks old and I keep getting these awful thoughts of hurting him. What is wrong with me?": "a baby",
