@@ -398,7 +398,7 @@ _HARMING = (
     r"shoot(?:ing)?|strangl(?:e|ing)|murder(?:ing)?|slap(?:ping)?|chok(?:e|ing))"
 )
 _WANTS_TO_HARM = re.compile(  # the person's own wish, not an idiom ("My friend is going to kill me!")
-    r"\bi(?:'m|m| am|'d)? (?:\w+ ){0,2}?(?:feel like|want(?:ed)? to|wanna|wish i could|going to|gonna|like to|"
+    r"\bi(?:'m|m| am|'d)? (?:[\w']+ ){0,2}?(?:feel like|want(?:ed)? to|wanna|wish i could|going to|gonna|like to|"
     r"thinking (?:about|of)|could (?:just )?|might)\s*"
     rf"(?:{_HARMING}\s+{_SOMEONE}|beat(?:ing)?\s+{_SOMEONE}\s+up\b|shoot up (?:my|the|a|this) \w+)|"
     rf"\bi(?:'ll|ll| will) (?:\w+ )?{_HARMING}\s+{_SOMEONE}|\bfeel like {_HARMING}\s+{_SOMEONE}|"

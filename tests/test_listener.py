@@ -281,7 +281,8 @@ def test_a_wish_to_harm_someone_is_met_with_care_and_never_called_natural():
     assert fixed.details["strategy"] == "meets_a_wish_to_harm" and "instead of acting on it" in fixed.output.response
     for wish in ("I feel like hitting my brother", "I want him dead", "I'd like to punch him", "Im gonna kill him",
                  "I can't believe he did that, I want to kill him", "I swear I'll kill him",
-                 "I wish he was dead"):  # fmt: skip
+                 "I wish he was dead", "I can't stop thinking about punching him",
+                 "i cant stop thinking about strangling my roommate"):  # fmt: skip
         assert wants_to_harm(wish), wish
     # Idioms, fears and promises are not wishes.
     for other in ("My friend is going to kill me!", "I could beat him at a game of basketball.",
@@ -289,7 +290,7 @@ def test_a_wish_to_harm_someone_is_met_with_care_and_never_called_natural():
                   "I'm afraid I might hurt my son", "I'm not going to hurt him, relax", "I wanna hit my ex up",
                   "I'm gonna hit her up tonight", "I don't want to hurt her", "I want to hurt him but I won't",
                   "I keep thinking about hurting my son, I'm terrified", "I want to kill him and then myself",
-                  "I'm going to shoot him a text",
+                  "I'm going to shoot him a text", "I didn't want to hurt him", "I'd never want to hit her",
                   "My sister ate my leftovers, I'm going to kill her lol",
                   "I keep thinking about shooting my friend in paintball next week, it's gonna be awesome"):  # fmt: skip
         assert not wants_to_harm(other), other
