@@ -74,6 +74,44 @@ _NOT_FLAIR = (  # "I'm gonna kill everyone at the party with this outfit"
     r"(?! with (?:this|my|these|our|her|his) (?:outfit|look|dress|dance|moves|voice|jokes?|cooking|cookies|cake|"
     r"food|playlist|music|set|style)\b)"
 )
+# People a vehicle could be driven at: a crowd or many, not "run over my lines", "run over to the store"
+# or "the kids schedule" (a noun after them is what they own).
+_CROWD = (
+    r"(?:(?:the |a |that |this )?(?:\w+ )?(?:crowds|crowd|mob)\b"
+    r"(?! downtown| of (?!people|ppl|kids|children|students|protest|pedestrians|fans|shoppers))|"
+    r"(?:a |the |that )?(?:bunch|group|line|lot) of (?:\w+ )?(?:people|ppl|kids|students|protest[eo]rs|pedestrians)|"
+    r"(?:(?:the |those |these |all (?:the |those )?)?(?:people|ppl|pedestrians|protest[eo]rs|marchers|students|kids|"
+    r"children|shoppers|fans)|every(?:one|body))(?=\s*(?:[.,!?;]|$)|\s+(?:at|in|on|outside|near|by|with|who|that|and|"
+    r"tomorrow|tonight|today|walking|crossing|waiting|standing|marching|over|down|when|as|after|before|leaving|"
+    r"coming|getting|i|im|i'm|so|just|like|lol|because|cause|cuz|if|until|while|this|next)\b)|"
+    r"as many (?:people |ppl )?as (?:i can|we can|possible)|them all|all of them)"
+)
+_VEHICLE = r"(?:car|truck|van|minivan|suv|vehicle|bus|jeep|pickup|rig|semi|cruiser|lorry|tractor)"
+_CROWDED = r"(?:the |a |this )?(?:\w+ )?(?:parade|protest|march|rally|festival|market)(?! grounds| campsite| booth)"
+# Not a sport, a meeting or a game: "run over everyone on the field", "... in this meeting with my slides".
+_NOT_A_CONTEST = (
+    r"(?! (?:in|on|at) (?:the |this |my |our |a )?(?:meeting|field|tournament|game|match|court|debate|league|"
+    r"bracket|class|exam|test|presentation|interview|race|track)\b| with my (?:slides|arguments|presentation|team))"
+)
+_AT_THE_WHEEL = re.compile(r"\b(?:(?:run|mow)\w* (?:over|down)|drive|driving|ram|plow|crash|swerv|speed)\w*", re.IGNORECASE)
+_FEARED = re.compile(r"\b(?:scared|afraid|worried|terrified|nervous)\b", re.IGNORECASE)
+# A gun carried for the job ("I'm a cop so I'm bringing my gun to work"), with no harm named anywhere in
+# the message, is no threat.
+_ARMED_JOB = re.compile(
+    r"\b(?:i(?:'m|m| am) (?:a |an )?|as (?:a |an )|i work as (?:a |an )?)(?:police officer|officer|cop(?!'s)|deputy|"
+    r"sheriff|(?:state )?trooper|security (?:guard|officer)|armed guard|bodyguard|correctional officer|corrections officer|"
+    r"prison guard|game warden|park ranger|federal agent|soldier|marine(?! bio))\b",
+    re.IGNORECASE,
+)
+_TO_WORK = re.compile(
+    r"\b(?:to|into|in)(?: my| the)? (?:work|job|office|station|precinct|shift|base|courthouse|court|jail|prison)\b",
+    re.IGNORECASE,
+)
+_HARM_NAMED = re.compile(
+    r"\b(?:kill|shoot|stab|murder|hurt|attack|bomb|blow (?:it |them )?up|burn|fire(?!arm)|poison|drown|"
+    r"run (?:\w+ )?over|ram|threat\w*)\w*",
+    re.IGNORECASE,
+)
 # An accident or a game is not self-harm or abuse: "I cut myself shaving", "he beat me at chess".
 _ACCIDENT = r"(?! (?:shaving|cooking|on (?:the|a|my|this)|at (?:the|work|chess|cards|tennis)|playing|by accident|accidentally))"
 _CRISIS_PATTERNS: dict[str, list[str]] = {
@@ -158,6 +196,21 @@ _CRISIS_PATTERNS: dict[str, list[str]] = {
         + _NOT_FLAIR,
         _I_INTEND + r"(?:go|come|walk|show up)\w*(?: in)? (?:in)?to (?:my |the )?" + _PLACE
         + r"[^.!?]{0,30}\b(?:and |to )(?:shoot|stab|kill)\w* (?:every(?:one|body)|people|them all|all of them)",
+        # A vehicle driven at people: "run people over with my car at the parade", "drive my truck into
+        # the crowd", "ram the crowd", "hit as many people as I can with my car".
+        _I_INTEND + r"(?:[\w']+ ){0,5}?(?:run|mow)(?:ning|ing)? (?:(?:over|down) " + _CROWD + r"|" + _CROWD
+        + r" (?:over|down))" + _NOT_A_CONTEST,
+        _I_INTEND + r"(?:[\w']+ ){0,5}?(?:drive|driving)(?: (?:it|(?:my|a|the|his|her|our|\w+'s) (?:\w+ ){0,2}?"
+        + _VEHICLE + r"))?(?: straight| right)? (?:into (?:" + _CROWDED + r"|a crowded)|(?:into|through|thru) "
+        + _CROWD + r")",
+        _I_INTEND + r"(?:[\w']+ ){0,5}?(?:ram|ramming|plow|plowing|plough|ploughing|slam|slamming|smash|smashing|swerve|"
+        r"swerving|veer|veering|barrel|barreling|crash|crashing|speed|speeding|steer|steering|floor(?:ing)? it)"
+        r"(?: (?:it|(?:my|a|the|his|her|our|\w+'s) (?:\w+ ){0,2}?" + _VEHICLE + r"))?(?: straight| right| full speed)? "
+        r"(?:(?:into|through|thru|at) )?(?:"
+        + _CROWD + r"|" + _CROWDED + r")",
+        _I_INTEND + r"(?:[\w']+ ){0,3}?(?:hit|kill|run over) as many (?:people |ppl )?as (?:i can|we can|possible)",
+        _I_INTEND + r"(?:[\w']+ ){0,3}?(?:use|take) (?:my|a|the|his|her|our|\w+'s) (?:\w+ )?" + _VEHICLE
+        + r" to (?:run over|hit|kill|mow down) " + _CROWD,
     ],
 }
 _COMPILED = {kind: [re.compile(p, re.IGNORECASE) for p in pats] for kind, pats in _CRISIS_PATTERNS.items()}
@@ -178,7 +231,8 @@ NEGATION = re.compile(
 # coworker said 'I'm going to...'", "the villain says..."), though not the person's own ("I said...").
 PLAY = re.compile(
     r"\b(?:nerf|water ?guns?|squirt|paintball|airsoft|laser ?tag|bb guns?|toy|fortnite|warzone|call of duty|cod|gta|"
-    r"minecraft|roblox|valorant|pubg|halo|overwatch|video ?games?|in (?:the|this|a) game|lobby)\b",
+    r"minecraft|roblox|valorant|pubg|halo|overwatch|mario ?kart|cyberpunk|rocket league|forza|need for speed|"
+    r"carmageddon|video ?games?|in (?:the|this|a) game|lobby)\b",
     re.IGNORECASE,
 )
 _REPORTED = re.compile(
@@ -189,16 +243,28 @@ _REPORTED = re.compile(
 
 
 def _not_a_threat(text: str, match: re.Match[str]) -> bool:
-    """Whether a match of harm to others is negated, play, or someone else's words."""
+    """Whether a match of harm to others is negated, play, someone else's words, or a weapon carried
+    for the job."""
     said = match.group(0)
     # A match across clauses is read at its ends, the intent and the weapon, not "I can't take it" between.
     clauses = re.split(r"[,.;]", said)
     if NEGATION.search(said if len(clauses) == 1 else f"{clauses[0]} {clauses[-1]}"):
         return True
+    if _TO_WORK.search(said) and _armed_for_work(text):
+        return True
     sentence = max(text.rfind(c, 0, match.start()) for c in ".!?") + 1
+    if _AT_THE_WHEEL.search(said) and _FEARED.search(text[sentence : match.end()]):
+        return True  # a fear of an accident ("I'm so scared I'm going to run over the kids backing out")
     after = re.split(r"[.!?]", text[match.end() : match.end() + 40])[0]
     return bool(PLAY.search(text[sentence : match.end()] + after)
                 or _REPORTED.search(text[max(sentence, match.start() - 60) : match.start()]))  # fmt: skip
+
+
+@functools.lru_cache(maxsize=64)
+def _armed_for_work(text: str) -> bool:
+    """Whether the person says they carry a weapon for their job and names no harm at all; read once
+    a message, however many times a pattern matches in it."""
+    return bool(_ARMED_JOB.search(text)) and not _HARM_NAMED.search(text)
 
 
 @dataclass(frozen=True)
