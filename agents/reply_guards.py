@@ -581,7 +581,8 @@ def feared_harm(message: str) -> str | None:
 # or for help, and questions about what the person said are other questions.
 _NOT_ABOUT_ME = (
     r"(?!(?:(?:ever|also|still|really|even|too|just) )?(?:think|know|believe|imagine|mean|understand|"
-    r"remember|recall|see|hear|agree|mind|care|do|read|forget|notice|promise|keep|stop|shut|listen|"
+    r"remember|recall|see|hear|agree|mind|care|do|read (?:my|what|that|this|it|the (?:message|text|post|article))|"
+    r"forget|notice|promise|keep|stop|shut|listen|"
     r"get (?:it|what|that)|say|tell|help|give|speak|been (?:listening|paying)|"
     r"have (?:a |an |any )?(?:idea|number|hotline|resources?|phone|link|website|suggestion)|"
     r"recommend|suggest|advise|(?:want|like) to (?:hear|know|talk|see)|feel (?:that|what)|"
@@ -598,19 +599,28 @@ _ITS_NATURE = re.compile(
 # Only "would you ever/rather": "Would you call that abuse?" asks for a view, "Would you keep this
 # between us?" for a promise. A question about the person or the conversation ("Do you like talking
 # to me?", "Have you noticed I always do this?") is theirs, not the companion's.
+_YOU, _YOUR = r"(?:you|u)", r"(?:your|ur)"  # as people type them
+_ASKED = r"(?:\?|\s*$)"  # a question mark, or a question typed without one at the end of the message
+_NOT_THEIRS = r"(?:(?! (?:me|my|us|our|i|i'm|im)\b)[^.!?]){0,200}"  # nothing of the person's own in it
 _ABOUT_ME = re.compile(
-    r"\b(?:(?:do|did|have) you |would you (?:ever|rather) )" + _NOT_ABOUT_ME
-    + r"[a-z']+(?:(?! (?:me|my|us|our|i|i'm)\b)[^.!?]){0,200}\?"
-    r"|are you (?:ever |also |still |really |even )?(?:a |an )?(?:happy|sad|lonely|okay|ok|alright|tired|bored|"
-    r"scared|afraid|angry|jealous|married|single)\b(?! (?:for|with|at|of) (?:me|us)\b)[^.!?]{0,200}\?"
-    r"|what(?:'s| is| are) your (?:favou?rite|own)\b"
-    r"|is there anything (?:that )?you(?:'d| would)?\b[^.!?]{0,200}\?|" + _ITS_NATURE.pattern,
+    r"\b(?:(?:do|did|have) " + _YOU + r" |would " + _YOU + r" (?:ever|rather) )" + _NOT_ABOUT_ME
+    + r"[a-z']+" + _NOT_THEIRS + _ASKED
+    + r"|are " + _YOU + r" (?:ever |also |still |really |even )?(?:a |an )?(?:happy|sad|lonely|okay|ok|alright|tired|"
+    r"bored|scared|afraid|angry|jealous|married|single|morning person|night owl)\b(?! (?:for|with|at|of) (?:me|us)\b)"
+    r"[^.!?]{0,200}" + _ASKED
+    + r"|(?:what(?:'s|s| is| are) " + _YOUR + r" (?:favou?rite|own)|what (?:do|did) " + _YOU
+    + r" do (?:for fun|this weekend|on (?:the )?weekends?|today|last night)|what (?:kind|sort|type) of \w+ do " + _YOU
+    + r" (?:like|listen to|watch|read|play|enjoy)|what makes " + _YOU + r" (?:laugh|happy|sad|smile|cry|angry)|"
+    r"what was " + _YOUR + r" (?:childhood|day|weekend))\b" + _NOT_THEIRS + r"(?:\?|\s*$)?"
+    r"|what(?:'s|s| is| was) the (?:best|worst|last|first|most) [^.!?]{0,40}\b" + _YOU + r"\b" + _NOT_THEIRS + _ASKED
+    + r"|if " + _YOU + r" could\b[^.!?]{0,80}\b(?:would " + _YOU + r"|would it be)\b" + _NOT_THEIRS + _ASKED
+    + r"|is there anything (?:that )?" + _YOU + r"(?:'d| would)?\b[^.!?]{0,200}\?|" + _ITS_NATURE.pattern,
     re.IGNORECASE,
 )
 _A_FEELING = re.compile(  # how it feels, not what made them feel ("shoes that made your sole happy")
-    r"\byou (?:(?:ever|also|still|really|even|just|sometimes) )*(?:feel|felt|get (?:so |really |very )?(?:tired|bored|"
+    r"\b(?:you|u) (?:(?:ever|also|still|really|even|just|sometimes) )*(?:feel|felt|get (?:so |really |very )?(?:tired|bored|"
     r"lonely|sad|scared|afraid|angry|mad|jealous|anxious|nervous|upset|stressed|depressed|hurt|frustrated)\b)|"
-    r"\bare you (?:(?:ever|also|still|really|even) )*(?:happy|sad|lonely|okay|ok|alright|tired|bored|scared|afraid|"
+    r"\bare (?:you|u) (?:(?:ever|also|still|really|even) )*(?:happy|sad|lonely|okay|ok|alright|tired|bored|scared|afraid|"
     r"angry|jealous)\b|\bfeelings\b",
     re.IGNORECASE,
 )
@@ -632,22 +642,28 @@ _FIRST_LINES = {
         "Being an AI, I don't have a life of my own to draw on, but I'd love to hear about yours.",
     ),
 }
-# ... and, asked that alone, the answer before the question turned back: the small model, given a
-# question and nothing of theirs to go on, went on about nothing ("That's a fun way to look at it.").
-_BARE_LINES = {
-    "nature": _NATURE_LINES,
-    "feeling": (
-        "I'm an AI, so I don't feel things the way you do.",
-        "As an AI, I don't have feelings like yours.",
-    ),
-    "life": (
-        "I'm an AI, so I don't have a life of my own to compare.",
-        "Being an AI, I don't have a life of my own to draw on.",
-    ),
-}
+# ... and, asked that alone, the answer and then their own question asked back of them, where it reads
+# the same both ways ("Do you ever disagree with your Mom?" is a question about their mom when they are
+# asked it), is short, and holds nothing of their own life ("like my brother"); else a question of its
+# own. Two readers rated the colder answer alone with a bare "What about you?" 2 of 5.
 _TURNED_BACK = {
     "nature": "What's on your mind?", "feeling": "How are you feeling?", "life": "What about you?",
 }  # fmt: skip
+_ASKED_BACK_WORDS = 12
+_SPELT = {r"\bu\b": "you", r"\bur\b": "your", r"\bwhats\b": "what's"}
+_THEIR_OWN = re.compile(r"\b(?:i|i'm|im|i've|me|my|mine|myself|we|us|our)\b", re.IGNORECASE)
+
+
+def _asked_back(message: str, asked: re.Match[str]) -> str | None:
+    """Their question about the companion, asked back of them in plain spelling ("whats ur favorite
+    food" -> "How about you, what's your favorite food?"); None where it would not read the same."""
+    end = message.find("?", asked.start())
+    question = message[asked.start() : end if end >= 0 else len(message)].strip().rstrip("?!. ")
+    if not question or len(question.split()) > _ASKED_BACK_WORDS or _THEIR_OWN.search(question):
+        return None
+    for typed, spelt in _SPELT.items():
+        question = re.sub(typed, spelt, question, flags=re.IGNORECASE)
+    return f"How about you, {question[0].lower()}{question[1:]}?"
 
 
 def _kind(question: str) -> str:
@@ -691,10 +707,12 @@ def companion_reply(message: str, last_reply: str = "") -> str | None:
     if not asked or len(words(_ABOUT_ME.sub(" ", asked[-1].string))) >= 4:
         return None
     message, kind = asked[-1].string, _kind(asked[-1].group(0))
-    answer = line_for(message, [a for a in _BARE_LINES[kind] if a not in last_reply] or _BARE_LINES[kind])
+    answer = line_for(message, [a for a in _FIRST_LINES[kind] if a not in last_reply] or _FIRST_LINES[kind])
     already_turned = re.search(r"\babout you\b", message, re.IGNORECASE)  # "What about you, ...?"
-    back = "What made you ask?" if kind == "life" and already_turned else _TURNED_BACK[kind]
-    return f"{answer} {back}"
+    if kind == "life" and already_turned:
+        return f"{answer} What made you ask?"
+    back = None if kind == "nature" else _asked_back(message, asked[-1])
+    return f"{answer} {back or _TURNED_BACK[kind]}"
 
 
 def first_line(message: str, reply: str) -> str | None:

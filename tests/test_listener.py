@@ -1,5 +1,6 @@
 import dataclasses
 import json
+import re
 import threading
 import time
 
@@ -402,13 +403,29 @@ def test_a_question_about_the_companion_alone_is_answered_and_turned_back():
     from agents.wording import sentences
     from vocabulary.dialogue import Dialogue, Utterance
 
-    assert companion_reply("Do you have a favorite movie?").endswith("What about you?")
+    # Their own question, turned back to them whole, where it reads the same asked of them.
+    assert companion_reply("Do you have a favorite movie?").endswith("How about you, do you have a favorite movie?")
+    assert companion_reply("Do you ever disagree with your Mom?").endswith("How about you, do you ever disagree with your Mom?")
+    assert companion_reply("What's your favorite song?").endswith("How about you, what's your favorite song?")
     assert companion_reply("What about you, do you have any pets?").endswith("What made you ask?")
-    assert companion_reply("Are you happy?").endswith("How are you feeling?")
-    assert companion_reply("Have you ever had that one person who never disappoints you?").endswith("What about you?")
-    assert companion_reply("Do you ever just feel so grateful that you're alive?").endswith("How are you feeling?")
+    assert companion_reply("Are you happy?").endswith("How about you, are you happy?")
+    grateful = "Do you ever just feel so grateful that you're alive?"
+    assert companion_reply(grateful).endswith(f"How about you, d{grateful[1:]}")
+    # ... and in its own words where it would not: too long, or with the person's own life in it.
     shoes = "Have you ever put on shoes that felt so sweet they made your sole happy?"
     assert companion_reply(shoes).endswith("What about you?")
+    assert companion_reply("Do you ever wish we could meet in person?").endswith("What about you?")
+    # As people type it: "u", "ur", "whats", and no question mark at the end of the message.
+    assert companion_reply("whats ur favorite food").endswith("How about you, what's your favorite food?")
+    assert companion_reply("do u get tired of listening to people").endswith(
+        "How about you, do you get tired of listening to people?"
+    )
+    assert companion_reply("have you ever read a book that made you cry").endswith("made you cry?")
+    assert companion_reply("Did you read my message?") is None
+    # The answer is honest and warm: what it is, and that it would rather hear about them.
+    for asked in ("Do you have a favorite movie?", "Are you happy?", "Do you ever feel lonely?"):
+        reply = companion_reply(asked)
+        assert "AI" in reply and re.search(r"\b(?:yours|here with you|glad to be here)\b", reply), reply
     for asked in ("Are you a real person?", "are u a bot?", "Am I talking to a real person?", "Are you ChatGPT?"):
         assert companion_reply(asked) == (
             "I'm an AI companion, not a person, but I'm really here and listening. What's on your mind?"
