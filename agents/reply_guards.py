@@ -650,6 +650,7 @@ _TURNED_BACK = {
     "nature": "What's on your mind?", "feeling": "How are you feeling?", "life": "What about you?",
 }  # fmt: skip
 _ASKED_BACK_WORDS = 12
+_WHAT_IT_HAS = re.compile(r"\b(?:feelings|emotions|a soul|a heart|consciousness|a body|a brain|a mind)\b", re.I)
 _SPELT = {r"\bu\b": "you", r"\bur\b": "your", r"\bwhats\b": "what's"}
 _THEIR_OWN = re.compile(r"\b(?:i|i'm|im|i've|me|my|mine|myself|we|us|our)\b", re.IGNORECASE)
 
@@ -660,6 +661,8 @@ def _asked_back(message: str, asked: re.Match[str]) -> str | None:
     end = message.find("?", asked.start())
     question = message[asked.start() : end if end >= 0 else len(message)].strip().rstrip("?!. ")
     if not question or len(question.split()) > _ASKED_BACK_WORDS or _THEIR_OWN.search(question):
+        return None
+    if _WHAT_IT_HAS.search(question):  # "Do you have feelings?" is not a question to put to a person
         return None
     for typed, spelt in _SPELT.items():
         question = re.sub(typed, spelt, question, flags=re.IGNORECASE)
@@ -699,12 +702,22 @@ def companion_line(message: str, reply: str) -> str | None:
     return line_for(asked[-1].string, _FIRST_LINES[_kind(asked[-1].group(0))])
 
 
+# How a question is put before it is asked ("lol random question but", "sorry if this is weird but"):
+# nothing of their own to answer, so the question still stands alone.
+_LEAD_IN = re.compile(
+    r"^\W*(?:(?:lol|haha|ok(?:ay)?|so|hey|um+|hmm+)\W+)*(?:(?:random|weird|dumb|silly|quick) question|"
+    r"this (?:is|might be|may be) (?:random|weird|a weird question|a dumb question)|sorry if this is (?:weird|random)|"
+    r"(?:i'?m|im|just) curious|can i ask(?: you)?(?: something)?)(?:\W+but\b|\W)*",
+    re.IGNORECASE,
+)
+
+
 def companion_reply(message: str, last_reply: str = "") -> str | None:
     """The whole reply to a message that only asks about the companion itself ("Do you have a
     favorite movie?"): the honest answer, and the question turned back, in other words than the
     companion's `last_reply`; None for any other message."""
     asked = _questions_about_me(message)
-    if not asked or len(words(_ABOUT_ME.sub(" ", asked[-1].string))) >= 4:
+    if not asked or len(words(_ABOUT_ME.sub(" ", _LEAD_IN.sub("", asked[-1].string)))) >= 4:
         return None
     message, kind = asked[-1].string, _kind(asked[-1].group(0))
     answer = line_for(message, [a for a in _FIRST_LINES[kind] if a not in last_reply] or _FIRST_LINES[kind])

@@ -422,6 +422,11 @@ def test_a_question_about_the_companion_alone_is_answered_and_turned_back():
     )
     assert companion_reply("have you ever read a book that made you cry").endswith("made you cry?")
     assert companion_reply("Did you read my message?") is None
+    # Put with a few words first, it still stands alone; with something of their own, it does not.
+    assert companion_reply("sorry if this is weird but do you dream").endswith("How about you, do you dream?")
+    assert companion_reply("lol random question but do you like pineapple on pizza?").endswith("on pizza?")
+    assert companion_reply("My week was awful and I barely slept, do you ever feel tired?") is None
+    assert companion_reply("so um do you have feelings").endswith("How are you feeling?")
     # The answer is honest and warm: what it is, and that it would rather hear about them.
     for asked in ("Do you have a favorite movie?", "Are you happy?", "Do you ever feel lonely?"):
         reply = companion_reply(asked)
