@@ -601,7 +601,8 @@ _ITS_NATURE = re.compile(
 # to me?", "Have you noticed I always do this?") is theirs, not the companion's.
 _YOU, _YOUR = r"(?:you|u)", r"(?:your|ur)"  # as people type them
 _ASKED = r"(?:\?|\s*$)"  # a question mark, or a question typed without one at the end of the message
-_NOT_THEIRS = r"(?:(?! (?:me|my|us|our|i|i'm|im)\b)[^.!?]){0,200}"  # nothing of the person's own in it
+_MINE = r"(?:me|my|us|our|i|i'm|im)"  # the person's own
+_NOT_THEIRS = r"(?:(?! " + _MINE + r"\b)[^.!?]){0,200}"  # nothing of the person's own in it
 _ABOUT_ME = re.compile(
     r"\b(?:(?:do|did|have) " + _YOU + r" |would " + _YOU + r" (?:ever|rather) )" + _NOT_ABOUT_ME
     + r"[a-z']+" + _NOT_THEIRS + _ASKED
@@ -611,7 +612,7 @@ _ABOUT_ME = re.compile(
     + r"|(?:what(?:'s|s| is| are) " + _YOUR + r" (?:favou?rite|own)|what (?:do|did) " + _YOU
     + r" do (?:for fun|this weekend|on (?:the )?weekends?|today|last night)|what (?:kind|sort|type) of \w+ do " + _YOU
     + r" (?:like|listen to|watch|read|play|enjoy)|what makes " + _YOU + r" (?:laugh|happy|sad|smile|cry|angry)|"
-    r"what was " + _YOUR + r" (?:childhood|day|weekend))\b" + _NOT_THEIRS + r"(?:\?|\s*$)?"
+    r"what was " + _YOUR + r" (?:childhood|day|weekend))\b" + _NOT_THEIRS + r"(?:" + _ASKED + r")?"
     r"|what(?:'s|s| is| was) the (?:best|worst|last|first|most) [^.!?]{0,40}\b" + _YOU + r"\b" + _NOT_THEIRS + _ASKED
     + r"|if " + _YOU + r" could\b[^.!?]{0,80}\b(?:would " + _YOU + r"|would it be)\b" + _NOT_THEIRS + _ASKED
     + r"|is there anything (?:that )?" + _YOU + r"(?:'d| would)?\b[^.!?]{0,200}\?|" + _ITS_NATURE.pattern,
@@ -650,9 +651,9 @@ _TURNED_BACK = {
     "nature": "What's on your mind?", "feeling": "How are you feeling?", "life": "What about you?",
 }  # fmt: skip
 _ASKED_BACK_WORDS = 12
-_WHAT_IT_HAS = re.compile(r"\b(?:feelings|emotions|a soul|a heart|consciousness|a body|a brain|a mind)\b", re.I)
+_WHAT_IT_HAS = re.compile(r"\b(?:feelings|emotions|a soul|a heart|consciousness|a body|a brain|a mind)\b", re.IGNORECASE)
 _SPELT = {r"\bu\b": "you", r"\bur\b": "your", r"\bwhats\b": "what's"}
-_THEIR_OWN = re.compile(r"\b(?:i|i'm|im|i've|me|my|mine|myself|we|us|our)\b", re.IGNORECASE)
+_THEIR_OWN = re.compile(r"\b(?:" + _MINE + r"|i've|mine|myself|we)\b", re.IGNORECASE)
 
 
 def _asked_back(message: str, asked: re.Match[str]) -> str | None:

@@ -107,9 +107,8 @@ _TO_WORK = re.compile(
     r"\b(?:to|into|in)(?: my| the)? (?:work|job|office|station|precinct|shift|base|courthouse|court|jail|prison)\b",
     re.IGNORECASE,
 )
-_HARM_NAMED = re.compile(
-    r"\b(?:kill|shoot|stab|murder|hurt|attack|bomb|blow (?:it |them )?up|burn|fire(?!arm)|poison|drown|"
-    r"run (?:\w+ )?over|ram|threat\w*)\w*",
+_HARM_NAMED = re.compile(  # any harm at all: _HARM's and what a bomb, a fire, poison or a vehicle does
+    r"\b(?:" + _HARM + r"|bomb|blow (?:it |them )?up|burn|fire(?!arm)|poison|drown|run (?:\w+ )?over|ram|threat)",
     re.IGNORECASE,
 )
 # An accident or a game is not self-harm or abuse: "I cut myself shaving", "he beat me at chess".
