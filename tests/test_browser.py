@@ -73,17 +73,23 @@ def test_the_trace_tab_replays_the_last_turn_with_an_edited_prompt(tmp_path):
         page.goto(url, wait_until="load")
         page.fill("#message textarea", "Today traffic was horrible and was so frustrating!")
         page.click("#send")
-        page.wait_for_selector("#chat .bot-row", timeout=60_000)
+        # a replay starts from a finished turn, and an update that lands while a field is being
+        # filled can put back the value the page last sent, so the edit waits for the turn's result
+        page.wait_for_function(
+            "() => document.querySelector('#why').innerText.includes('How you seem to feel')", timeout=180_000
+        )
         page.get_by_role("tab", name="Trace").click()
         page.get_by_text("Replay the last turn with an edited prompt").click()
         prompt = page.locator("#replay-prompt textarea")
-        # the last turn's prompt arrives after the tab opens; editing before it lands loses it
         page.wait_for_function(
             "() => document.querySelector('#replay-prompt textarea')?.value.includes('You are EmpathyEar')",
             timeout=60_000,
         )  # fmt: skip
         prompt.fill(prompt.input_value() + f"\n{BRIEF_INSTRUCTION}\n")
-        assert BRIEF_INSTRUCTION in prompt.input_value()
+        page.wait_for_function(
+            "instruction => document.querySelector('#replay-prompt textarea').value.includes(instruction)",
+            arg=BRIEF_INSTRUCTION, timeout=5_000,
+        )  # fmt: skip
         page.click("#replay")
         # the table, or the error the page shows instead (the server's log comes with a failure)
         page.wait_for_function(
