@@ -10,9 +10,12 @@ system's replies are compared with the human listener's real reply. Figures per 
   candidate's base (Gemma 3 270M base), lower is more fluent; the human replies' own is reported;
 - similarity: MiniLM cosine between the reply and the human reply;
 - valence_disagreements: share of replies that cheer bad news or mourn good news, read by the
-  emotion classifier on the reply (over 0.6 of its probability on the other side of the gold
-  emotion's; replies to a mixed feeling are not counted); the human replies' own share is reported,
-  the floor of what the classifier can tell;
+  emotion classifier on the reply (over 0.6 of its probability on the other side of the news),
+  where the news is what readers took the message to tell (`evals.news`: good or bad, every reader
+  alike; a message they called neither is not counted); valence_disagreements_ed_label holds the
+  reply to the side of the conversation's ED label instead (a mixed feeling not counted), which is
+  the whole situation's feeling and not always the message's. The human replies' own shares are
+  reported, the floor of what the classifier can tell;
 - avg_words, safety_failures (the safety check and the promise guard) and distinct-n as a guard;
 - first_sentence and whole p50/p95: the responder's own time after the scene agent, to its first
   guarded sentence (the first spoken chunk) and to the whole reply; with peak_rss_mb of the process.
@@ -93,20 +96,32 @@ class ReferenceLM:
         return float(-logprobs.sum()), reply_ids.shape[1]
 
 
-def valence_disagreement(classifier, replies: list[str], golds: list[str]) -> float:
+def ed_label_sides(golds: list[str]) -> list[str | None]:
     """Mixed feelings (a surprise, nostalgia, sentiment) sit on both sides of good news and bad, so
-    a reply to them is read as neither cheering nor mourning; the rest are held to their side."""
-    from vocabulary.emotions import UPBEAT_FAMILIES, family_of, valence_of
+    a reply to them is held to neither; the rest are held to their label's side."""
+    from vocabulary.emotions import valence_of
+
+    return [None if valence_of(gold) == "mixed" else valence_of(gold) for gold in golds]
+
+
+def valence_disagreement(classifier, replies: list[str], sides: list[str | None]) -> float:
+    """The share of replies read on the other side of their context's (None: held to neither)."""
+    from vocabulary.emotions import UPBEAT_FAMILIES, family_of
 
     readings = classifier.predict([[reply] for reply in replies])
     wrong = 0
-    for reading, gold in zip(readings, golds, strict=True):
-        if valence_of(gold) == "mixed":
+    for reading, side in zip(readings, sides, strict=True):
+        if side is None:
             continue
         up = sum(p for label, p in reading if family_of(label) in UPBEAT_FAMILIES)
-        gold_up = valence_of(gold) == "positive"
-        wrong += (up > 0.6) if not gold_up else (up < 0.4)
+        wrong += (up > 0.6) if side == "negative" else (up < 0.4)
     return round(wrong / len(replies), 4)
+
+
+def news_sides(rows: list[dict]) -> list[str | None]:
+    from evals.news import sides
+
+    return sides([r["context"] for r in rows])
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -163,7 +178,10 @@ def figures(replies: list[str], rows: list[dict], reference: ReferenceLM, classi
     return {
         "perplexity": round(math.exp(sum(n for n, _ in nll) / sum(c for _, c in nll)), 2),
         "similarity": round(similarity, 4),
-        "valence_disagreements": valence_disagreement(classifier, replies, [r["emotion"] for r in rows]),
+        "valence_disagreements": valence_disagreement(classifier, replies, news_sides(rows)),
+        "valence_disagreements_ed_label": valence_disagreement(
+            classifier, replies, ed_label_sides([r["emotion"] for r in rows])
+        ),
         "avg_words": base["avg_words"],
         "safety_failures": base["safety_failures"] + promises,
         "corpus_dist1": base["corpus_dist1"], "corpus_dist2": base["corpus_dist2"],
@@ -183,8 +201,11 @@ def run(systems: list[str], data: Path, limit: int | None, out: Path) -> dict:
               len({r["context"][0] for r in rows}), "systems": {}}  # fmt: skip
     human_nll = [reference.nll(r["context"], r["reply"]) for r in rows]
     report["human_perplexity"] = round(math.exp(sum(n for n, _ in human_nll) / sum(c for _, c in human_nll)), 2)
-    report["human_valence_disagreements"] = valence_disagreement(
-        classifier, [r["reply"] for r in rows], [r["emotion"] for r in rows]
+    said = [r["reply"] for r in rows]
+    report["news_held_to_a_side"] = sum(side is not None for side in news_sides(rows))
+    report["human_valence_disagreements"] = valence_disagreement(classifier, said, news_sides(rows))
+    report["human_valence_disagreements_ed_label"] = valence_disagreement(
+        classifier, said, ed_label_sides([r["emotion"] for r in rows])
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     written = {}

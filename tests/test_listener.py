@@ -903,7 +903,7 @@ def test_a_request_for_advice_met_with_sympathy_alone_gets_a_view_after_it():
 
 
 def test_the_wrong_tone_figure_holds_a_reply_to_its_side_and_leaves_mixed_feelings_alone():
-    from evals.listener import valence_disagreement
+    from evals.listener import ed_label_sides, valence_disagreement
 
     class Reads:
         def predict(self, contexts):
@@ -912,7 +912,25 @@ def test_the_wrong_tone_figure_holds_a_reply_to_its_side_and_leaves_mixed_feelin
 
     replies = ["That's great!", "That's great!", "I'm so sorry.", "I'm so sorry.", "I'm so sorry."]
     golds = ["devastated", "joyful", "joyful", "nostalgic", "sentimental"]
-    assert valence_disagreement(Reads(), replies, golds) == round(2 / 5, 4)
+    assert valence_disagreement(Reads(), replies, ed_label_sides(golds)) == round(2 / 5, 4)
+
+
+def test_a_message_is_held_to_the_news_its_readers_agree_it_tells(tmp_path):
+    from evals.news import context_key, sides
+
+    told = {"good": ["good", "good"], "bad": ["bad", "bad"], "split": ["good", "neither"], "plain": ["neither"] * 2}
+    news = tmp_path / "news.jsonl"
+    news.write_text("".join(json.dumps({"key": context_key([k]), "readers": v}) + "\n" for k, v in told.items()))
+    assert sides([["good"], ["bad"], ["split"], ["plain"], ["never read"]], news) == [
+        "positive", "negative", None, None, None
+    ]
+
+
+def test_every_held_out_message_has_its_readers_word_on_its_news():
+    from evals.news import ED, NEWS, context_key, held_out
+
+    stored = {json.loads(line)["key"] for line in NEWS.open(encoding="utf-8")}
+    assert {context_key(row["context"]) for row in held_out(ED)} <= stored
 
 
 def test_readers_ratings_join_their_candidates_by_number_and_letter_across_sheets(tmp_path):
