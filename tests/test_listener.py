@@ -971,3 +971,19 @@ def test_a_worry_read_as_hope_is_written_as_a_worry_by_the_listener_too(listener
     calm = EmotionReading(label="hopeful", type="explicit", cause="a trip", confidence=0.8)
     Responder(listener=listener).listened(Dialogue("We leave for Spain next week, I can't wait."), calm)
     assert told[-1] == "hopeful"  # hope with no worry in it is left as read
+
+
+def test_a_reply_to_bad_news_that_asked_nothing_takes_only_a_question_after_the_person():
+    from agents.listener.model import CHECKS_IN, Reply
+
+    for asks_after in ("How are you holding up?", "Did you get hurt?", "Is there someone you can talk to about it?"):
+        assert CHECKS_IN.match(asks_after), asks_after
+    for about_details in ("What did you get?", "Did you get any help from the police?", "How did you hold it?"):
+        assert not CHECKS_IN.match(about_details), about_details
+    heard = []
+    reply = Reply(heard.append, lambda sentence: sentence)
+    reply.take("I'm so sorry about your dog.", finished=True)
+    assert reply.asks_nothing()
+    assert not reply.offer("I'm so sorry about your dog.")  # says nothing new
+    assert reply.offer("How are you holding up?") and not reply.asks_nothing()
+    assert heard == ["I'm so sorry about your dog.", "How are you holding up?"]

@@ -23,9 +23,17 @@ from agents.listener.export import exported
 from agents.listener.prompt import SHARED_START, chat_text
 from models.precision import vector_extensions
 from models.scheduling import PriorityLock
+from vocabulary.emotions import valence_of
 
 MAX_NEW_TOKENS = 48
 MAX_SENTENCES = 3
+QUESTION_TOKENS = 24  # a question added to a reply that asked none (see TrainedListener._ask)
+# A question after the person themselves, which fits whatever happened and so cannot misread it.
+CHECKS_IN = re.compile(
+    r"(how are you (holding up|doing|feeling|coping)|are you (okay|ok|alright|all right|safe)|did you get hurt"
+    r"|were you hurt|is there (someone|anyone) you can (talk|turn) to)\b[^?]*\?$",
+    re.IGNORECASE,
+)
 TEMPERATURE, TOP_P = 0.7, 0.9
 # The chosen reply is written on nearly greedily: its openings were varied and reranked, but what
 # follows is not, and sampled sentences are where a small model wanders ("...or was she poisoned?").
@@ -213,7 +221,54 @@ class TrainedListener:
         for i in chosen:
             spoken[i].take(text(i), ended[i])  # words cut off by the token budget are dropped
             spoken[i].close()
+            if spoken[i].asks_nothing() and valence_of(emotion) == "negative":
+                self._ask(turns, emotion, spoken[i], n, rng)
         return openings, [spoken[i].text() for i in chosen]
+
+    def _ask(self, turns: list[str], emotion: str, reply: Reply, n: int, rng: np.random.Generator) -> None:
+        """A reply to bad news that ended without a question (its own was refused, or it stopped at
+        its opening: "I'm so sorry about your dog.") is offered `n` questions written side by side
+        after what it said, the likeliest first; the first that asks after the person (CHECKS_IN)
+        and passes its guards is added. Read blind (two readers, 42 replies that had asked nothing), the nine that
+        gained such a question ("How are you holding up?" to a dog's death, "Did you get hurt?" to a
+        tree falling on the platform) read 3.89 against 3.11 before; a question about the details
+        of what happened read worse than none (2.52 against 2.88: "What did you get?" to a raffle
+        won, "Did you get any help from the police?" to a friend who threw up)."""
+        prompt = self._tokenizer.encode(chat_text(turns, emotion) + reply.text(), add_special_tokens=False).ids
+        shared, length = len(self._shared), len(prompt)
+        if prompt[:shared] == self._shared:
+            logits, past = self._step(np.array([prompt[shared:]], np.int64), self._shared_past, length, 1)
+        else:
+            logits, past = self._step(np.array([prompt], np.int64), self._empty(), length, 1)
+        past, logits = [np.repeat(p, n, 0) for p in past], np.repeat(logits, n, 0)
+        tokens: list[list[int]] = [[] for _ in range(n)]
+        logprob, ended = [0.0] * n, [False] * n
+
+        def sentence(i: int) -> str | None:
+            # the leading space of its first token is kept, so that a sentence end must follow it
+            written = self._tokenizer.decode(tokens[i]) + (" " if ended[i] else "")
+            match = _SENTENCE_END.search(written)
+            return written[: match.end()].strip() if match else None
+
+        for _ in range(QUESTION_TOKENS):
+            picked, logprobs = _sample(logits, rng, TEMPERATURE)
+            for i in range(n):
+                if ended[i] or sentence(i) is not None:
+                    continue
+                if int(picked[i]) in self._end_ids:
+                    ended[i] = True
+                else:
+                    tokens[i].append(int(picked[i]))
+                    logprob[i] += float(logprobs[i])
+            if all(ended[i] or sentence(i) is not None for i in range(n)):
+                break
+            length += 1
+            logits, past = self._step(picked.reshape(-1, 1).astype(np.int64), past, length, 1)
+        asked = [(logprob[i] / max(1, len(tokens[i])), question) for i in range(n)
+                 if (question := sentence(i)) and CHECKS_IN.match(question)]  # fmt: skip
+        for _, question in sorted(asked, key=lambda pair: -pair[0]):
+            if reply.offer(question):
+                return
 
 
 def _sample(logits: np.ndarray, rng: np.random.Generator, temperature: float) -> tuple[np.ndarray, np.ndarray]:
@@ -313,6 +368,19 @@ class Reply:
         if self._stopped or finished:
             self.close()
         return self._stopped
+
+    def asks_nothing(self) -> bool:
+        """Said something, asked nothing, and has room for a question."""
+        asked = any(sentence.endswith("?") for sentence in self._sentences)
+        return bool(self._sentences) and not asked and self._count() < MAX_SENTENCES
+
+    def offer(self, sentence: str) -> bool:
+        """Adds `sentence` to a finished reply if its guards accept it and it says something new."""
+        accepted = self._accept(sentence)
+        if accepted is None or _repeats(accepted, self._sentences) or self._count(accepted) > MAX_SENTENCES:
+            return False
+        self._speak(accepted)
+        return True
 
     def close(self) -> None:
         """Speaks an opening still held back: nothing followed it."""
