@@ -101,6 +101,18 @@ _AS_IF_ALIVE = re.compile(
 # A death told in so many words: not "dying", "cancer" or "hospice", said of someone still alive.
 _DIED = re.compile(r"\b(?:died|dead|passed away|death|was killed|funeral|put (?:down|to sleep))\b", re.IGNORECASE)
 # How people speak of a death without those words ("my grandma passed", "we lost him", "put to sleep").
+# What someone did to be locked up, asked of the one who told of it ("What did he do?" to a brother
+# home from prison): read blind as tactless, and never what a friend asks first.
+_LOCKED_UP = re.compile(
+    r"\b(?:prison|jail|locked up|incarcerat\w*|arrest\w*|convicted|sentenced|parole|probation|behind bars)\b",
+    re.IGNORECASE,
+)
+_WHAT_THEY_DID = re.compile(
+    r"\b(?:what did (?:he|she|they|you) do|what (?:was|were) (?:he|she|they|you) in for|"
+    r"why (?:was|were) (?:he|she|they|you) (?:in|sent|locked|arrested)|"
+    r"why did (?:he|she|they|you) (?:go to|get|end up))\b",
+    re.IGNORECASE,
+)
 _SPOKEN_LOSS = re.compile(
     r"\b(?:passed|passing|lost (?:her|him|them|my|our)|gone|put (?:down|to sleep)|miscarr\w*|terminal|hospice|"
     r"cancer|grave|memorial|cremat\w*|rip|suicide)\b",
@@ -813,6 +825,8 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
         found.append("asks how someone died")
     if _DIED.search(conversation) and _AS_IF_ALIVE.search(reply):
         found.append("asks after the one who died")
+    if _LOCKED_UP.search(conversation) and _WHAT_THEY_DID.search(reply):
+        found.append("asks what someone did to be locked up")
     mine = content_words(reply)
     if len(mine) >= 3 and sum(w in content_words(context[-1]) for w in mine) / len(mine) > 0.7:
         found.append("repeats the user's own words")

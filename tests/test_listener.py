@@ -987,3 +987,15 @@ def test_a_reply_to_bad_news_that_asked_nothing_takes_only_a_question_after_the_
     assert not reply.offer("I'm so sorry about your dog.")  # says nothing new
     assert reply.offer("How are you holding up?") and not reply.asks_nothing()
     assert heard == ["I'm so sorry about your dog.", "How are you holding up?"]
+
+
+def test_no_reply_asks_what_someone_did_to_be_locked_up():
+    from agents.reply_guards import problems
+
+    home = "My brother got out of prison yesterday! It felt so good to see him after such a long time."
+    for prying in ("That's a great feeling. What did he do?", "So good to have him back! What was he in for?"):
+        assert "asks what someone did to be locked up" in problems(prying, [home], "joyful"), prying
+    assert "asks what someone did to be locked up" not in problems("That's wonderful! How is he settling in?", [home], "joyful")
+    assert "asks what someone did to be locked up" not in problems(
+        "That's so kind of her. What did she do next?", ["My friend drove me to the airport."], "grateful"
+    )
