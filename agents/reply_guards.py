@@ -145,6 +145,30 @@ _JUDGES_THE_ACT = re.compile(
     r"\bnot (?:okay|ok|cool|nice|fair) (?:of you|to do)\b",
     re.IGNORECASE,
 )
+# Harm the person says they did to someone ("i ended abusing her", "I slapped him"): met with
+# honesty and care, never talked down as a slip ("Everyone slips up sometimes" was read blind as
+# minimising abuse) nor turned on the one who was hurt ("Did she ever apologize?"). An accident, a
+# wish or a game ("I accidentally hit my sister", "I was going to hit him", "I could beat him") is not it.
+_HARMED_SOMEONE = re.compile(
+    r"\bi (?:(?:just|then|really|actually|even|finally|ended up|ended|basically|also) )?(?:abus(?:ed|ing)|hit(?:ting)?|"
+    r"slap(?:ped|ping)|punch(?:ed|ing)|kick(?:ed|ing)|shov(?:ed|ing)|beat(?:ing)? up|chok(?:ed|ing)|"
+    r"strangl(?:ed|ing)|smack(?:ed|ing)|spank(?:ed|ing)) (?:her|him|them|my (?:wife|"
+    r"husband|girlfriend|boyfriend|partner|kids?|son|daughter|child|children|mom|dad|mother|father|sister|"
+    r"brother|friend|baby))\b(?!'s| up\b)",  # not "kicked my brother's butt at chess", "hit him up"
+    re.IGNORECASE,
+)
+_MINIMISES = re.compile(
+    r"\b(?:everyone (?:slips|makes mistakes)|slip(?:s|ped)? up|mistakes? happen|not your fault|"
+    r"it'?s (?:okay|ok|fine|normal|understandable)|happens to (?:everyone|the best)|"
+    r"don'?t be (?:so )?hard on yourself|(?:did|has|will|would) (?:she|he|they) (?:ever )?(?:apologi[sz]e|say sorry)|"
+    r"(?:her|his|their) fault)\b",
+    re.IGNORECASE,
+)
+_OWNS_IT = re.compile(r"\b(?:serious|wrong|responsib\w*|make (?:it|things) right|safe)\b", re.IGNORECASE)
+_OWNING_LINES = (
+    "Hurting someone is serious, and it matters that you're facing it honestly instead of looking away.",
+    "It matters that you can see it was wrong; feeling this bad about it is where making it right begins.",
+)
 _GENTLE_LINES = (
     "Please be gentle with yourself - feeling this bad shows how much you care.",
     "It doesn't make you a bad person; that it weighs on you shows you care.",
@@ -313,6 +337,12 @@ def says_again(reply: str, earlier: list[str]) -> bool:
     listening."""
     before = {tuple(words(s)) for turn in earlier for s in sentences(turn)}
     return any(tuple(words(s)) in before for s in sentences(reply))
+
+
+def owning_line(message: str, reply: str) -> str | None:
+    """An honest first sentence for a reply to someone who says they hurt a person; None when they
+    did not say so or the reply already owns it."""
+    return _line_unless_met(message, reply, _HARMED_SOMEONE, _OWNS_IT, _OWNING_LINES)
 
 
 def gentle_line(message: str, reply: str) -> str | None:
@@ -742,12 +772,12 @@ def companion_reply(message: str, last_reply: str = "") -> str | None:
 
 
 def first_line(message: str, reply: str) -> str | None:
-    """What a reply says before anything else, whoever wrote it: "How are you?" answered,
-    self-blame met gently, a question about the companion itself answered honestly, or a question
-    about an outcome met honestly; None when it needs none."""
+    """What a reply says before anything else, whoever wrote it: "How are you?" answered, harm the
+    person did met honestly, self-blame met gently, a question about the companion itself answered
+    honestly, or a question about an outcome met honestly; None when it needs none."""
     return (
-        greeting_line(message, reply) or gentle_line(message, reply) or companion_line(message, reply)
-        or honest_line(message, reply)
+        greeting_line(message, reply) or owning_line(message, reply) or gentle_line(message, reply)
+        or companion_line(message, reply) or honest_line(message, reply)
     )  # fmt: skip
 
 
@@ -825,6 +855,8 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
         found.append("asks how someone died")
     if _DIED.search(conversation) and _AS_IF_ALIVE.search(reply):
         found.append("asks after the one who died")
+    if _HARMED_SOMEONE.search(message) and _MINIMISES.search(reply):
+        found.append("makes light of harm they did")
     if _LOCKED_UP.search(conversation) and _WHAT_THEY_DID.search(reply):
         found.append("asks what someone did to be locked up")
     mine = content_words(reply)

@@ -999,3 +999,17 @@ def test_no_reply_asks_what_someone_did_to_be_locked_up():
     assert "asks what someone did to be locked up" not in problems(
         "That's so kind of her. What did she do next?", ["My friend drove me to the airport."], "grateful"
     )
+
+
+def test_harm_the_person_did_is_met_honestly_never_made_light_of():
+    from agents.reply_guards import _OWNING_LINES, first_line, problems
+
+    told = "we were arguing about her taking my car without my knowledge and i ended abusing her. i feel bad"
+    assert first_line(told, "That's a really hurtful way to feel.") in _OWNING_LINES
+    for light in ("Everyone slips up sometimes.", "Did she ever apologize?", "It's okay, it happens to everyone."):
+        assert "makes light of harm they did" in problems(light, [told], "guilty"), light
+    assert first_line("I slapped my son today when he wouldnt stop screaming", "Oh no.") in _OWNING_LINES
+    # an accident, a wish and a game are not harm done
+    for other in ("I accidentally hit my sister with the ball and I feel terrible", "I was going to hit him",
+                  "I bet my cousin I could beat him at basketball"):  # fmt: skip
+        assert first_line(other, "Oh no.") not in _OWNING_LINES, other
