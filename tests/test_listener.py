@@ -1010,6 +1010,10 @@ def test_harm_the_person_did_is_met_honestly_never_made_light_of():
         assert "makes light of harm they did" in problems(light, [told], "guilty"), light
     assert first_line("I slapped my son today when he wouldnt stop screaming", "Oh no.") in _OWNING_LINES
     # an accident, a wish and a game are not harm done
+    for done in ("i lost my temper and hit her", "i keep hitting my kids when im angry", "i smacked my toddler"):
+        assert first_line(done, "Oh no.") in _OWNING_LINES, done
     for other in ("I accidentally hit my sister with the ball and I feel terrible", "I was going to hit him",
-                  "I bet my cousin I could beat him at basketball"):  # fmt: skip
+                  "I bet my cousin I could beat him at basketball", "i kicked him out of the apartment",
+                  "she said i hit her but i didnt", "what if i hit him, would he stop", "i hit my dad with a big hug",
+                  "i watched my dad get drunk and hit my mom"):  # fmt: skip
         assert first_line(other, "Oh no.") not in _OWNING_LINES, other
