@@ -181,7 +181,8 @@ _MINIMISES = re.compile(
     r"(?:she|he|they) deserved|provoked|what did (?:she|he|they) do to|don'?t (?:worry|beat yourself up)|let it go|"
     r"just (?:one|a) (?:slap|push|hit|shove)|needs? discipline|"
     r"(?:it'?s|that'?s) (?:totally |completely |perfectly )?(?:okay|ok|fine|normal|understandable)(?! to (?:feel|be))|happens to (?:everyone|the best)|"
-    r"don'?t be (?:so )?hard on yourself|(?:did|has|will|would) (?:she|he|they) (?:ever )?(?:apologi[sz](?:e|ed)|"
+    r"don'?t be (?:so )?hard on yourself|slip-?ups?|mess-?ups?|being human|ordinary|universal|"
+    r"happens (?:to far more|all the time)|more common than|not the first|one moment doesn'?t define|(?:did|has|will|would) (?:she|he|they) (?:ever )?(?:apologi[sz](?:e|ed)|"
     r"said sorry|say sorry)|(?:her|his|their) fault)\b",
     re.IGNORECASE,
 )
@@ -358,6 +359,11 @@ def says_again(reply: str, earlier: list[str]) -> bool:
     listening."""
     before = {tuple(words(s)) for turn in earlier for s in sentences(turn)}
     return any(tuple(words(s)) in before for s in sentences(reply))
+
+
+def makes_light_of_harm(message: str, sentence: str) -> bool:
+    """Whether `sentence` talks down harm the person says they did, or turns on the one hurt."""
+    return bool(_HARMED_SOMEONE.search(message) and _MINIMISES.search(sentence))
 
 
 def owning_line(message: str, reply: str) -> str | None:
@@ -876,7 +882,7 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
         found.append("asks how someone died")
     if _DIED.search(conversation) and _AS_IF_ALIVE.search(reply):
         found.append("asks after the one who died")
-    if _HARMED_SOMEONE.search(message) and _MINIMISES.search(reply):
+    if makes_light_of_harm(message, reply):
         found.append("makes light of harm they did")
     if _LOCKED_UP.search(conversation) and _WHAT_THEY_DID.search(reply):
         found.append("asks what someone did to be locked up")

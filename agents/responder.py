@@ -20,7 +20,8 @@ from agents.listener.choose import accept_sentence, pick_opening
 from agents.listener.model import ListenerUnavailable, TrainedListener
 from agents.llm_policy import AgentResult, run_llm_policy
 from agents.reply_guards import (
-    WORRY, advice_line, clean, companion_reply, feared_harm, first_line, line_for, problems, wants_to_harm,
+    WORRY, advice_line, clean, companion_reply, feared_harm, first_line, line_for, makes_light_of_harm, problems,
+    wants_to_harm,
 )
 from agents.safety import is_safe_reply
 from agents.schema import EmotionReading, ResponseText, SceneReading
@@ -416,4 +417,8 @@ class Responder:
             reply = f"{line} {reply}"
         if line := advice_line(dialogue.message, reply):
             reply = " ".join([*sentences(reply)[:2], line])
+        # The bank's words for ordinary slips ("Being human means the occasional mess-up.") are not
+        # for harm the person did.
+        if makes_light_of_harm(dialogue.message, reply):
+            reply = " ".join(s for s in sentences(reply) if not makes_light_of_harm(dialogue.message, s))
         return AgentResult(ResponseText(response=reply), details=details)

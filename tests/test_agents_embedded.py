@@ -382,3 +382,14 @@ def test_a_configured_chat_model_is_not_asked_to_answer_a_put_down_request_eithe
         Dialogue(message), _read("annoyed", message), _scene("setting-boundaries-family")
     )
     assert result.details["strategy"] == "refuses_to_hurt"
+
+
+def test_the_templates_do_not_make_light_of_harm_the_person_did():
+    from agents.reply_guards import _OWNING_LINES, makes_light_of_harm
+
+    told = "we were arguing about her taking my car without my knowledge and i ended abusing her. i feel bad"
+    reply = Responder().templated(Dialogue(told), _read("guilty", "an argument"), _scene("coworker-took-credit"))
+    assert reply.output.response.startswith(_OWNING_LINES), reply.output.response
+    assert not makes_light_of_harm(told, reply.output.response), reply.output.response
+    assert makes_light_of_harm(told, "Being human means the occasional mess-up.")
+    assert not makes_light_of_harm("I forgot her birthday and I feel awful.", "Being human means the occasional mess-up.")

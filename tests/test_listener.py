@@ -1017,3 +1017,4 @@ def test_harm_the_person_did_is_met_honestly_never_made_light_of():
                   "she said i hit her but i didnt", "what if i hit him, would he stop", "i hit my dad with a big hug",
                   "i watched my dad get drunk and hit my mom"):  # fmt: skip
         assert first_line(other, "Oh no.") not in _OWNING_LINES, other
+
