@@ -165,7 +165,11 @@ def write_replies(system: str, rows: list[dict], data: Path) -> tuple[list[str],
     }  # fmt: skip
 
 
-def figures(replies: list[str], rows: list[dict], reference: ReferenceLM, classifier, human) -> dict:
+def figures(
+    replies: list[str], rows: list[dict], reference: ReferenceLM, classifier, human, sides: dict[str, list]
+) -> dict:
+    """`sides`: per context, the side of good news or bad that a reply is held to, by the news its
+    readers say the message tells (`news`) and by the conversation's ED label (`label`)."""
     from agents.reply_guards import problems
     from evals.responses import quality
     from models.encoder import embed
@@ -178,10 +182,8 @@ def figures(replies: list[str], rows: list[dict], reference: ReferenceLM, classi
     return {
         "perplexity": round(math.exp(sum(n for n, _ in nll) / sum(c for _, c in nll)), 2),
         "similarity": round(similarity, 4),
-        "valence_disagreements": valence_disagreement(classifier, replies, news_sides(rows)),
-        "valence_disagreements_ed_label": valence_disagreement(
-            classifier, replies, ed_label_sides([r["emotion"] for r in rows])
-        ),
+        "valence_disagreements": valence_disagreement(classifier, replies, sides["news"]),
+        "valence_disagreements_ed_label": valence_disagreement(classifier, replies, sides["label"]),
         "avg_words": base["avg_words"],
         "safety_failures": base["safety_failures"] + promises,
         "corpus_dist1": base["corpus_dist1"], "corpus_dist2": base["corpus_dist2"],
@@ -202,16 +204,15 @@ def run(systems: list[str], data: Path, limit: int | None, out: Path) -> dict:
     human_nll = [reference.nll(r["context"], r["reply"]) for r in rows]
     report["human_perplexity"] = round(math.exp(sum(n for n, _ in human_nll) / sum(c for _, c in human_nll)), 2)
     said = [r["reply"] for r in rows]
-    report["news_held_to_a_side"] = sum(side is not None for side in news_sides(rows))
-    report["human_valence_disagreements"] = valence_disagreement(classifier, said, news_sides(rows))
-    report["human_valence_disagreements_ed_label"] = valence_disagreement(
-        classifier, said, ed_label_sides([r["emotion"] for r in rows])
-    )
+    sides = {"news": news_sides(rows), "label": ed_label_sides([r["emotion"] for r in rows])}
+    report["news_held_to_a_side"] = sum(side is not None for side in sides["news"])
+    report["human_valence_disagreements"] = valence_disagreement(classifier, said, sides["news"])
+    report["human_valence_disagreements_ed_label"] = valence_disagreement(classifier, said, sides["label"])
     out.parent.mkdir(parents=True, exist_ok=True)
     written = {}
     for system in systems:
         replies, timing = write_replies(system, rows, data)
-        report["systems"][system] = {**figures(replies, rows, reference, classifier, human), **timing}
+        report["systems"][system] = {**figures(replies, rows, reference, classifier, human, sides), **timing}
         written[system] = replies
     with out.open("w", encoding="utf-8") as f:
         for i, row in enumerate(rows):

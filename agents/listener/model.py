@@ -30,8 +30,8 @@ MAX_SENTENCES = 3
 QUESTION_TOKENS = 24  # a question added to a reply that asked none (see TrainedListener._ask)
 # A question after the person themselves, which fits whatever happened and so cannot misread it.
 CHECKS_IN = re.compile(
-    r"(how are you (holding up|doing|feeling|coping)|are you (okay|ok|alright|all right|safe)|did you get hurt"
-    r"|were you hurt|is there (someone|anyone) you can (talk|turn) to)\b[^?]*\?$",
+    r"(how are you (holding up|doing|feeling|coping)|are you (okay|ok|alright|all right|safe)|"
+    r"did you get hurt|were you hurt|is there (someone|anyone) you can (talk|turn) to)\b[^?]*\?$",
     re.IGNORECASE,
 )
 TEMPERATURE, TOP_P = 0.7, 0.9
@@ -123,6 +123,17 @@ class TrainedListener:
             logits, *present = self._session.run(self._outputs, feed)
         return logits[:, -1], present
 
+    def _read(self, prompt: list[int], n: int, priority: int = 0) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The last logits and the cache after `prompt`, read once and copied to `n` rows; the shared
+        start's cache is reused."""
+        shared, length = len(self._shared), len(prompt)
+        if prompt[:shared] == self._shared:
+            rest = np.array([prompt[shared:]], np.int64)
+            logits, past = self._step(rest, self._shared_past, length, priority)
+        else:  # a tokenizer that joined the start to what follows
+            logits, past = self._step(np.array([prompt], np.int64), self._empty(), length, priority)
+        return np.repeat(logits, n, 0), [np.repeat(p, n, 0) for p in past]
+
     @staticmethod
     def _seed(turns: list[str], emotion: str) -> int:
         """The same message in the same conversation is answered the same way."""
@@ -174,13 +185,8 @@ class TrainedListener:
         def has_opening(i: int) -> bool:
             return ended[i] or opening_of(text(i)) is not None
 
-        length, shared = len(prompt), len(self._shared)
-        if prompt[:shared] == self._shared:
-            logits, past = self._step(np.array([prompt[shared:]], np.int64), self._shared_past, length)
-        else:  # a tokenizer that joined the start to what follows
-            logits, past = self._step(np.array([prompt], np.int64), self._empty(), length)
-        past = [np.repeat(p, n, 0) for p in past]  # the prompt is read once, for every candidate
-        logits = np.repeat(logits, n, 0)
+        length = len(prompt)
+        logits, past = self._read(prompt, n)
         rows = list(range(n))  # the candidates still written, by their row in the cache
         chosen: list[int] | None = None
         spoken: dict[int, Reply] = {}
@@ -229,44 +235,40 @@ class TrainedListener:
         """A reply to bad news that ended without a question (its own was refused, or it stopped at
         its opening: "I'm so sorry about your dog.") is offered `n` questions written side by side
         after what it said, the likeliest first; the first that asks after the person (CHECKS_IN)
-        and passes its guards is added. Read blind (two readers, 42 replies that had asked nothing), the nine that
-        gained such a question ("How are you holding up?" to a dog's death, "Did you get hurt?" to a
-        tree falling on the platform) read 3.89 against 3.11 before; a question about the details
-        of what happened read worse than none (2.52 against 2.88: "What did you get?" to a raffle
-        won, "Did you get any help from the police?" to a friend who threw up)."""
-        prompt = self._tokenizer.encode(chat_text(turns, emotion) + reply.text(), add_special_tokens=False).ids
-        shared, length = len(self._shared), len(prompt)
-        if prompt[:shared] == self._shared:
-            logits, past = self._step(np.array([prompt[shared:]], np.int64), self._shared_past, length, 1)
-        else:
-            logits, past = self._step(np.array([prompt], np.int64), self._empty(), length, 1)
-        past, logits = [np.repeat(p, n, 0) for p in past], np.repeat(logits, n, 0)
+        and passes its guards is added. Read blind (two readers, 42 replies that had asked
+        nothing), the nine that gained such a question ("How are you holding up?" to a dog's death,
+        "Did you get hurt?" to a tree falling on the platform) read 3.89 against 3.11 before; a
+        question about the details of what happened read worse than none (2.52 against 2.88: "What
+        did you get?" to a raffle won, "Did you get any help from the police?" to a friend who
+        threw up)."""
+        said = chat_text(turns, emotion) + reply.text()
+        prompt = self._tokenizer.encode(said, add_special_tokens=False).ids
+        length = len(prompt)
+        logits, past = self._read(prompt, n, priority=1)
         tokens: list[list[int]] = [[] for _ in range(n)]
-        logprob, ended = [0.0] * n, [False] * n
-
-        def sentence(i: int) -> str | None:
-            # the leading space of its first token is kept, so that a sentence end must follow it
-            written = self._tokenizer.decode(tokens[i]) + (" " if ended[i] else "")
-            match = _SENTENCE_END.search(written)
-            return written[: match.end()].strip() if match else None
-
+        logprob = [0.0] * n
+        asked: list[str | None] = [None] * n  # each row's first whole sentence, once written
+        ended = [False] * n
         for _ in range(QUESTION_TOKENS):
             picked, logprobs = _sample(logits, rng, TEMPERATURE)
             for i in range(n):
-                if ended[i] or sentence(i) is not None:
+                if ended[i] or asked[i] is not None:
                     continue
-                if int(picked[i]) in self._end_ids:
-                    ended[i] = True
-                else:
+                ended[i] = int(picked[i]) in self._end_ids
+                if not ended[i]:
                     tokens[i].append(int(picked[i]))
                     logprob[i] += float(logprobs[i])
-            if all(ended[i] or sentence(i) is not None for i in range(n)):
+                # the leading space of its first token is kept, so that a sentence end must follow it
+                written = self._tokenizer.decode(tokens[i]) + (" " if ended[i] else "")
+                if match := _SENTENCE_END.search(written):
+                    asked[i] = written[: match.end()].strip()
+            if all(ended[i] or asked[i] is not None for i in range(n)):
                 break
             length += 1
             logits, past = self._step(picked.reshape(-1, 1).astype(np.int64), past, length, 1)
-        asked = [(logprob[i] / max(1, len(tokens[i])), question) for i in range(n)
-                 if (question := sentence(i)) and CHECKS_IN.match(question)]  # fmt: skip
-        for _, question in sorted(asked, key=lambda pair: -pair[0]):
+        checks_in = [(logprob[i] / max(1, len(tokens[i])), question) for i, question in enumerate(asked)
+                     if question and CHECKS_IN.match(question)]  # fmt: skip
+        for _, question in sorted(checks_in, key=lambda pair: -pair[0]):
             if reply.offer(question):
                 return
 
@@ -350,8 +352,7 @@ class Reply:
             piece = rest[:end]
             self._used += end
             accepted = self._accept(piece.strip()) if piece.strip() else None
-            said = [*self._sentences, *([self._held] if self._held else [])]
-            if accepted is None or _repeats(accepted, said) or self._count(accepted) > MAX_SENTENCES:
+            if not self._fits(accepted):
                 self._stopped = True
                 break
             if self._held is not None:
@@ -377,10 +378,17 @@ class Reply:
     def offer(self, sentence: str) -> bool:
         """Adds `sentence` to a finished reply if its guards accept it and it says something new."""
         accepted = self._accept(sentence)
-        if accepted is None or _repeats(accepted, self._sentences) or self._count(accepted) > MAX_SENTENCES:
+        if not self._fits(accepted):
             return False
         self._speak(accepted)
         return True
+
+    def _fits(self, accepted: str | None) -> bool:
+        """An accepted sentence that says something new and leaves the reply within MAX_SENTENCES."""
+        said = [*self._sentences, *([self._held] if self._held else [])]
+        if accepted is None or _repeats(accepted, said):
+            return False
+        return self._count(accepted) <= MAX_SENTENCES
 
     def close(self) -> None:
         """Speaks an opening still held back: nothing followed it."""
