@@ -16,7 +16,7 @@ from agents.catalogue import find_scenario
 from agents.chat_models import ChatModel
 from agents.emotion import cause_clause
 from agents.emotion_lexicon import is_feeling_word
-from agents.listener.choose import accept_sentence, pick_opening
+from agents.listener.choose import accept_sentence, pick_opening, rank_replies
 from agents.listener.model import ListenerUnavailable, TrainedListener
 from agents.llm_policy import AgentResult, run_llm_policy
 from agents.reply_guards import (
@@ -142,6 +142,11 @@ def _seeded(dialogue: Dialogue) -> random.Random:
     """Varied wording across messages, yet the same message in the same place reads the same."""
     key = f"{len(dialogue.history)}|{dialogue.message}".encode()
     return random.Random(int.from_bytes(hashlib.sha256(key).digest()[:8], "big"))
+
+
+def _ranking(context: list[str], label: str) -> Callable[[list[str], list[float]], list[int]]:
+    """How the listener ranks the sentences it may say after its opening (agents.listener.choose)."""
+    return lambda texts, confidences: rank_replies(texts, confidences, context, label)
 
 
 def _last_reply_asked(dialogue: Dialogue) -> bool:
@@ -367,6 +372,7 @@ class Responder:
         written; None when the listener is unavailable or no candidate's opening passed the guards
         (the templates answer then)."""
         context, label, judged = dialogue.ed_context(), _as_worry(dialogue, emotion).label, []
+        candidates, ranking = self.listener.base.candidates, _ranking(context, label)
 
         def opening(candidates):
             chosen, found = pick_opening(candidates, context, label)
@@ -375,7 +381,7 @@ class Responder:
 
         try:
             _, reply = self.listener.write(
-                context, label, opening, _accepting(dialogue, label), on_sentence, self.listener.base.candidates
+                context, label, opening, _accepting(dialogue, label), on_sentence, candidates, ranking
             )
         except ListenerUnavailable:
             return None
@@ -388,6 +394,7 @@ class Responder:
         have been had the reranker picked it, with its opening and the model's confidence: what
         readers rate (evals.rating). Empty when none passed or the listener is unavailable."""
         context, label, passed = dialogue.ed_context(), _as_worry(dialogue, emotion).label, []
+        candidates, ranking = self.listener.base.candidates, _ranking(context, label)
 
         def passing(candidates):
             _, found = pick_opening(candidates, context, label)
@@ -396,7 +403,7 @@ class Responder:
 
         try:
             _, replies = self.listener.write_each(
-                context, label, passing, lambda _: _accepting(dialogue, label), self.listener.base.candidates
+                context, label, passing, lambda _: _accepting(dialogue, label), candidates, ranking
             )
         except ListenerUnavailable:
             return []

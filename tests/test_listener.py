@@ -728,12 +728,12 @@ def test_the_first_sentence_is_spoken_while_the_rest_is_still_written(home, monk
     listener, heard = runner.agents.responder.listener, threading.Event()
     write = listener.write
 
-    def slow_write(turns, emotion, opening, accept, on_sentence, n):
+    def slow_write(turns, emotion, opening, accept, on_sentence, n, go_on=None):
         def written(sentence):  # a slow writer: nothing more is written until the first words are heard
             on_sentence(sentence)
             heard.wait(120)
 
-        return write(turns, emotion, opening, accept, written, n)
+        return write(turns, emotion, opening, accept, written, n, go_on)
 
     monkeypatch.setattr(listener, "write", slow_write)
     order = []
@@ -1018,3 +1018,28 @@ def test_harm_the_person_did_is_met_honestly_never_made_light_of():
                   "i watched my dad get drunk and hit my mom"):  # fmt: skip
         assert first_line(other, "Oh no.") not in _OWNING_LINES, other
 
+
+
+def test_the_sentence_after_the_opening_is_the_first_ranked_of_several_written_side_by_side(listener):
+    from agents.listener.model import CHECKS_IN
+
+    context, emotion = ["I never expected to fail my final exams, that is a major blow for me."], "disappointed"
+    offered = []
+
+    def longest_first(texts, confidences):
+        offered.append(texts)
+        assert len(confidences) == len(texts)
+        return sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+
+    heard = []
+    _, reply = listener.write(
+        context, emotion, lambda c: pick_opening(c, context, emotion)[0],
+        lambda s: accept_sentence(s, context, emotion), heard.append, 6, longest_first,
+    )  # fmt: skip
+    assert len(offered) == 1 and len(offered[0]) >= 2  # several, each the opening and what may follow it
+    opening = heard[0]
+    assert all(text.startswith(opening + " ") for text in offered[0])
+    # the first ranked is said, or, refused, the reply ends at its opening (a question after the person may follow)
+    after = reply.removeprefix(opening).strip()
+    assert reply == max(offered[0], key=len) or not after or CHECKS_IN.match(after)
+    assert " ".join(heard) == reply

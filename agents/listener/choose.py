@@ -174,6 +174,12 @@ def pick_opening(openings: list[Candidate], context: list[str], emotion: str) ->
     return passing[keep[int(np.argmax(totals))]], judged
 
 
+def rank_replies(texts: list[str], confidences: list[float], context: list[str], emotion: str) -> list[int]:
+    """Whole replies that share their opening, best first, by the readings as the reranker weighs them."""
+    values, _ = readings(texts, confidences, context, emotion)
+    return [int(i) for i in np.argsort(-(values @ _weights()), kind="stable")]
+
+
 # After the opening, the small model's sentences that begin with the listener ("I hope you win a big
 # prize!" to a lottery win, "I have always loved helping elderly people.") or hand out advice ("You
 # should apologize to your landlord") were where its replies went wrong, in reading held-out ones;

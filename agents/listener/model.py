@@ -1,7 +1,8 @@
 """The trained listener at run time: SmolLM2-135M-Instruct with its LoRA adapter merged in,
 exported to ONNX Runtime with int8 weights (agents.listener.export) and loaded once. It writes a few
 candidates side by side up to their first sentence, a reranker picks one (agents.listener.choose),
-and only that one is written on, each sentence handed on as it is done.
+and each sentence is handed on as it is done; the sentence after the opening is again one of several
+written side by side, ranked by the same readings.
 
 The prompt is read once and its key/value cache copied to every candidate; on two cores a decoding
 step took 7.1 ms for one candidate and 12.6 ms for five, so more candidates cost little."""
@@ -143,10 +144,13 @@ class TrainedListener:
     def write(
         self, turns: list[str], emotion: str, opening: Callable[[list[Candidate]], int | None],
         accept: Callable[[str], str | None], on_sentence: Callable[[str], None] | None = None, n: int = 3,
+        go_on: Callable[[list[str], list[float]], list[int]] | None = None,
     ) -> tuple[list[Candidate], str | None]:  # fmt: skip
         """Writes `n` candidates side by side until each has its opening (a first whole sentence of
         at least four words, or its end); `opening` picks one of them (None: none will do). Only that
-        one is written on. `accept` gives each sentence's spoken form, or None to refuse it; each
+        one is written on: with `go_on`, the sentence after it is one of `n` written side by side,
+        the one `go_on` ranks first (TrainedListener._go_on); without, the model's next sentences
+        nearly greedily. `accept` gives each sentence's spoken form, or None to refuse it; each
         accepted sentence goes to `on_sentence` as soon as it is whole, the opening first, and the
         first refused one ends the reply. Returns the candidates' openings and the reply (None when
         no opening was picked)."""
@@ -155,21 +159,27 @@ class TrainedListener:
             picked = opening(openings)
             return [] if picked is None else [picked]
 
-        openings, replies = self._write(turns, emotion, one, lambda _: Reply(on_sentence, accept), n)
+        openings, replies = self._write(
+            turns, emotion, one, lambda _: Reply(on_sentence, accept, go_on is not None), n, go_on
+        )
         return openings, replies[0] if replies else None
 
     def write_each(
         self, turns: list[str], emotion: str, which: Callable[[list[Candidate]], list[int]],
         accept_for: Callable[[int], Callable[[str], str | None]], n: int = 3,
+        go_on: Callable[[list[str], list[float]], list[int]] | None = None,
     ) -> tuple[list[Candidate], list[str | None]]:  # fmt: skip
         """As `write`, but every candidate `which` picks by its opening is written on, side by side,
         each sentence checked by its own `accept_for(candidate)`: every reply the reranker could have
         chosen, for readers to rate. Returns the openings and the picked candidates' replies."""
-        return self._write(turns, emotion, which, lambda i: Reply(None, accept_for(i)), n)
+        return self._write(
+            turns, emotion, which, lambda i: Reply(None, accept_for(i), go_on is not None), n, go_on
+        )
 
     def _write(
         self, turns: list[str], emotion: str, which: Callable[[list[Candidate]], list[int]],
         reply_for: Callable[[int], Reply], n: int,
+        go_on: Callable[[list[str], list[float]], list[int]] | None = None,
     ) -> tuple[list[Candidate], list[str | None]]:  # fmt: skip
         self.load()
         tokenizer = self._tokenizer
@@ -225,11 +235,34 @@ class TrainedListener:
                 return openings, []
             spoken = {i: reply_for(i) for i in chosen}
         for i in chosen:
-            spoken[i].take(text(i), ended[i])  # words cut off by the token budget are dropped
-            spoken[i].close()
-            if spoken[i].asks_nothing() and valence_of(emotion) == "negative":
-                self._ask(turns, emotion, spoken[i], n, rng)
+            reply = spoken[i]
+            reply.take(text(i), ended[i])  # words cut off by the token budget are dropped
+            reply.close()
+            # What follows is drawn per opening, so that a reply reads the same whether it was the
+            # one picked (write) or one of every candidate written out (write_each).
+            after = np.random.default_rng(self._seed([*turns, reply.text() or ""], emotion))
+            if go_on is not None and reply.has_room():
+                self._go_on(turns, emotion, reply, n, after, go_on)
+            if reply.asks_nothing() and valence_of(emotion) == "negative":
+                self._ask(turns, emotion, reply, n, after)
         return openings, [spoken[i].text() for i in chosen]
+
+    def _go_on(
+        self, turns: list[str], emotion: str, reply: Reply, n: int, rng: np.random.Generator,
+        rank: Callable[[list[str], list[float]], list[int]],
+    ) -> None:  # fmt: skip
+        """The sentence after the opening: `n` written side by side, and the one `rank` puts first
+        is offered; refused, the reply ends at its opening. Where the model would end the reply
+        after its opening, nothing is added. Written nearly greedily instead, one sentence was all
+        it had, and where it misread ("What did you study?" to failed finals) nothing else was
+        there to choose. Two blind readers of 50 of the 138 held-out replies this changed rated
+        them 3.06 and 3.10 against 2.94 and 2.92 (better in 17 each, worse in 12 and 11)."""
+        written = self._next_sentences(turns, emotion, reply, n, rng, stop_where_it_would=True)
+        if written:
+            said = reply.text()
+            texts = [f"{said} {sentence}" for _, sentence in written]
+            best = rank(texts, [logprob for logprob, _ in written])[0]
+            reply.offer(written[best][1])
 
     def _ask(self, turns: list[str], emotion: str, reply: Reply, n: int, rng: np.random.Generator) -> None:
         """A reply to bad news that ended without a question (its own was refused, or it stopped at
@@ -241,10 +274,25 @@ class TrainedListener:
         question about the details of what happened read worse than none (2.52 against 2.88: "What
         did you get?" to a raffle won, "Did you get any help from the police?" to a friend who
         threw up)."""
+        written = self._next_sentences(turns, emotion, reply, n, rng)
+        checks_in = [(logprob, question) for logprob, question in written if CHECKS_IN.match(question)]
+        for _, question in sorted(checks_in, key=lambda pair: -pair[0]):
+            if reply.offer(question):
+                return
+
+
+    def _next_sentences(
+        self, turns: list[str], emotion: str, reply: Reply, n: int, rng: np.random.Generator,
+        stop_where_it_would: bool = False,
+    ) -> list[tuple[float, str]]:  # fmt: skip
+        """`n` sentences written side by side after what `reply` has said, each with the model's mean
+        log-probability of it."""
         said = chat_text(turns, emotion) + reply.text()
         prompt = self._tokenizer.encode(said, add_special_tokens=False).ids
         length = len(prompt)
         logits, past = self._read(prompt, n, priority=1)
+        if stop_where_it_would and int(np.argmax(logits[0])) in self._end_ids:
+            return []  # the model would end the reply here
         tokens: list[list[int]] = [[] for _ in range(n)]
         logprob = [0.0] * n
         asked: list[str | None] = [None] * n  # each row's first whole sentence, once written
@@ -266,11 +314,7 @@ class TrainedListener:
                 break
             length += 1
             logits, past = self._step(picked.reshape(-1, 1).astype(np.int64), past, length, 1)
-        checks_in = [(logprob[i] / max(1, len(tokens[i])), question) for i, question in enumerate(asked)
-                     if question and CHECKS_IN.match(question)]  # fmt: skip
-        for _, question in sorted(checks_in, key=lambda pair: -pair[0]):
-            if reply.offer(question):
-                return
+        return [(logprob[i] / max(1, len(tokens[i])), said) for i, said in enumerate(asked) if said]
 
 
 def _sample(logits: np.ndarray, rng: np.random.Generator, temperature: float) -> tuple[np.ndarray, np.ndarray]:
@@ -326,9 +370,13 @@ def _repeats(sentence: str, earlier: list[str]) -> bool:
 class Reply:
     """The chosen candidate's sentences, each checked and handed on as soon as it is whole."""
 
-    def __init__(self, on_sentence: Callable[[str], None] | None, accept: Callable[[str], str | None]):
+    def __init__(
+        self, on_sentence: Callable[[str], None] | None, accept: Callable[[str], str | None],
+        opening_only: bool = False,
+    ):  # fmt: skip
         self._on_sentence = on_sentence
         self._accept = accept
+        self._opening_only = opening_only  # what follows the opening is chosen apart (TrainedListener.write)
         self._sentences: list[str] = []
         self._held: str | None = None  # an opening cut below OPENING_WORDS, to be spoken with what follows
         self._used = 0  # characters of the candidate's text already taken
@@ -364,11 +412,14 @@ class Reply:
                 self._held = accepted
                 continue
             self._speak(accepted)
-            if piece.endswith("\n") or self._count() >= MAX_SENTENCES:
+            if piece.endswith("\n") or self._count() >= MAX_SENTENCES or self._opening_only:
                 self._stopped = True
         if self._stopped or finished:
             self.close()
         return self._stopped
+
+    def has_room(self) -> bool:
+        return bool(self._sentences) and self._count() < MAX_SENTENCES
 
     def asks_nothing(self) -> bool:
         """Said something, asked nothing, and has room for a question."""
