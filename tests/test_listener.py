@@ -1006,7 +1006,8 @@ def test_harm_the_person_did_is_met_honestly_never_made_light_of():
 
     told = "we were arguing about her taking my car without my knowledge and i ended abusing her. i feel bad"
     assert first_line(told, "That's a really hurtful way to feel.") in _OWNING_LINES
-    for light in ("Everyone slips up sometimes.", "Did she ever apologize?", "It's okay, it happens to everyone."):
+    for light in ("Everyone slips up sometimes.", "Did she ever apologize?", "It's okay, it happens to everyone.",
+                  "That's a really hurtful way to feel, and it's clear you're hurt."):
         assert "makes light of harm they did" in problems(light, [told], "guilty"), light
     assert first_line("I slapped my son today when he wouldnt stop screaming", "Oh no.") in _OWNING_LINES
     # an accident, a wish and a game are not harm done
