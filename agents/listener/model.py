@@ -36,8 +36,8 @@ CHECKS_IN = re.compile(
     re.IGNORECASE,
 )
 TEMPERATURE, TOP_P = 0.7, 0.9
-# The chosen reply is written on nearly greedily: its openings were varied and reranked, but what
-# follows is not, and sampled sentences are where a small model wanders ("...or was she poisoned?").
+# Without a ranking of what follows the opening (`write(go_on=None)`), the chosen reply is written on
+# nearly greedily: a single sampled sentence is where a small model wanders ("...or was she poisoned?").
 CONTINUE_TEMPERATURE = 0.3
 TOP_K = 64  # the nucleus is looked for among the likeliest tokens only: it is always far smaller
 
