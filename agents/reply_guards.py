@@ -184,7 +184,8 @@ _MINIMISES = re.compile(
     r"(?! to (?:feel|be))|just (?:one|a) (?:slap|push|hit|shove)|needs? discipline|"
     # turned on the one hurt, or the hurt put on them ("That's a really hurtful way to feel, and it's
     # clear you're hurt.", read as misplaced by both readers of the twenty-ninth reading)
-    r"you(?:'re| are| were| got) (?:so |really |very |deeply )?hurt|hurtful way to feel|had it coming|(?:she|he|they) deserved|provoked|what did (?:she|he|they) do to|(?:her|his|their) fault|"
+    r"you(?:'re| are| were| got) (?:so |really |very |deeply )?hurt|hurtful way to feel|"
+    r"had it coming|(?:she|he|they) deserved|provoked|what did (?:she|he|they) do to|(?:her|his|their) fault|"
     r"(?:did|has|will|would) (?:she|he|they) (?:ever )?(?:apologi[sz](?:e|ed)|said sorry|say sorry))\b",
     re.IGNORECASE,
 )
