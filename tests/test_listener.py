@@ -1020,7 +1020,6 @@ def test_harm_the_person_did_is_met_honestly_never_made_light_of():
         assert first_line(other, "Oh no.") not in _OWNING_LINES, other
 
 
-
 def test_the_sentence_after_the_opening_is_the_first_ranked_of_several_written_side_by_side(listener):
     from agents.listener.model import CHECKS_IN
 

@@ -36,8 +36,9 @@ CHECKS_IN = re.compile(
     re.IGNORECASE,
 )
 TEMPERATURE, TOP_P = 0.7, 0.9
-# Without a ranking of what follows the opening (`write(go_on=None)`), the chosen reply is written on
-# nearly greedily: a single sampled sentence is where a small model wanders ("...or was she poisoned?").
+# What the chosen candidate writes on is sampled nearly greedily: the sentence a short opening waits for,
+# and, without a ranking of what follows (`write(go_on=None)`), the rest of the reply. A single sampled
+# sentence is where a small model wanders ("...or was she poisoned?").
 CONTINUE_TEMPERATURE = 0.3
 TOP_K = 64  # the nucleus is looked for among the likeliest tokens only: it is always far smaller
 
@@ -424,8 +425,7 @@ class Reply:
 
     def asks_nothing(self) -> bool:
         """Said something, asked nothing, and has room for a question."""
-        asked = any(sentence.endswith("?") for sentence in self._sentences)
-        return bool(self._sentences) and not asked and self._count() < MAX_SENTENCES
+        return self.has_room() and not any(sentence.endswith("?") for sentence in self._sentences)
 
     def offer(self, sentence: str) -> bool:
         """Adds `sentence` to a finished reply if its guards accept it and it says something new."""
