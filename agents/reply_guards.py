@@ -225,12 +225,23 @@ def _stem(word: str) -> str:
     return word
 
 
+# "Did you get it?" to "I didn't get that promotion": a light verb and a pronoun alone, asking again
+# whether what was just told happened ("Did he pass?" to "he didn't think he would pass" asks what was
+# not told).
+_BARE_YES_NO = re.compile(_YES_NO.pattern + r" (\w+)(?: (?:it|that|them|one))?\?$", re.IGNORECASE)
+_NOT_YET = frozenset("would will might could can may to gonna".split())
+
+
 def asks_what_was_said(reply: str, message: str) -> bool:
     told = {_stem(w) for w in content_words(message)}
+    spoken = re.findall(r"[a-z']+", message.lower())
+    said = {_stem(w) for before, w in zip(["", *spoken], spoken, strict=False) if before not in _NOT_YET}
     for sentence in sentences(reply):
         if sentence.endswith("?") and _YES_NO.match(sentence):
             asked = {_stem(w) for w in content_words(sentence) if w not in _LIGHT} - _LIGHT
             if asked and asked <= told:
+                return True
+            if not asked and (bare := _BARE_YES_NO.match(sentence)) and _stem(bare.group(1).lower()) in said:
                 return True
     return False
 

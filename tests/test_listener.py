@@ -825,6 +825,10 @@ def test_a_question_about_what_was_just_said_is_refused():
     shoe = ["I was busy looking for my one pair of shoe, so I missed the flight"]
     assert "asks what they have just said" in problems("Did you miss the flight?", shoe, "furious")
     assert problems("Oh no! Did you get hurt?", ["I fell off my bike today."], "embarrassed") == []
+    promotion = ["I can't believe I didn't get that promotion at work :("]
+    assert "asks what they have just said" in problems("That's so disappointing. Did you get it?", promotion, "sad")
+    # what was not yet told is fair to ask
+    assert problems("Did you get it?", ["I'm hoping I will get that promotion at work."], "hopeful") == []
 
 
 def test_a_question_after_the_thing_just_named_is_refused_and_a_fair_one_is_not():
