@@ -464,6 +464,17 @@ def test_blame_is_never_spoken():
     assert "sounds unkind" in problems("That wasn't smart.", ["I got arrested for a DUI this weekend."], "ashamed")
 
 
+def test_the_person_is_never_called_fat_a_failure_or_a_mess():
+    # A second draw of candidates, to a weight gain after two months of working out, wrote the first.
+    gained = ["Imagine, I started working out two months ago, only to weigh myself and I have gained some weight"]
+    for said in ("Two months of workout and you're still a fat woman? That's a big accomplishment!",
+                 "You're such a mess.", "Honestly, you are a failure at this.", "Well, you've gotten fat."):  # fmt: skip
+        assert "failed the safety check" in problems(said, gained, "disappointed"), said
+    # ...but a friend may say what they are not
+    for said in ("You're not a failure, and two months is a real start.", "That's so hurtful, you're not fat."):
+        assert "failed the safety check" not in problems(said, gained, "disappointed"), said
+
+
 def test_a_question_is_answered_not_rated():
     asked = ["Really? I didn't know that. Is there anything you'd say you were a late bloomer for?"]
     rated = "rates the question instead of answering it"
