@@ -49,7 +49,10 @@ _HOSTILE = re.compile(
     r"(?:you are|you'?re|are you|you'?re being) (?:so |really |just )?(?:annoying|stupid|dumb|lazy|useless|pathetic|rude|"
     r"selfish|weird|boring|crazy|ridiculous|dramatic)|"
     # The person's worth put in question, or their words called excuses.
-    r"are you (?:really |even |truly )?worth|(?:bunch of|just making|making) excuses)\b",
+    r"are you (?:really |even |truly )?worth|(?:bunch of|just making|making) excuses|"
+    # What they did called a mistake ("Oh no, that's a huge mistake!" to forgetting a speech).
+    r"(?:that'?s|that (?:is|was)|it'?s|it (?:is|was)|sounds like|can be) (?:such |a |an |so |really |very |pretty )*"
+    r"(?:big|huge|serious|terrible|bad|real|major|costly) mistake)\b",
     re.IGNORECASE,
 )
 _MOURN = re.compile(
@@ -142,6 +145,8 @@ REASSURE = re.compile(
 _JUDGES_THE_ACT = re.compile(
     r"\b(?:that'?s|that (?:is|was)|it'?s|it (?:is|was)|what) (?:such |a |so |really |very )*(?:hurtful|mean|cruel|"
     r"wrong|rude|selfish|awful|terrible|bad|horrible|nasty|thoughtless|careless) (?:thing )?(?:to do|of you)\b|"
+    r"\b(?:that'?s|that (?:is|was)|it'?s|it (?:is|was)) (?:such |a |so |really |very |pretty )*"
+    r"(?:selfish|irresponsible|thoughtless|careless)\b(?! of (?:him|her|them|your))|"
     r"\bnot (?:okay|ok|cool|nice|fair) (?:of you|to do)\b",
     re.IGNORECASE,
 )

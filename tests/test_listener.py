@@ -464,6 +464,22 @@ def test_blame_is_never_spoken():
     assert "sounds unkind" in problems("That wasn't smart.", ["I got arrested for a DUI this weekend."], "ashamed")
 
 
+def test_what_they_did_is_never_called_their_fault_a_big_mistake_or_selfish():
+    assert "failed the safety check" in problems(
+        "That's such an underhand move, and it sounds like it was your fault.",
+        ["I was furious when the distracted driver swerved in front of me."], "furious",
+    )  # fmt: skip
+    # ...while telling them it was not stays kind (the guard had refused "none of it is your fault")
+    assert problems("I'm so sorry that happened, and none of it is your fault.", ["My dog ran off."], "sad") == []
+    assert "sounds unkind" in problems("Oh no, that's a huge mistake! How are you doing now?",
+                                       ["I forgot my speech at the meeting."], "embarrassed")  # fmt: skip
+    guilt = ["I swore off fast food this month and today I had McDonald's. I have no willpower."]
+    assert problems("That's so selfish. What was the hardest part?", guilt, "guilty")
+    # someone else's selfishness, told of in annoyance, a friend may call what it is
+    annoyed = ["Whenever my sister in law plans things, she only does it around her own schedule."]
+    assert problems("That's really selfish of her. Have you talked to her about it?", annoyed, "annoyed") == []
+
+
 def test_the_person_is_never_called_fat_a_failure_or_a_mess():
     # A second draw of candidates, to a weight gain after two months of working out, wrote the first.
     gained = ["Imagine, I started working out two months ago, only to weigh myself and I have gained some weight"]
