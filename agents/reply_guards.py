@@ -49,7 +49,7 @@ _HOSTILE = re.compile(
     r"(?:you are|you'?re|are you|you'?re being) (?:so |really |just )?(?:annoying|stupid|dumb|lazy|useless|pathetic|rude|"
     r"selfish|weird|boring|crazy|ridiculous|dramatic)|"
     # The person's worth put in question, or their words called excuses.
-    r"are you (?:really |even |truly )?worth|(?:bunch of|just making|making) excuses|"
+    r"are you (?:really |even |truly )?worth|(?:bunch of|just making|making) excuses|what did you do wrong|"
     # What they did called a mistake ("Oh no, that's a huge mistake!" to forgetting a speech).
     r"(?:that'?s|that (?:is|was)|it'?s|it (?:is|was)|sounds like|can be) (?:such |a |an |so |really |very |pretty )*"
     r"(?:big|huge|serious|terrible|bad|real|major|costly) mistake)\b",
@@ -74,6 +74,21 @@ OUTCOME_QUESTION = re.compile(
 )
 # A message that laughs at itself is shared, not mourned: "Oh no!" misses the joke.
 LAUGHS = re.compile(r"\b(?:ha(?:ha)+|hehe\w*|lol|lmao|rofl)\b|\bha!|[\U0001f602\U0001f923]", re.IGNORECASE)
+# The person putting themselves down ("im fat, ugly and broke lol at least im consistent right", "my
+# doctor said i'm officially obese. guess i finally won something"): a joke made at their own expense
+# is not one to laugh along with or cheer ("Ha, that's a great way to look at it.").
+SELF_PUT_DOWN = re.compile(
+    r"\bi(?:'?m| am)(?: so| such| just| really| officially| literally| basically| kinda| kind of| still| a| an)* "
+    r"(?:fat|obese|ugly|stupid|dumb|idiot|loser|pathetic|worthless|useless|failure|mess|disgusting|hideous|gross|"
+    r"broke|joke|disappointment|burden|unlovable)\b|"
+    r"\bi feel (?:so |really |just )?(?:fat|ugly|disgusting|stupid|worthless|pathetic|gross|hideous)\b",
+    re.IGNORECASE,
+)
+_PLAYS_ALONG = re.compile(
+    r"\b(?:great|good|positive|healthy|fun|funny|best) (?:way|attitude|outlook|spirit|strength|kind)\b|"
+    r"\bgood to (?:feel|be|see|hear)\b|\bthe best\b|\b(?:great|good|nice) that\b|\bon the right track\b",
+    re.IGNORECASE,
+)
 # A reply that opens laughing ("Ha, that's so frustrating!") where the person did not: read as making
 # light of them; the readers rated 306 such candidates 2.06 on average, against 2.58 for all.
 _LAUGHS_FIRST = re.compile(r"^(?:ha|hah|ha(?:ha)+|hehe\w*|lol)\b", re.IGNORECASE)
@@ -880,6 +895,9 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
         found.append("rates the question instead of answering it")
     if _LAUGHS_FIRST.match(reply) and not LAUGHS.search(message):
         found.append("laughs where they did not")
+    if SELF_PUT_DOWN.search(message) and (LAUGHS.search(reply) or _LAUGHS_FIRST.match(reply) or _CHEER.search(reply)
+                                          or _PLAYS_ALONG.search(reply)):  # fmt: skip
+        found.append("plays along with how they put themselves down")
     if (SELF_BLAME.search(message) or emotion in ("guilty", "ashamed")) and _JUDGES_THE_ACT.search(reply):
         found.append("judges someone who already blames themselves")
     if QUESTION_CUE.search(context[-1].strip()) and all(s.endswith("?") for s in sentences(reply)):

@@ -20,8 +20,8 @@ from agents.listener.choose import accept_sentence, pick_opening, rank_replies
 from agents.listener.model import ListenerUnavailable, TrainedListener
 from agents.llm_policy import AgentResult, run_llm_policy
 from agents.reply_guards import (
-    WORRY, advice_line, clean, companion_reply, feared_harm, first_line, line_for, makes_light_of_harm, problems,
-    wants_to_harm,
+    SELF_PUT_DOWN, WORRY, advice_line, clean, companion_reply, feared_harm, first_line, line_for,
+    makes_light_of_harm, problems, wants_to_harm,
 )
 from agents.safety import is_safe_reply
 from agents.schema import EmotionReading, ResponseText, SceneReading
@@ -251,13 +251,19 @@ CHAT_MODEL_MAY = frozenset({
 })  # fmt: skip
 
 
-def _as_worry(dialogue: Dialogue, emotion: EmotionReading) -> EmotionReading:
+def _as_it_reads(dialogue: Dialogue, emotion: EmotionReading) -> EmotionReading:
     """A worry the classifier read as good news ("My mom has a biopsy tomorrow. Do you think she
     will be okay?" read as hopeful) is answered as the worry it is, by the templates and the
     listener alike: read as hope, the bank's lines cheer it ("how thrilling") and the listener is
-    told they feel hopeful ("That's a big day for her")."""
+    told they feel hopeful ("That's a big day for her"). So is the person putting themselves down
+    in a joke read as cheerful ("im fat, ugly and broke lol at least im consistent right", read as
+    confident): as the shame it is, where the templates had cheered it ("Such good news - enjoy it!")."""
     upbeat = family_of(emotion.label) in UPBEAT_FAMILIES or emotion.label == "surprised"
-    return emotion.model_copy(update={"label": "anxious"}) if upbeat and WORRY.search(dialogue.message) else emotion
+    if upbeat and WORRY.search(dialogue.message):
+        return emotion.model_copy(update={"label": "anxious"})
+    if upbeat and SELF_PUT_DOWN.search(dialogue.message):
+        return emotion.model_copy(update={"label": "ashamed"})
+    return emotion
 
 
 def _accepting(dialogue: Dialogue, label: str) -> Callable[[str], str | None]:
@@ -371,7 +377,7 @@ class Responder:
         """The trained listener's reply, each guarded sentence handed to `on_sentence` as it is
         written; None when the listener is unavailable or no candidate's opening passed the guards
         (the templates answer then)."""
-        context, label, judged = dialogue.ed_context(), _as_worry(dialogue, emotion).label, []
+        context, label, judged = dialogue.ed_context(), _as_it_reads(dialogue, emotion).label, []
         candidates, ranking = self.listener.base.candidates, _ranking(context, label)
 
         def opening(candidates):
@@ -393,7 +399,7 @@ class Responder:
         """Every candidate whose opening passed the guards, written on to the whole reply it would
         have been had the reranker picked it, with its opening and the model's confidence: what
         readers rate (evals.rating). Empty when none passed or the listener is unavailable."""
-        context, label, passed = dialogue.ed_context(), _as_worry(dialogue, emotion).label, []
+        context, label, passed = dialogue.ed_context(), _as_it_reads(dialogue, emotion).label, []
         candidates, ranking = self.listener.base.candidates, _ranking(context, label)
 
         def passing(candidates):
@@ -416,9 +422,11 @@ class Responder:
     def templated(
         self, dialogue: Dialogue, emotion: EmotionReading, scene: SceneReading
     ) -> AgentResult[ResponseText]:
-        reply, details = compose_reply(dialogue, _as_worry(dialogue, emotion), scene)
-        # The user's words, mirrored, can carry what a reply must not: harm, or markup to be shown.
-        if not is_safe_reply(reply) or _HTML.search(reply):
+        emotion = _as_it_reads(dialogue, emotion)
+        reply, details = compose_reply(dialogue, emotion, scene)
+        # The user's words, mirrored, can carry what a reply must not: harm, markup to be shown, or
+        # what they called themselves.
+        if not is_safe_reply(reply) or _HTML.search(reply) or SELF_PUT_DOWN.search(dialogue.message):
             reply, details = compose_reply(dialogue, emotion, scene, mirror=False)
         if line := first_line(dialogue.message, reply):  # as in the listener's replies
             reply = f"{line} {reply}"

@@ -480,6 +480,20 @@ def test_what_they_did_is_never_called_their_fault_a_big_mistake_or_selfish():
     assert problems("That's really selfish of her. Have you talked to her about it?", annoyed, "annoyed") == []
 
 
+def test_a_joke_at_their_own_expense_is_not_laughed_along_with_nor_is_what_they_did_wrong_asked():
+    put_down = ["im fat, ugly and broke lol at least im consistent right"]
+    for said in ("Ha, that's a great way to look at it. What's been the hardest part about it?",
+                 "It's so good to feel that way, that's a great strength.", "Ugly and broken are the best kind of feeling."):  # fmt: skip
+        assert "plays along with how they put themselves down" in problems(said, put_down, "confident"), said
+    obese = ["lol my doctor said i'm officially obese. guess i finally won something"]
+    assert "plays along with how they put themselves down" in problems("Oh, that's a great way to look at it!", obese, "proud")
+    assert problems("That's a lot to take in, even with a joke. How are you feeling about it?", obese, "proud") == []
+    # a joke that puts no one down is shared as before
+    assert problems("Ha, that's a great way to look at it!", ["My cake came out flat, so now it's a pancake lol"], "joyful") == []
+    failed = ["Failed my chemistry exam again. Third time."]
+    assert "sounds unkind" in problems("That's so disappointing. What did you do wrong?", failed, "disappointed")
+
+
 def test_the_person_is_never_called_fat_a_failure_or_a_mess():
     # A second draw of candidates, to a weight gain after two months of working out, wrote the first.
     gained = ["Imagine, I started working out two months ago, only to weigh myself and I have gained some weight"]
@@ -985,6 +999,23 @@ def test_readers_ratings_join_their_candidates_by_number_and_letter_across_sheet
     kept = [json.loads(line) for line in into.open()]
     assert [(r["context"][0], r["round"]) for r in kept] == [("Message 1 about my week.", 2), ("Message 3 about my week.", 2)]
     assert [(c["reply"], c["rating"]) for c in kept[1]["candidates"]] == [("Reply 3b. Why?", 5)]  # unrated dropped
+
+
+def test_putting_themselves_down_in_a_joke_read_as_cheer_is_answered_as_shame(listener, monkeypatch):
+    from agents.scene import SceneAgent
+    from agents.schema import EmotionReading
+
+    told = []
+    write = listener.write
+    monkeypatch.setattr(listener, "write", lambda turns, emotion, *rest: told.append(emotion) or write(turns, emotion, *rest))
+    dialogue = Dialogue("im fat, ugly and broke lol at least im consistent right")
+    confident = EmotionReading(label="confident", type="explicit", cause="being consistent", confidence=0.7)
+    Responder(listener=listener).listened(dialogue, confident)
+    assert told == ["ashamed"]
+    # the templates neither mirror what they called themselves nor cheer it
+    scene = SceneAgent().run(dialogue, confident).output
+    reply = Responder().templated(dialogue, confident, scene).output.response
+    assert not re.search(r"ugly|broke|good news|enjoy", reply, re.I), reply
 
 
 def test_a_worry_read_as_hope_is_written_as_a_worry_by_the_listener_too(listener, monkeypatch):
