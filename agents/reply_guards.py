@@ -51,8 +51,8 @@ _HOSTILE = re.compile(
     # The person's worth put in question, or their words called excuses.
     r"are you (?:really |even |truly )?worth|(?:bunch of|just making|making) excuses|what did you do wrong|"
     # What they did called a mistake ("Oh no, that's a huge mistake!" to forgetting a speech).
-    r"(?:that'?s|that (?:is|was)|it'?s|it (?:is|was)|sounds like|can be) (?:such |a |an |so |really |very |pretty )*"
-    r"(?:big|huge|serious|terrible|bad|real|major|costly) mistake)\b",
+    r"(?:that'?s|that (?:is|was)|it'?s|it (?:is|was)|sounds like|can be) "
+    r"(?:such |a |an |so |really |very |pretty )*(?:big|huge|serious|terrible|bad|real|major|costly) mistake)\b",
     re.IGNORECASE,
 )
 _MOURN = re.compile(
@@ -78,7 +78,8 @@ LAUGHS = re.compile(r"\b(?:ha(?:ha)+|hehe\w*|lol|lmao|rofl)\b|\bha!|[\U0001f602\
 # doctor said i'm officially obese. guess i finally won something"): a joke made at their own expense
 # is not one to laugh along with or cheer ("Ha, that's a great way to look at it.").
 SELF_PUT_DOWN = re.compile(
-    r"\bi(?:'?m| am)(?: so| such| just| really| officially| literally| basically| kinda| kind of| still| a| an)* "
+    r"\bi(?:'?m| am)"
+    r"(?: so| such| just| really| officially| literally| basically| kinda| kind of| still| a| an)* "
     r"(?:fat|obese|ugly|stupid|dumb|idiot|loser|pathetic|worthless|useless|failure|mess|disgusting|hideous|gross|"
     r"broke|joke|disappointment|burden|unlovable)\b|"
     r"\bi feel (?:so |really |just )?(?:fat|ugly|disgusting|stupid|worthless|pathetic|gross|hideous)\b",
@@ -895,8 +896,8 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
         found.append("rates the question instead of answering it")
     if _LAUGHS_FIRST.match(reply) and not LAUGHS.search(message):
         found.append("laughs where they did not")
-    if SELF_PUT_DOWN.search(message) and (LAUGHS.search(reply) or _LAUGHS_FIRST.match(reply) or _CHEER.search(reply)
-                                          or _PLAYS_ALONG.search(reply)):  # fmt: skip
+    plays_along = any(p.search(reply) for p in (LAUGHS, _LAUGHS_FIRST, _CHEER, _PLAYS_ALONG))
+    if SELF_PUT_DOWN.search(message) and plays_along:
         found.append("plays along with how they put themselves down")
     if (SELF_BLAME.search(message) or emotion in ("guilty", "ashamed")) and _JUDGES_THE_ACT.search(reply):
         found.append("judges someone who already blames themselves")

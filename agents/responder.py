@@ -423,10 +423,11 @@ class Responder:
         self, dialogue: Dialogue, emotion: EmotionReading, scene: SceneReading
     ) -> AgentResult[ResponseText]:
         emotion = _as_it_reads(dialogue, emotion)
-        reply, details = compose_reply(dialogue, emotion, scene)
-        # The user's words, mirrored, can carry what a reply must not: harm, markup to be shown, or
-        # what they called themselves.
-        if not is_safe_reply(reply) or _HTML.search(reply) or SELF_PUT_DOWN.search(dialogue.message):
+        # What they called themselves ("im fat, ugly and broke") is never mirrored back to them.
+        mirror = not SELF_PUT_DOWN.search(dialogue.message)
+        reply, details = compose_reply(dialogue, emotion, scene, mirror=mirror)
+        # The user's words, mirrored, can carry what a reply must not: harm, or markup to be shown.
+        if not is_safe_reply(reply) or _HTML.search(reply):
             reply, details = compose_reply(dialogue, emotion, scene, mirror=False)
         if line := first_line(dialogue.message, reply):  # as in the listener's replies
             reply = f"{line} {reply}"
