@@ -17,6 +17,7 @@ from agents.listener.choose import (
     accept_sentence,
     after_the_turn,
     pick_opening,
+    rank_replies,
     readings,
     without_tacked_clause,
 )
@@ -1080,6 +1081,15 @@ def test_harm_the_person_did_is_met_honestly_never_made_light_of():
                   "she said i hit her but i didnt", "what if i hit him, would he stop", "i hit my dad with a big hug",
                   "i watched my dad get drunk and hit my mom"):  # fmt: skip
         assert first_line(other, "Oh no.") not in _OWNING_LINES, other
+
+
+def test_what_follows_the_opening_is_held_to_the_moment_s_tone_as_the_opening_is():
+    context = ["Imagine, i started working out two months ago, only to weigh myself and i have gained some weight"]
+    opening = "Two months of working out and now you're weighing it in?"
+    texts = [f"{opening} That's a big accomplishment!", f"{opening} How are you feeling about it?",
+             f"{opening} How are you holding up?"]  # fmt: skip
+    for emotion in ("surprised", "disappointed"):
+        assert sorted(rank_replies(texts, [-0.2, -0.9, -0.9], context, emotion)) == [1, 2], emotion
 
 
 def test_the_sentence_after_the_opening_is_the_first_ranked_of_several_written_side_by_side(listener):

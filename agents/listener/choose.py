@@ -51,6 +51,9 @@ def claims_a_life(text: str, context: list[str]) -> bool:
 
 
 WRONG_TONE = 0.6  # how far a candidate's tone may sit from the one the moment calls for
+# ... and a sentence that follows the opening, read alone: a cheer reads 0.9 from weight gained
+# ("That's a big accomplishment!").
+FAR_AFTER = 0.85
 
 
 def expected_tone(emotion: str, message_upbeat: float) -> float:
@@ -175,9 +178,20 @@ def pick_opening(openings: list[Candidate], context: list[str], emotion: str) ->
 
 
 def rank_replies(texts: list[str], confidences: list[float], context: list[str], emotion: str) -> list[int]:
-    """Whole replies that share their opening, best first, by the readings as the reranker weighs them."""
-    values, _ = readings(texts, confidences, context, emotion)
-    return [int(i) for i in np.argsort(-(values @ _weights()), kind="stable")]
+    """Whole replies that share their opening, best first, by the readings as the reranker weighs them.
+    One whose last sentence, what follows the opening, says something (a question is not read: the tone
+    head reads "How are you holding up?" as upbeat) on the far side of the moment's tone is left out:
+    held to the opening alone, a question could open and a cheer follow ("Two months of working out
+    and now you're weighing it in? That's a big accomplishment!" to weight gained)."""
+    from models.encoder import embed
+
+    values, message_tone = readings(texts, confidences, context, emotion)
+    order = [int(i) for i in np.argsort(-(values @ _weights()), kind="stable")]
+    if message_tone is None:
+        return order
+    after = [sentences(text)[-1] for text in texts]
+    far = np.abs(upbeat(embed(after)) - expected_tone(emotion, message_tone)) > FAR_AFTER
+    return [i for i in order if not (far[i] and not after[i].endswith("?"))]
 
 
 # After the opening, the small model's sentences that begin with the listener ("I hope you win a big
