@@ -187,11 +187,13 @@ def rank_replies(texts: list[str], confidences: list[float], context: list[str],
 
     values, message_tone = readings(texts, confidences, context, emotion)
     order = [int(i) for i in np.argsort(-(values @ _weights()), kind="stable")]
-    if message_tone is None:
+    said = {i: sentences(text)[-1] for i, text in enumerate(texts) if not text.endswith("?")}
+    if message_tone is None or not said:  # most of what follows an opening asks: nothing more to read
         return order
-    after = [sentences(text)[-1] for text in texts]
-    far = np.abs(upbeat(embed(after)) - expected_tone(emotion, message_tone)) > FAR_AFTER
-    return [i for i in order if not (far[i] and not after[i].endswith("?"))]
+    moment = expected_tone(emotion, message_tone)
+    tones = upbeat(embed(list(said.values())))
+    far = {i for i, tone in zip(said, tones, strict=True) if abs(tone - moment) > FAR_AFTER}
+    return [i for i in order if i not in far]
 
 
 # After the opening, the small model's sentences that begin with the listener ("I hope you win a big
