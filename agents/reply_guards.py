@@ -110,11 +110,13 @@ _HOW_DIED = re.compile(
     re.IGNORECASE,
 )
 # The one who died asked after as if alive ("Has he been able to get well?" to "My dog died
-# yesterday"): the small listener's misreading of a loss, and the cruellest kind.
+# yesterday", "How old is he now?" to "My dog died this morning. He was fourteen"): the small
+# listener's misreading of a loss, and the cruellest kind.
 _AS_IF_ALIVE = re.compile(
     r"\b(?:(?:has|is|did|will|was) (?:he|she) (?:been able to |going to )?(?:get|getting|gotten|recover\w*|"
     r"feel|feeling|doing) (?:well|better|ok|okay)|is (?:he|she) (?:ok|okay|alright|all right|"
-    r"doing (?:ok|okay|well|better)|getting better|recovering)|how is (?:he|she) (?:doing|now|feeling))\b",
+    r"doing (?:ok|okay|well|better)|getting better|recovering)|how is (?:he|she) (?:doing|now|feeling)|"
+    r"how old is (?:he|she)|what(?:'s| is) (?:he|she) like)\b",
     re.IGNORECASE,
 )
 # A death told in so many words: not "dying", "cancer" or "hospice", said of someone still alive.
