@@ -9,6 +9,7 @@ import functools
 import re
 from collections.abc import Sequence
 
+from agents.emotion_lexicon import named_feelings
 from agents.safety import SOMEONE as _SOMEONE
 from agents.safety import NEGATION, PLAY, is_safe_reply, plain
 from agents.wording import content_words, looks_english, sentences, words
@@ -364,7 +365,15 @@ _PRIZE = re.compile(r"^what (?:was|is) (?:the|your) prize\?$", re.IGNORECASE)
 _WON_THING = re.compile(r"\bwon (?:an? |the |[$£€]?\d)", re.IGNORECASE)
 
 
+# "Oh no! How did you feel?" to "I really broke down when I heard my mom was sick": asked how they
+# felt after they said it. Readers rated the 48 rated candidates that asked so 0.43 below their
+# context's others; where the message named no feeling, the 67 that asked read 0.20 above.
+_HOW_DID_YOU_FEEL = re.compile(r"\bhow did (?:you|that|it) (?:feel|make you feel)\b", re.IGNORECASE)
+
+
 def asks_what_was_named(reply: str, message: str) -> bool:
+    if _HOW_DID_YOU_FEEL.search(reply) and named_feelings(message):
+        return True
     told = _NAMING.findall(message.lower())
     for sentence in sentences(reply):
         if _WHERE_TO.match(sentence) and _DESTINATION.search(message):

@@ -31,6 +31,9 @@ from vocabulary.dialogue import Dialogue
 from vocabulary.emotions import UPBEAT_FAMILIES, family_of
 from vocabulary.taxonomy import FEELING_PHRASES
 
+# Where no opening of the listener's candidates passes the guards, a second set is drawn before the
+# templates answer: their mirror of the message is where the worst-read replies came from.
+DRAWS = 2
 NOT_ENGLISH_REPLY = (
     "Thank you for writing to me. I can only understand English well for now, so I may miss what "
     "you mean - could you tell me again in English? I'd really like to hear what's on your mind."
@@ -385,10 +388,14 @@ class Responder:
             judged.extend(found)
             return chosen
 
+        reply = None
         try:
-            _, reply = self.listener.write(
-                context, label, opening, _accepting(dialogue, label), on_sentence, candidates, ranking
-            )
+            for draw in range(DRAWS):
+                _, reply = self.listener.write(
+                    context, label, opening, _accepting(dialogue, label), on_sentence, candidates, ranking, draw
+                )
+                if reply is not None:
+                    break
         except ListenerUnavailable:
             return None
         if reply is None:

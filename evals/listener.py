@@ -18,7 +18,10 @@ system's replies are compared with the human listener's real reply. Figures per 
   reported, the floor of what the classifier can tell;
 - avg_words, safety_failures (the safety check and the promise guard) and distinct-n as a guard;
 - first_sentence and whole p50/p95: the responder's own time after the scene agent, to its first
-  guarded sentence (the first spoken chunk) and to the whole reply; with peak_rss_mb of the process.
+  guarded sentence (the first spoken chunk) and to the whole reply; with peak_rss_mb of the process;
+- written_by: how many replies the trained listener wrote, how many the templates wrote where no
+  opening of its passed the guards, and how many fixed words or the safety route gave (each reply's
+  is in the replies file).
 
 The systems: `templates` (the strategy bank), `listener` (the trained 135M listener with its guards
 and reranker), `listener-1.5b` (the opt-in local tier, the same on Qwen2.5-Coder-1.5B, after `make
@@ -35,6 +38,7 @@ import math
 import resource
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from settings import quiet_libraries
@@ -145,12 +149,13 @@ def write_replies(system: str, rows: list[dict], data: Path) -> tuple[list[str],
     policy = {"listener": "trained", "listener-1.5b": "trained-1.5b", "templates": "templates"}[system]
     agents = build_agents(dataclasses.replace(Settings(), listener=policy), chat_model=None)
     emotion_agent, scene_agent, responder = agents.emotion, agents.scene, agents.responder
-    replies, first, whole = [], [], []
+    replies, first, whole, by = [], [], [], []
     for row in rows:
         dialogue = Dialogue.from_ed_context(row["context"])
         emotion = emotion_agent.run(dialogue).output
         if signal := screen_turn(dialogue.message):
             replies.append(safety_reply(signal, crisis_resources()))
+            by.append("safety")
             continue
         scene = scene_agent.run(dialogue, emotion).output
         heard: list[float] = []
@@ -159,10 +164,21 @@ def write_replies(system: str, rows: list[dict], data: Path) -> tuple[list[str],
         whole.append(time.perf_counter() - started)
         first.append((heard[0] if heard else time.perf_counter()) - started)
         replies.append(reply.output.response)
+        by.append(written_by(reply.details.get("strategy"), responder.fixed_words(dialogue) is not None))
     return replies, {
         "first_sentence_p50_s": percentile(first, 0.5), "first_sentence_p95_s": percentile(first, 0.95),
         "whole_p50_s": percentile(whole, 0.5), "whole_p95_s": percentile(whole, 0.95),
+        "written_by": by,
     }  # fmt: skip
+
+
+def written_by(strategy: str | None, fixed: bool) -> str:
+    """What wrote a reply: the trained listener, fixed words (a request to be hurt, a question about
+    the companion, another language: never a model's), or the templates, which answer where no
+    listener's opening passed the guards."""
+    if strategy == "listener":
+        return "listener"
+    return "fixed words" if fixed or strategy == "not_english" else "templates"
 
 
 def figures(
@@ -212,11 +228,17 @@ def run(systems: list[str], data: Path, limit: int | None, out: Path) -> dict:
     written = {}
     for system in systems:
         replies, timing = write_replies(system, rows, data)
+        by = timing.pop("written_by", None)
         report["systems"][system] = {**figures(replies, rows, reference, classifier, human, sides), **timing}
-        written[system] = replies
+        if by is not None:
+            report["systems"][system]["written_by"] = dict(Counter(by))
+        written[system] = replies, by
     with out.open("w", encoding="utf-8") as f:
         for i, row in enumerate(rows):
-            f.write(json.dumps({**row, "replies": {s: written[s][i] for s in systems}}, ensure_ascii=False) + "\n")
+            line = {**row, "replies": {s: written[s][0][i] for s in systems}}
+            if by_system := {s: written[s][1][i] for s in systems if written[s][1] is not None}:
+                line["written_by"] = by_system
+            f.write(json.dumps(line, ensure_ascii=False) + "\n")
     report["replies_file"] = str(out)
     report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return report

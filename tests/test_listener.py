@@ -772,12 +772,12 @@ def test_the_first_sentence_is_spoken_while_the_rest_is_still_written(home, monk
     listener, heard = runner.agents.responder.listener, threading.Event()
     write = listener.write
 
-    def slow_write(turns, emotion, opening, accept, on_sentence, n, go_on=None):
+    def slow_write(turns, emotion, opening, accept, on_sentence, n, go_on=None, draw=0):
         def written(sentence):  # a slow writer: nothing more is written until the first words are heard
             on_sentence(sentence)
             heard.wait(120)
 
-        return write(turns, emotion, opening, accept, written, n, go_on)
+        return write(turns, emotion, opening, accept, written, n, go_on, draw)
 
     monkeypatch.setattr(listener, "write", slow_write)
     order = []
@@ -910,6 +910,12 @@ def test_a_question_after_the_thing_just_named_is_refused_and_a_fair_one_is_not(
     baked = ["I baked a cake for my boyfriend's birthday and it turned out to be so delicious!"]
     assert slip in problems("That's such a sweet surprise! What did you make?", baked, "proud")
     assert slip not in problems("Oh, fun! What did you make?", ["I spent the whole day baking."], "content")
+    # How they felt, after they said it: "Oh no! How did you feel?" to a breakdown at a mother's illness.
+    assert slip in problems("Oh no! How did you feel?", ["I really broke down when I heard my mom was sick"], "sad")
+    gift = ["A former client emailed me a gift card out of the blue. I was so happy!"]
+    assert slip in problems("That's a sweet surprise! How did it make you feel?", gift, "joyful")
+    shower = ["My friends threw me a baby shower without me knowing."]
+    assert slip not in problems("What a surprise! How did you feel?", shower, "surprised")
 
 
 def test_sorrow_that_they_were_hurt_is_not_said_where_no_one_was():
@@ -961,6 +967,17 @@ def test_the_wrong_tone_figure_holds_a_reply_to_its_side_and_leaves_mixed_feelin
     replies = ["That's great!", "That's great!", "I'm so sorry.", "I'm so sorry.", "I'm so sorry."]
     golds = ["devastated", "joyful", "joyful", "nostalgic", "sentimental"]
     assert valence_disagreement(Reads(), replies, ed_label_sides(golds)) == round(2 / 5, 4)
+
+
+def test_the_harness_says_what_wrote_each_reply():
+    from evals.listener import ED, held_out, write_replies, written_by
+
+    assert written_by("listener", False) == "listener"
+    assert written_by("answers_about_itself", True) == written_by("not_english", False) == "fixed words"
+    assert written_by(None, False) == "templates"  # no opening of the listener's passed
+    replies, timing = write_replies("templates", held_out(ED, 3), ED)
+    assert len(replies) == len(timing["written_by"]) == 3
+    assert set(timing["written_by"]) <= {"templates", "fixed words", "safety"}
 
 
 def test_a_message_is_held_to_the_news_its_readers_agree_it_tells(tmp_path):
@@ -1117,3 +1134,32 @@ def test_the_sentence_after_the_opening_is_the_first_ranked_of_several_written_s
     after = reply.removeprefix(opening).strip()
     assert reply == max(offered[0], key=len) or not after or CHECKS_IN.match(after)
     assert " ".join(heard) == reply
+
+
+def test_where_no_opening_passes_a_second_set_is_drawn_before_the_templates_answer(listener, monkeypatch):
+    """Six of the seven held-out replies the templates' mirror wrote ("It's unfair that your boyfriend
+    was home from his trip a day early.") the listener wrote from a second draw instead."""
+    from agents.scene import SceneAgent
+    from agents.schema import EmotionReading
+
+    draws, write = [], listener.write
+
+    def first_refused(turns, emotion, opening, accept, on_sentence, n, go_on=None, draw=0):
+        draws.append(draw)
+        if draw == 0:  # as if every opening of the first draw had failed a guard
+            return [], None
+        return write(turns, emotion, opening, accept, on_sentence, n, go_on, draw)
+
+    monkeypatch.setattr(listener, "write", first_refused)
+    dialogue = Dialogue("My boyfriend came home from his trip a day early!")
+    surprised = EmotionReading(label="surprised", type="implicit", cause="his trip", confidence=0.8)
+    scene = SceneAgent().run(dialogue, surprised).output
+    written = Responder(listener=listener).embedded(dialogue, surprised, scene)
+    assert draws == [0, 1] and written.details["strategy"] == "listener", written
+    # The draws differ, and the first is what it always was.
+    assert listener._seed(["Hi"], "sad", 1) != listener._seed(["Hi"], "sad") == listener._seed(["Hi"], "sad", 0)
+
+    draws.clear()
+    monkeypatch.setattr(listener, "write", lambda *args, **kwargs: draws.append(args[-1]) or ([], None))
+    assert Responder(listener=listener).embedded(dialogue, surprised, scene).details.get("strategy") != "listener"
+    assert draws == [0, 1]

@@ -137,15 +137,16 @@ class TrainedListener:
         return np.repeat(logits, n, 0), [np.repeat(p, n, 0) for p in past]
 
     @staticmethod
-    def _seed(turns: list[str], emotion: str) -> int:
-        """The same message in the same conversation is answered the same way."""
-        key = "\x1f".join([emotion, *turns]).encode("utf-8")
+    def _seed(turns: list[str], emotion: str, draw: int = 0) -> int:
+        """The same message in the same conversation is answered the same way; a later `draw` of
+        candidates for it differently."""
+        key = "\x1f".join([emotion, *turns, *([str(draw)] if draw else [])]).encode("utf-8")
         return int.from_bytes(hashlib.sha256(key).digest()[:8], "big")
 
     def write(
         self, turns: list[str], emotion: str, opening: Callable[[list[Candidate]], int | None],
         accept: Callable[[str], str | None], on_sentence: Callable[[str], None] | None = None, n: int = 3,
-        go_on: Callable[[list[str], list[float]], list[int]] | None = None,
+        go_on: Callable[[list[str], list[float]], list[int]] | None = None, draw: int = 0,
     ) -> tuple[list[Candidate], str | None]:  # fmt: skip
         """Writes `n` candidates side by side until each has its opening (a first whole sentence of
         at least four words, or its end); `opening` picks one of them (None: none will do). Only that
@@ -154,14 +155,14 @@ class TrainedListener:
         nearly greedily. `accept` gives each sentence's spoken form, or None to refuse it; each
         accepted sentence goes to `on_sentence` as soon as it is whole, the opening first, and the
         first refused one ends the reply. Returns the candidates' openings and the reply (None when
-        no opening was picked)."""
+        no opening was picked). A later `draw` samples other candidates for the same turn."""
 
         def one(openings: list[Candidate]) -> list[int]:
             picked = opening(openings)
             return [] if picked is None else [picked]
 
         openings, replies = self._write(
-            turns, emotion, one, lambda _: Reply(on_sentence, accept, go_on is not None), n, go_on
+            turns, emotion, one, lambda _: Reply(on_sentence, accept, go_on is not None), n, go_on, draw
         )
         return openings, replies[0] if replies else None
 
@@ -180,12 +181,12 @@ class TrainedListener:
     def _write(
         self, turns: list[str], emotion: str, which: Callable[[list[Candidate]], list[int]],
         reply_for: Callable[[int], Reply], n: int,
-        go_on: Callable[[list[str], list[float]], list[int]] | None = None,
+        go_on: Callable[[list[str], list[float]], list[int]] | None = None, draw: int = 0,
     ) -> tuple[list[Candidate], list[str | None]]:  # fmt: skip
         self.load()
         tokenizer = self._tokenizer
         prompt = tokenizer.encode(chat_text(turns, emotion), add_special_tokens=False).ids
-        rng = np.random.default_rng(self._seed(turns, emotion))
+        rng = np.random.default_rng(self._seed(turns, emotion, draw))
         tokens: list[list[int]] = [[] for _ in range(n)]
         logprob = [0.0] * n
         ended = [False] * n
