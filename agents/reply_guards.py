@@ -352,6 +352,20 @@ def relatives(text: str) -> set[str]:
     return named
 
 
+# "What did you two do there?" to a reunion with high school friends: a pair the person never spoke
+# of. Readers rated the 203 rated candidates that said "you two" where no partner had been named 0.39
+# below their context's others ("How long have you two been together?" to looking after a sister's
+# pet); where a wife or a boyfriend had been, the 125 that said it 0.17 below.
+_YOU_TWO = re.compile(r"\byou two\b", re.IGNORECASE)
+_COUPLE = frozenset({"wife", "husband", "boyfriend", "girlfriend", "fiance"})
+_PARTNER = re.compile(r"\b(?:partner|spouse|fianc[eé]e|bf|gf|hubby|date|crush)\b", re.IGNORECASE)
+
+
+def presumes_a_pair(reply: str, conversation: str) -> bool:
+    """Whether the reply speaks of "you two" where the conversation names no partner."""
+    return bool(_YOU_TWO.search(reply)) and not (relatives(conversation) & _COUPLE or _PARTNER.search(conversation))
+
+
 # The message's words as asks_what_was_named reads them, amounts kept: "won $1000" names what was won.
 _NAMING = re.compile(r"[$£€]?\d[\d,.]*|[a-z']+")
 # "What did you get?" to "my coworker bought my favourite cake": what was got was named as bought,
@@ -947,6 +961,8 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
         found.append("names someone the user never mentioned")
     if relatives(reply) - relatives(said):
         found.append("names a relative no one mentioned")
+    if presumes_a_pair(reply, said):
+        found.append("speaks of a pair no one mentioned")
     if re.search(r"\d", reply) and not re.search(r"\d", said):
         found.append("brings in numbers the user never gave")
     return found

@@ -933,6 +933,17 @@ def test_sorrow_that_they_were_hurt_is_not_said_where_no_one_was():
     assert slip not in problems("Oh no! Did you get hurt?", tripped, "embarrassed")
 
 
+def test_a_pair_no_one_spoke_of_is_not_asked_after():
+    """"What did you two do there?" to a reunion with high school friends."""
+    slip = "speaks of a pair no one mentioned"
+    reunion = ["i was so happy to see my high school friends at our reunion"]
+    assert slip in problems("I'm so glad you were there! What did you two do there?", reunion, "joyful")
+    pet = ["I loved taking care of my sisters pet last week"]
+    assert slip in problems("That's so sweet. How long have you two been together?", pet, "caring")
+    assert slip not in problems("That's so sweet. How long have you two been together?", ["I trust my boyfriend so much."], "trusting")
+    assert slip not in problems("How did you two meet?", ["My partner and I just got engaged!"], "joyful")
+
+
 def test_a_sentence_the_companion_already_said_in_the_conversation_is_refused():
     said = ["My grandma died last week.", "I'm so sorry. How are you holding up?", "Not well. I keep crying."]
     assert "says again what it said before" in problems("That's so hard. How are you holding up?", said, "devastated")
