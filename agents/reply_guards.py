@@ -61,6 +61,9 @@ _MOURN = re.compile(
     r"that'?s rough|too bad|oh no)\b",
     re.IGNORECASE,
 )
+# Disgust is no reply to good news either: "That's so gross!" to a new pizza place found, read as
+# disgust by the emotion agent and as good news by the message's own tone.
+_RECOILS = re.compile(r"\b(?:gross|disgusting|revolting|yuck|ew+)\b", re.IGNORECASE)
 
 
 # A worry voiced: whatever the emotion read, it is not cheered ("hopeful" is read from "My mom has a
@@ -881,8 +884,8 @@ def line_for(message: str, lines: Sequence[str]) -> str:
 
 
 def takes_sides(reply: str) -> bool:
-    """Whether the reply cheers or commiserates, rather than staying with the person."""
-    return bool(_CHEER.search(reply) or _MOURN.search(reply))
+    """Whether the reply cheers, commiserates or recoils, rather than staying with the person."""
+    return bool(_CHEER.search(reply) or _MOURN.search(reply) or _RECOILS.search(reply))
 
 
 def clean(text: str) -> str:
@@ -913,7 +916,7 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
     upbeat, message = family_of(emotion) in UPBEAT_FAMILIES, context[-1]
     if (not upbeat and emotion != "surprised" or WORRY.search(message)) and _CHEER.search(reply):
         found.append("cheers bad news")
-    if upbeat and _MOURN.search(reply):
+    if upbeat and (_MOURN.search(reply) or _RECOILS.search(reply)):
         found.append("mourns good news")
     elif LAUGHS.search(message) and not (LOSS.search(message) or WORRY.search(message)) and _MOURN.search(reply):
         found.append("mourns a joke")

@@ -104,6 +104,7 @@ def test_a_generated_reply_is_cleaned_to_whole_spoken_sentences(raw, spoken):
          "promises an outcome"),
         ("That's great! Congrats!", ["My car broke down on the highway."], "annoyed", "cheers bad news"),
         ("Oh no, I'm so sorry.", ["I got the job!"], "excited", "mourns good news"),
+        ("That's so gross!", ["I found a new pizza joint in town."], "content", "mourns good news"),
         ("What kind of dog is Lola?", ["I adopted a dog today."], "joyful", "names someone the user never mentioned"),
         ("How old is your 3 year old?", ["My son started school."], "proud", "brings in numbers the user never gave"),
         ("Lo siento mucho, amigo.", ["I lost my job."], "sad", "not English"),
@@ -119,6 +120,13 @@ def test_a_generated_reply_is_cleaned_to_whole_spoken_sentences(raw, spoken):
 )
 def test_the_guards_reject_what_a_reply_must_never_do(reply, context, emotion, problem):
     assert problem in problems(reply, context, emotion)
+
+
+def test_disgust_takes_a_side_where_the_moment_is_unclear_and_is_fine_where_it_fits():
+    from agents.reply_guards import takes_sides
+
+    assert takes_sides("That's so gross! Did you end up ordering pizza?")
+    assert problems("Oh no, that's so gross! Did you clean it up?", ["I stepped in cat vomit this morning."], "disgusted") == []
 
 
 def test_a_relative_is_named_only_as_the_person_named_them():
