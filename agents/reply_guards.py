@@ -717,7 +717,7 @@ _NOT_ABOUT_ME = (
     r"forget|notice|promise|keep|stop|shut|listen|"
     r"get (?:it|what|that)|say|tell|help|give|speak|been (?:listening|paying)|"
     r"have (?:a |an |any )?(?:idea|number|hotline|resources?|phone|link|website|suggestion)|"
-    r"recommend|suggest|advise|(?:want|like) to (?:hear|know|talk|see)|feel (?:that|what)|"
+    r"recommend|suggest|advise|(?:want|like) to (?:hear|know|talk|see)|feel (?:that (?!you\b|u\b)|what)|"
     r"got (?:a |any )?(?:minute|moment|sec|second|time)|have (?:any |some )?"
     r"(?:advice|tips|ideas|suggestions|thoughts|recommendations|time|a (?:minute|moment|sec)))\b)"
 )
@@ -739,7 +739,7 @@ _ABOUT_ME = re.compile(
     r"\b(?:(?:do|did|have) " + _YOU + r" |would " + _YOU + r" (?:ever|rather) )" + _NOT_ABOUT_ME
     + r"[a-z']+" + _NOT_THEIRS + _ASKED
     + r"|are " + _YOU + r" (?:ever |also |still |really |even )?(?:a |an )?(?:happy|sad|lonely|okay|ok|alright|tired|"
-    r"bored|scared|afraid|angry|jealous|married|single|morning person|night owl)\b(?! (?:for|with|at|of) (?:me|us)\b)"
+    r"bored|scared|afraid|angry|jealous|satisfied|married|single|morning person|night owl)\b(?! (?:for|with|at|of|about) (?:me|us|my|our)\b)"
     r"[^.!?]{0,200}" + _ASKED
     + r"|(?:what(?:'s|s| is| are) " + _YOUR + r" (?:favou?rite|own)|what (?:do|did) " + _YOU
     + r" do (?:for fun|this weekend|on (?:the )?weekends?|today|last night)|what (?:kind|sort|type) of \w+ do " + _YOU

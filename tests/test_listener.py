@@ -377,6 +377,7 @@ ASKED_ABOUT_ITSELF = [
     "Do you ever disagree with your Mom?", "What about you, do you have any pets?", "Are you happy?",
     "Do you have a favorite movie?", "Have you ever been to Paris?", "Are you a real person?",
     "Is there anything you'd say you were a late bloomer for?", "Do you get tired of people complaining?",
+    "Do you feel that you are satisfied with your work", "Are you satisfied with your work?",
 ]  # fmt: skip
 NOT_ABOUT_ITSELF = [
     "Can you believe that I learned to ride a bike at age 15?", "Do you know what I mean?", "My dog died.",
@@ -387,7 +388,8 @@ NOT_ABOUT_ITSELF = [
     "Do you promise not to tell anyone?", "Do you ever shut up?", "Did you even read what I wrote?",
     "Did you like my poem?", "Do you like talking to me?", "Have you noticed I always do this?", "Good, how about you?",
     "Do you have a dog? Mine just died.", "Do you have a phone number for a crisis line?", "Are you happy for me?",
-    "Have you been listening at all?", "Do you speak spanish?",
+    "Have you been listening at all?", "Do you speak spanish?", "Do you feel that I was wrong?",
+    "Are you satisfied with my answer?",
     "Have you ever felt sandpaper on your bottom? Because that is what the new toilet paper feels like.",
 ]  # fmt: skip
 
