@@ -306,7 +306,7 @@ _DESTINATION = re.compile(
 )
 _HOW_OLD = re.compile(r"^how old (?:is|was|are|were) (?:she|he|it|they|the baby|your \w+)\?$", re.IGNORECASE)
 _NEWBORN = re.compile(
-    r"\b(?:newborn|new baby|gave birth|(?:was|were|been|just) born|"
+    r"\b(?:newborn|new baby|g[ai]ve birth|giving birth|(?:was|were|been|just) born|delivered (?:normal(?:ly)?|naturally)|"
     r"(?:had|have) (?:a|the|our|my|her|his|their) baby|"
     r"(?:having|expecting|pregnant with) (?:a baby|twins|triplets))\b",
     re.IGNORECASE,

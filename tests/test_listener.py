@@ -910,6 +910,8 @@ def test_a_question_after_the_thing_just_named_is_refused_and_a_fair_one_is_not(
     assert slip in problems("Congratulations! How old is she?", born, "joyful")
     niece = ["My sister just had her baby, a little girl!"]
     assert slip in problems("What a wonderful surprise! How old is she?", niece, "joyful")
+    delivered = ["She was told that she will give birth through CS, but she delivered normal"]
+    assert slip in problems("That's so exciting! How old is she?", delivered, "surprised")
     assert slip not in problems("Aw. How old is she?", ["My daughter started school today."], "proud")
     raffle = ["I entered a raffle at a local fair and actually won $1000."]
     assert slip in problems("That's so exciting! What did you win?", raffle, "joyful")
