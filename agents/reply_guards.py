@@ -306,7 +306,8 @@ _DESTINATION = re.compile(
 )
 _HOW_OLD = re.compile(r"^how old (?:is|was|are|were) (?:she|he|it|they|the baby|your \w+)\?$", re.IGNORECASE)
 _NEWBORN = re.compile(
-    r"\b(?:newborn|new baby|g[ai]ve birth|giving birth|(?:was|were|been|just) born|delivered (?:normal(?:ly)?|naturally)|"
+    r"\b(?:newborn|new baby|g[ai]ve birth|giving birth|(?:was|were|been|just) born|"
+    r"delivered (?:normal(?:ly)?|naturally)|"
     r"(?:had|have) (?:a|the|our|my|her|his|their) baby|"
     r"(?:having|expecting|pregnant with) (?:a baby|twins|triplets))\b",
     re.IGNORECASE,
@@ -366,7 +367,8 @@ _PARTNER = re.compile(r"\b(?:partner|spouse|fianc[eé]e|bf|gf|hubby|date|crush)\
 
 def presumes_a_pair(reply: str, conversation: str) -> bool:
     """Whether the reply speaks of "you two" where the conversation names no partner."""
-    return bool(_YOU_TWO.search(reply)) and not (relatives(conversation) & _COUPLE or _PARTNER.search(conversation))
+    partnered = relatives(conversation) & _COUPLE or _PARTNER.search(conversation)
+    return bool(_YOU_TWO.search(reply)) and not partnered
 
 
 # The message's words as asks_what_was_named reads them, amounts kept: "won $1000" names what was won.
@@ -739,7 +741,8 @@ _ABOUT_ME = re.compile(
     r"\b(?:(?:do|did|have) " + _YOU + r" |would " + _YOU + r" (?:ever|rather) )" + _NOT_ABOUT_ME
     + r"[a-z']+" + _NOT_THEIRS + _ASKED
     + r"|are " + _YOU + r" (?:ever |also |still |really |even )?(?:a |an )?(?:happy|sad|lonely|okay|ok|alright|tired|"
-    r"bored|scared|afraid|angry|jealous|satisfied|married|single|morning person|night owl)\b(?! (?:for|with|at|of|about) (?:me|us|my|our)\b)"
+    r"bored|scared|afraid|angry|jealous|satisfied|married|single|morning person|night owl)\b"
+    r"(?! (?:for|with|at|of|about) (?:me|us|my|our)\b)"
     r"[^.!?]{0,200}" + _ASKED
     + r"|(?:what(?:'s|s| is| are) " + _YOUR + r" (?:favou?rite|own)|what (?:do|did) " + _YOU
     + r" do (?:for fun|this weekend|on (?:the )?weekends?|today|last night)|what (?:kind|sort|type) of \w+ do " + _YOU

@@ -34,6 +34,7 @@ from vocabulary.taxonomy import FEELING_PHRASES
 # Where no opening of the listener's candidates passes the guards, a second set is drawn before the
 # templates answer: their mirror of the message is where the worst-read replies came from.
 DRAWS = 2
+
 NOT_ENGLISH_REPLY = (
     "Thank you for writing to me. I can only understand English well for now, so I may miss what "
     "you mean - could you tell me again in English? I'd really like to hear what's on your mind."
@@ -391,8 +392,9 @@ class Responder:
         reply = None
         try:
             for draw in range(DRAWS):
+                accept = _accepting(dialogue, label)
                 _, reply = self.listener.write(
-                    context, label, opening, _accepting(dialogue, label), on_sentence, candidates, ranking, draw
+                    context, label, opening, accept, on_sentence, candidates, ranking, draw
                 )
                 if reply is not None:
                     break
