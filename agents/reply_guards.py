@@ -115,12 +115,15 @@ _HOW_DIED = re.compile(
 )
 # The one who died asked after as if alive ("Has he been able to get well?" to "My dog died
 # yesterday", "How old is he now?" to "My dog died this morning. He was fourteen"): the small
-# listener's misreading of a loss, and the cruellest kind.
+# listener's misreading of a loss, and the cruellest kind; so is asking, in the present, what they
+# love ("What's Leo's favorite thing to do?" to a cat put to sleep, in a held-out conversation).
 _AS_IF_ALIVE = re.compile(
     r"\b(?:(?:has|is|did|will|was) (?:he|she) (?:been able to |going to )?(?:get|getting|gotten|recover\w*|"
     r"feel|feeling|doing) (?:well|better|ok|okay)|is (?:he|she) (?:ok|okay|alright|all right|"
     r"doing (?:ok|okay|well|better)|getting better|recovering)|how is (?:he|she) (?:doing|now|feeling)|"
-    r"how old is (?:he|she)|what(?:'s| is) (?:he|she) like)\b",
+    r"how old is (?:he|she)|what(?:'s| is) (?:he|she) like|"
+    r"what(?:'s| is) (?:his|her|(?:your |their )?\w+'s) favou?rite|"
+    r"what does (?:he|she) (?:like|love|enjoy))\b",
     re.IGNORECASE,
 )
 # A death told in so many words: not "dying", "cancer" or "hospice", said of someone still alive.

@@ -250,9 +250,15 @@ def test_the_one_who_died_is_never_asked_after_as_if_alive():
     lost = "My dog died yesterday. He was 14 and I had him since I was a kid."
     for asked in ("Oh no! 14 years, that's a long time. Has he been able to get well?", "I'm so sorry. Is he okay now?",
                   "That's so sad. How is he doing?", "Oh no. Is he getting better?",
-                  "That's so sad, I'm so sorry. How old is he now?", "I'm so sorry. What's he like?"):  # fmt: skip
+                  "That's so sad, I'm so sorry. How old is he now?", "I'm so sorry. What's he like?",
+                  "I'm so sorry. What's his favorite thing to do?",
+                  "What does he love doing most?"):  # fmt: skip
         assert "asks after the one who died" in problems(asked, [lost], "sad"), asked
     assert problems("I'm so sorry. How old was he when you got him?", [lost], "sad") == []
+    assert problems("I'm so sorry. What was his favorite thing to do?", [lost], "sad") == []
+    leo = ["I once had a fluffy cat named Leo, but he got lymphoma and I had to have him put to sleep."]
+    asked = "That's so sad. What's Leo's favorite thing to do?"
+    assert "asks after the one who died" in problems(asked, leo, "sad")
     assert problems("I'm so sorry. Fourteen years is a lifetime together. How are you holding up?", [lost], "sad") == []
     # Where no one died, asking after someone is care; and after a death, asking after the living is too.
     assert "asks after the one who died" not in problems("Oh no! Is he getting better?", ["My dog is sick."], "anxious")
