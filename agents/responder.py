@@ -389,10 +389,10 @@ class Responder:
             judged.extend(found)
             return chosen
 
-        reply = None
+        # A draw whose openings all fail never reaches `accept`, so one serves every draw.
+        accept, reply = _accepting(dialogue, label), None
         try:
             for draw in range(DRAWS):
-                accept = _accepting(dialogue, label)
                 _, reply = self.listener.write(
                     context, label, opening, accept, on_sentence, candidates, ranking, draw
                 )

@@ -164,7 +164,7 @@ def write_replies(system: str, rows: list[dict], data: Path) -> tuple[list[str],
         whole.append(time.perf_counter() - started)
         first.append((heard[0] if heard else time.perf_counter()) - started)
         replies.append(reply.output.response)
-        by.append(written_by(reply.details.get("strategy"), responder.fixed_words(dialogue) is not None))
+        by.append(written_by(reply.details.get("strategy")))
     return replies, {
         "first_sentence_p50_s": percentile(first, 0.5), "first_sentence_p95_s": percentile(first, 0.95),
         "whole_p50_s": percentile(whole, 0.5), "whole_p95_s": percentile(whole, 0.95),
@@ -172,13 +172,13 @@ def write_replies(system: str, rows: list[dict], data: Path) -> tuple[list[str],
     }  # fmt: skip
 
 
-def written_by(strategy: str | None, fixed: bool) -> str:
-    """What wrote a reply: the trained listener, fixed words (a request to be hurt, a question about
-    the companion, another language: never a model's), or the templates, which answer where no
-    listener's opening passed the guards."""
-    if strategy == "listener":
-        return "listener"
-    return "fixed words" if fixed or strategy == "not_english" else "templates"
+def written_by(strategy: str | None) -> str:
+    """What wrote a reply, by the strategy the responder named: the trained listener, fixed words (a
+    request to be hurt, a question about the companion, another language: never a model's, each named),
+    or the templates, which name none and answer where no listener's opening passed the guards."""
+    if strategy is None:
+        return "templates"
+    return "listener" if strategy == "listener" else "fixed words"
 
 
 def figures(

@@ -1001,9 +1001,9 @@ def test_the_wrong_tone_figure_holds_a_reply_to_its_side_and_leaves_mixed_feelin
 def test_the_harness_says_what_wrote_each_reply():
     from evals.listener import ED, held_out, write_replies, written_by
 
-    assert written_by("listener", False) == "listener"
-    assert written_by("answers_about_itself", True) == written_by("not_english", False) == "fixed words"
-    assert written_by(None, False) == "templates"  # no opening of the listener's passed
+    assert written_by("listener") == "listener"
+    assert written_by("answers_about_itself") == written_by("not_english") == "fixed words"
+    assert written_by(None) == "templates"  # no opening of the listener's passed
     replies, timing = write_replies("templates", held_out(ED, 3), ED)
     assert len(replies) == len(timing["written_by"]) == 3
     assert set(timing["written_by"]) <= {"templates", "fixed words", "safety"}
