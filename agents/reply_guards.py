@@ -31,9 +31,11 @@ _PROMISE = re.compile(
     re.IGNORECASE,
 )
 # The outcome someone is asking about, spoken of as settled ("I'm glad she's okay" to "My mom has a
-# biopsy tomorrow. Will she be okay?"): a promise in other words.
+# biopsy tomorrow. Will she be okay?"), or guessed at ("she's probably doing okay"): a promise in
+# other words, and a guess no one can make.
 _SETTLED = re.compile(
-    r"\b(?:she|he|they|you|it|everything)(?:'s| is| are|'re) (?:doing )?(?:okay|ok|fine|alright|all right|safe|healthy|better|well)\b",
+    r"\b(?:she|he|they|you|it|everything)(?:'s| is| are|'re) (?:probably |likely |most likely |surely )?"
+    r"(?:doing )?(?:okay|ok|fine|alright|all right|safe|healthy|better|well)\b",
     re.IGNORECASE,
 )
 _CHEER = re.compile(

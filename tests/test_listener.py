@@ -102,6 +102,8 @@ def test_a_generated_reply_is_cleaned_to_whole_spoken_sentences(raw, spoken):
          "hopeful", "promises an outcome"),
         ("I'm so glad he's okay now.", ["The vet kept my dog overnight. Is he going to make it?"], "anxious",
          "promises an outcome"),
+        ("That's a scary thing to go through, but she's probably doing okay.",
+         ["My mom has a biopsy tomorrow. Do you think she will be okay?"], "anxious", "promises an outcome"),
         ("That's great! Congrats!", ["My car broke down on the highway."], "annoyed", "cheers bad news"),
         ("Oh no, I'm so sorry.", ["I got the job!"], "excited", "mourns good news"),
         ("That's so gross!", ["I found a new pizza joint in town."], "content", "mourns good news"),
