@@ -613,7 +613,7 @@ def test_sampling_reads_the_vocabulary_in_float32_as_it_did_in_float64():
     logits = (np.random.default_rng(1).standard_normal((6, 49152)) * 3).astype(np.float32)
     scaled = logits.astype(np.float64) / 0.7
     log_total = scaled.max(1) + np.log(np.exp(scaled - scaled.max(1, keepdims=True)).sum(1))
-    picked, logprobs = _sample(logits, np.random.default_rng(0), 0.7)
+    picked, logprobs = _sample(logits, np.random.default_rng(0).random((6, 1)), 0.7)
     expected = scaled[np.arange(6), picked] - log_total
     assert np.allclose(logprobs, expected, atol=1e-6)
     # Every pick lies in its row's nucleus of the likeliest tokens.
