@@ -744,6 +744,20 @@ def test_every_reply_the_reranker_could_pick_is_written_out_for_readers(listener
         assert problems(candidate["reply"], dialogue.ed_context(), emotion.label) == []
 
 
+def test_a_reply_written_before_is_read_with_the_confidence_a_live_turn_gives_it(listener):
+    """The reranker's weights are fitted to rated candidates of earlier adapters, their confidence
+    read again by this one: over each reply's words until its opening is whole, as `write` reads it."""
+    dialogue = Dialogue("I finally finished my first marathon today!")
+    emotion = EmotionAgent().run(dialogue).output
+    live = {c["reply"]: c["confidence"] for c in Responder(listener=listener).every_reply(dialogue, emotion)}
+    garbled = "Purple the of sky banana walked seven."
+    read = listener.confidences(dialogue.ed_context(), emotion.label, [*live, garbled])
+    assert len(read) == len(live) + 1 and max(read[:-1]) < 0
+    # A pass over many tokens quantizes its activations apart from one over a token, so close, not equal.
+    assert all(abs(a - b) < 0.1 for a, b in zip(read, live.values()))
+    assert read[-1] < min(read[:-1]) - 1
+
+
 def test_the_responder_falls_back_to_the_templates_when_the_listener_is_missing(tmp_path):
     dialogue = Dialogue("My dog died yesterday. I miss him so much.")
     emotion = EmotionAgent().run(dialogue).output
