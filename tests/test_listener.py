@@ -607,6 +607,21 @@ def test_the_shared_start_of_every_prompt_is_read_once_and_reads_as_the_whole(li
     assert int(whole.argmax()) == int(rest.argmax()) and np.allclose(whole, rest, atol=1e-2)
 
 
+def test_a_candidate_s_next_token_does_not_depend_on_the_candidates_written_beside_it(listener):
+    """Candidates leave the decoding pass once whole (TrainedListener._side_by_side): the words of
+    those left are the same only if a row's logits are the same whatever rows share its pass."""
+    from agents.listener.prompt import chat_text
+
+    listener.load()
+    prompt = listener._tokenizer.encode(chat_text(["I lost my keys again."], "annoyed"), add_special_tokens=False).ids
+    _, past = listener._read(prompt, 6)
+    ids = np.array([[1000], [2000], [3000], [4000], [5000], [6000]], np.int64)
+    every, _ = listener._step(ids, past, len(prompt) + 1)
+    for rows in ([0, 2, 3, 5], [1, 4], [3]):
+        some, _ = listener._step(ids[rows], [p[rows] for p in past], len(prompt) + 1)
+        assert np.array_equal(some, every[rows])
+
+
 def test_sampling_reads_the_vocabulary_in_float32_as_it_did_in_float64():
     from agents.listener.model import TOP_K, TOP_P, _sample
 
@@ -742,20 +757,6 @@ def test_every_reply_the_reranker_could_pick_is_written_out_for_readers(listener
         opening = without_tacked_clause(candidate["opening"])
         assert opening in candidate["reply"] and isinstance(candidate["confidence"], float)
         assert problems(candidate["reply"], dialogue.ed_context(), emotion.label) == []
-
-
-def test_a_reply_written_before_is_read_with_the_confidence_a_live_turn_gives_it(listener):
-    """The reranker's weights are fitted to rated candidates of earlier adapters, their confidence
-    read again by this one: over each reply's words until its opening is whole, as `write` reads it."""
-    dialogue = Dialogue("I finally finished my first marathon today!")
-    emotion = EmotionAgent().run(dialogue).output
-    live = {c["reply"]: c["confidence"] for c in Responder(listener=listener).every_reply(dialogue, emotion)}
-    garbled = "Purple the of sky banana walked seven."
-    read = listener.confidences(dialogue.ed_context(), emotion.label, [*live, garbled])
-    assert len(read) == len(live) + 1 and max(read[:-1]) < 0
-    # A pass over many tokens quantizes its activations apart from one over a token, so close, not equal.
-    assert all(abs(a - b) < 0.1 for a, b in zip(read, live.values()))
-    assert read[-1] < min(read[:-1]) - 1
 
 
 def test_the_responder_falls_back_to_the_templates_when_the_listener_is_missing(tmp_path):

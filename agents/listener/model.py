@@ -211,7 +211,9 @@ class TrainedListener:
         prompt = self._tokenizer.encode(chat_text(turns, emotion), add_special_tokens=False).ids
         rng = np.random.default_rng(self._seed(turns, emotion, draw))
         logits, past = self._read(prompt, n)
-        rows = self._side_by_side(logits, past, len(prompt), rng, MAX_NEW_TOKENS, self._has_opening)
+        rows = self._side_by_side(
+            logits, past, len(prompt), rng, MAX_NEW_TOKENS, self._has_opening, leave=False
+        )
         openings = [Candidate(opening_of(self._text(row)) or self._text(row).strip(), row.mean_logprob())
                     for row in rows]  # fmt: skip
         chosen = which(openings)
@@ -229,30 +231,6 @@ class TrainedListener:
             replies.append(reply.text())
         return openings, replies
 
-    def confidences(self, turns: list[str], emotion: str, replies: list[str]) -> list[float]:
-        """Each reply's confidence as `write` reads it, for replies written before: the mean
-        log-probability, at the sampling temperature, of its tokens until its opening is whole, each
-        read after the prompt. Readers rated candidates of earlier adapters (agents.listener.reranker
-        fits its weights to confidences read so, by the adapter that will use them)."""
-        self.load()
-        prompt = self._tokenizer.encode(chat_text(turns, emotion), add_special_tokens=False).ids
-        first, past = self._read(prompt, 1)
-        read = []
-        for reply in replies:
-            ids = self._tokenizer.encode(reply, add_special_tokens=False).ids
-            whole = (k for k in range(1, len(ids)) if opening_of(self._tokenizer.decode(ids[:k])) is not None)
-            ids = ids[: next(whole, len(ids))]
-            feed = {"input_ids": np.array([ids], np.int64),
-                    "attention_mask": np.ones((1, len(prompt) + len(ids)), np.int64)}  # fmt: skip
-            feed.update(zip(self._past_names, past, strict=True))
-            with self._passes.held(1):
-                logits = self._session.run(["logits"], feed)[0][0]
-            scaled = np.vstack([first, logits[:-1]]).astype(np.float64) / TEMPERATURE
-            peak = scaled.max(1)
-            log_total = peak + np.log(np.exp(scaled - peak[:, None]).sum(1))
-            read.append(float(np.mean(scaled[np.arange(len(ids)), ids] - log_total)))
-        return read
-
     def _text(self, row: _Row) -> str:
         return self._tokenizer.decode(row.tokens)
 
@@ -261,18 +239,17 @@ class TrainedListener:
 
     def _side_by_side(
         self, logits: np.ndarray, past: list[np.ndarray], length: int, rng: np.random.Generator, budget: int,
-        whole: Callable[[_Row], bool], priority: int = 0,
+        whole: Callable[[_Row], bool], leave: bool, priority: int = 0,
     ) -> list[_Row]:  # fmt: skip
         """Candidates sampled side by side, one from each row of `logits` and `past`, until each is
-        `whole` or has `budget` tokens. One that is whole leaves the pass at once, its cache kept to
-        go on from: a row's logits do not depend on the rows beside it and each row keeps its own
-        draw of every step, so its words are those it wrote when all were stepped to the last, and a
-        step costs less with fewer rows (held to AVX2, 21 ms for six, 15 ms for four, 10 ms for
-        one). Its confidence is read over its words until it was whole (the reranker's weights are
-        fitted to confidences read so: agents.listener.reranker); read over the words the others
-        kept it writing, as before, the first sentence came 0.11 s later at p50 (100 held-out
-        contexts answered both ways in turn, held to AVX2), and two blind readers rated the 76 of
-        300 held-out replies that changed 2.70 and 2.63 against 2.62 and 2.65."""
+        `whole` or has `budget` tokens, each with its cache kept to go on from. With `leave`, one
+        that is whole leaves the pass at once: a row's logits do not depend on the rows beside it and
+        each row keeps its own draw of every step, so its words are the same, and a step costs less
+        with fewer rows (held to AVX2, 21 ms for six, 15 ms for four, 10 ms for one). Without, every
+        row is written on until the last is whole, and its confidence is read over those words too,
+        as it was when readers' ratings taught the reranker its weights. Openings are written so: read
+        over an opening's own words, even with the weights fitted anew to confidences read so, the
+        reranker picked worse (see README, *Where the listener stands*)."""
         n = len(logits)
         rows = [_Row() for _ in range(n)]
         live = list(range(n))  # the rows still written, in the order of their cache
@@ -282,10 +259,13 @@ class TrainedListener:
             for k, i in enumerate(live):
                 row = rows[i]
                 row.add(int(picked[k]), float(logprobs[k]), self._end_ids)
-                if whole(row) or row.steps == budget:
-                    row.rest = ([p[k : k + 1] for p in past], int(picked[k]), length)
-                else:
+                if not (whole(row) or row.steps == budget):
                     stay.append(k)
+            if not leave and stay:
+                stay = list(range(len(live)))
+            # Copies: a view would keep the whole pass's cache alive until the reply is written.
+            for k in set(range(len(live))) - set(stay):
+                rows[live[k]].rest = ([p[k : k + 1].copy() for p in past], int(picked[k]), length)
             if not stay:
                 break
             if len(stay) < len(live):
@@ -366,7 +346,7 @@ class TrainedListener:
         def whole(row: _Row) -> bool:
             return row.ended or asked(row) is not None
 
-        rows = self._side_by_side(logits, past, length, rng, QUESTION_TOKENS, whole, priority=1)
+        rows = self._side_by_side(logits, past, length, rng, QUESTION_TOKENS, whole, leave=True, priority=1)
         return [(row.mean_logprob(), text) for row in rows if (text := asked(row))]
 
 

@@ -12,10 +12,8 @@ compared with each other only: a ridge regression of each rating less its contex
 readings less theirs. Its weights, divided by each reading's spread, go to
 `agents/artifacts/listener_reranker.json`, with what picking by them is worth in a five-fold check
 by context: the mean rating of the candidate picked, of any candidate, and of the best each time.
-The candidates were written by earlier adapters, so each one's confidence is read again by the
-listener as it is exported now (TrainedListener.confidences: the mean log-probability of its words
-until its opening is whole, as `write` reads it): the weights are fitted to the confidences they
-will weigh.
+The confidences are the model's own as it wrote each candidate; an adapter trained afresh is read
+with these weights until its own candidates are rated.
 
     python -m agents.listener.reranker   # make train-listener
 """
@@ -31,23 +29,21 @@ import numpy as np
 
 from agents.ed_split import is_held_out, read_jsonl
 from agents.listener.choose import READINGS, RERANKER, readings
-from agents.listener.model import TrainedListener
 
 RATED = Path(__file__).resolve().parent.parent / "knowledge" / "rated_candidates.jsonl"
 ALPHA = 100.0  # ridge penalty on standardised readings: the five-fold check changed little from 10 to 5,000
 FOLDS = 5
 
 
-def rated_contexts(listener: TrainedListener, path: Path = RATED) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per rated context: its candidates' readings, their confidences read by `listener`, and their
-    ratings."""
+def rated_contexts(path: Path = RATED) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per rated context: its candidates' readings and their ratings."""
     groups = []
     for row in read_jsonl(path):
         if is_held_out(row["context"]):  # never: the ratings are of training-side contexts only
             continue
         candidates = row["candidates"]
-        confidences = listener.confidences(row["context"], row["emotion"], [c["reply"] for c in candidates])
-        values, _ = readings([c["opening"] for c in candidates], confidences, row["context"], row["emotion"])
+        values, _ = readings([c["opening"] for c in candidates], [c["confidence"] for c in candidates],
+                             row["context"], row["emotion"])  # fmt: skip
         groups.append((values, np.array([c["rating"] for c in candidates], dtype=np.float64)))
     return groups
 
@@ -90,7 +86,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ratings", type=Path, default=RATED)
     parser.add_argument("--out", type=Path, default=RERANKER)
     args = parser.parse_args(argv)
-    groups = rated_contexts(TrainedListener(), args.ratings)
+    groups = rated_contexts(args.ratings)
     report = check(groups)
     weights = fit(groups)
     args.out.parent.mkdir(parents=True, exist_ok=True)
