@@ -67,8 +67,9 @@ bench: setup
 train-emotion: setup
 	$(BIN)/python -m agents.emotion_training --data $(ED_DATA)
 
-# Retrains the listener's LoRA adapter (agents/artifacts/listener_lora.npz; see the README): about
-# an hour on two cores; then five minutes more on its own candidates that readers rated well. Then
+# Retrains the listener's LoRA adapter (agents/artifacts/listener_lora.npz; see the README): three
+# passes over the replies of about an hour each on two cores, each followed by five minutes more on
+# its own candidates that readers rated well. Then
 # indexes the replies its reranker compares with, trains the tone heads it reads candidates with,
 # exports it, and fits the reranker's weights to the ratings.
 train-listener: setup
@@ -76,6 +77,8 @@ train-listener: setup
 	$(BIN)/python -m agents.listener.training --data $(ED_DATA) --rated 1 --lr 1e-4
 	$(BIN)/python -m agents.listener.training --data $(ED_DATA) --go-on --lr 1e-4 --seed 1
 	$(BIN)/python -m agents.listener.training --data $(ED_DATA) --rated 1 --lr 1e-4 --seed 1
+	$(BIN)/python -m agents.listener.training --data $(ED_DATA) --go-on --lr 1e-4 --seed 2
+	$(BIN)/python -m agents.listener.training --data $(ED_DATA) --rated 1 --lr 1e-4 --seed 2
 	$(BIN)/python -m agents.listener.examples --data $(ED_DATA)
 	$(BIN)/python -m agents.listener.valence --data $(ED_DATA)
 	$(BIN)/python -m agents.listener.export
