@@ -263,9 +263,11 @@ class TrainedListener:
                     stay.append(k)
             if not leave and stay:
                 stay = list(range(len(live)))
-            # Copies: a view would keep the whole pass's cache alive until the reply is written.
+            # Copies while the pass goes on: a view would keep its whole cache alive until the reply
+            # is written. Once every row has left, that cache is theirs alone and views will do.
             for k in set(range(len(live))) - set(stay):
-                rows[live[k]].rest = ([p[k : k + 1].copy() for p in past], int(picked[k]), length)
+                kept = [p[k : k + 1].copy() if stay else p[k : k + 1] for p in past]
+                rows[live[k]].rest = (kept, int(picked[k]), length)
             if not stay:
                 break
             if len(stay) < len(live):
