@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from agents.emotion_lexicon import named_feelings
 from agents.safety import SOMEONE as _SOMEONE
 from agents.safety import NEGATION, PLAY, is_safe_reply, plain
-from agents.wording import content_words, looks_english, sentences, words
+from agents.wording import content_words, looks_english, numbers, sentences, words
 from vocabulary.emotions import UPBEAT_FAMILIES, family_of
 
 MAX_SENTENCES = 3
@@ -974,6 +974,8 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
         found.append("names a relative no one mentioned")
     if presumes_a_pair(reply, said):
         found.append("speaks of a pair no one mentioned")
-    if re.search(r"\d", reply) and not re.search(r"\d", said):
+    # "Sixteen and a half on a test you studied all week" to a 68: a number, in digits or in words,
+    # that no one gave. The 55 rated candidates that stated one read 0.61 below their context's others.
+    if numbers(reply) - numbers(said, lone=True):
         found.append("brings in numbers the user never gave")
     return found

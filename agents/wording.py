@@ -117,6 +117,46 @@ _OTHER_MARKERS = frozenset(
 )
 
 
+_UNITS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen".split()
+)} | {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+_NUMERAL = re.compile(r"\d[\d,]*(?:\.\d+)?|[a-z]+")
+
+
+def numbers(text: str, lone: bool = False) -> set[float]:
+    """The numbers a text states, in digits or in words ("twenty-three", "five hundred", "1,200",
+    "26.2"). A lone "one" or "two" counts only with `lone`: in a reply, "one of those days" and "you
+    two" state no number, while what the person said may give one so ("two weeks")."""
+    found: set[float] = set()
+    run: list[str] = []
+
+    def close() -> None:
+        if run and (lone or not (len(run) == 1 and run[0] in ("one", "two"))):
+            total = current = 0
+            for w in run:
+                if w in _UNITS:
+                    current += _UNITS[w]
+                elif w == "hundred":
+                    current = max(current, 1) * 100
+                else:
+                    total, current = total + max(current, 1) * _SCALES[w], 0
+            found.add(float(total + current))
+        run.clear()
+
+    for token in _NUMERAL.findall(text.lower()):
+        if token[0].isdigit():
+            close()
+            found.add(float(token.replace(",", "")))
+        elif token in _UNITS or token in _SCALES:
+            run.append(token)
+        elif not (token == "and" and run):  # "two hundred and fifty"
+            close()
+    close()
+    return found
+
+
 def looks_english(text: str) -> bool:
     letters = [ch for ch in text if ch.isalpha()]
     if not letters:

@@ -145,6 +145,28 @@ def test_a_kind_specific_reply_passes_the_guards():
     assert problems("Oh no, I'm so sorry. How is your arm?", ["I fell off my bike and broke my arm lol"], "embarrassed") == []
 
 
+def test_numbers_are_read_in_digits_and_in_words():
+    from agents.wording import numbers
+
+    assert numbers("Sixteen and a half on a test") == {16.0}
+    assert numbers("Twenty-three years, two hundred and fifty dollars, $1,200 and 26.2 miles") == {
+        23.0, 250.0, 1200.0, 26.2}  # fmt: skip
+    assert numbers("One of those days for you two") == set()  # no number stated
+    assert numbers("for two weeks", lone=True) == {2.0}
+
+
+def test_a_number_no_one_gave_is_refused_in_words_as_in_digits_and_one_they_gave_is_fine():
+    context = ["I studied all week for my math finals and only scraped a 68 on it."]
+    refused = "Sixteen and a half on a test you studied all week is a tough finish."
+    assert "brings in numbers the user never gave" in problems(refused, context, "disappointed")
+    assert "brings in numbers the user never gave" in problems("A 78 is still a pass.", context, "disappointed")
+    cat = ["My 23 year old cat is very sick and we have to put her down next week."]
+    assert "brings in numbers the user never gave" not in problems(
+        "Twenty-three years with her is a lifetime of love.", cat, "sad")  # fmt: skip
+    two = ["I've been out of work for two weeks."]
+    assert "brings in numbers the user never gave" not in problems("2 weeks is a long time to wait.", two, "sad")
+
+
 def test_the_chooser_takes_the_best_opening_that_passes_and_none_when_all_fail():
     context = ["I failed my driving test again."]
     good = Candidate("Oh no, that's frustrating. Will you try again soon?", -1.5)
