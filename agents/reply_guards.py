@@ -975,7 +975,7 @@ def problems(reply: str, context: list[str], emotion: str) -> list[str]:
     if presumes_a_pair(reply, said):
         found.append("speaks of a pair no one mentioned")
     # "Sixteen and a half on a test you studied all week" to a 68: a number, in digits or in words,
-    # that no one gave. The 55 rated candidates that stated one read 0.61 below their context's others.
+    # that no one gave. The 57 rated candidates that stated one read 0.69 below their context's others.
     if numbers(reply) - numbers(said, lone=True):
         found.append("brings in numbers the user never gave")
     return found
