@@ -79,6 +79,8 @@ train-listener: setup
 	$(BIN)/python -m agents.listener.training --data $(ED_DATA) --rated 1 --lr 1e-4 --seed 1
 	$(BIN)/python -m agents.listener.training --data $(ED_DATA) --go-on --lr 1e-4 --seed 2
 	$(BIN)/python -m agents.listener.training --data $(ED_DATA) --rated 1 --lr 1e-4 --seed 2
+	$(BIN)/python -m agents.listener.training --data $(ED_DATA) --go-on --lr 1e-4 --seed 3
+	$(BIN)/python -m agents.listener.training --data $(ED_DATA) --rated 1 --lr 1e-4 --seed 3
 	$(BIN)/python -m agents.listener.examples --data $(ED_DATA)
 	$(BIN)/python -m agents.listener.valence --data $(ED_DATA)
 	$(BIN)/python -m agents.listener.export

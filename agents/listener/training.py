@@ -13,9 +13,8 @@ see agents.listener.reranker and evals.rating), so that it writes more often wha
 shipped adapter learnt the first round only: learning the second as well made its replies more
 alike without readers agreeing that they read better (the README's *Where the listener stands*).
 With `--go-on` it goes on from the adapter over the human and written replies once more. The shipped
-adapter learnt them three times, each time followed by the first round's best: blind readers rated
-the adapter that learnt them twice above the one that learnt them once, and this one above the one
-that learnt them twice (the README).
+adapter learnt them four times, each time followed by the first round's best: blind readers rated
+each adapter above the one that had learnt them once less (the README).
 
     python -m agents.listener.training --data ../shared/data/empathetic_dialogues   # make train-listener
     python -m agents.listener.training --data ../shared/data/empathetic_dialogues --rated 1 --lr 1e-4
@@ -23,6 +22,8 @@ that learnt them twice (the README).
     python -m agents.listener.training --data ../shared/data/empathetic_dialogues --rated 1 --lr 1e-4 --seed 1
     python -m agents.listener.training --data ../shared/data/empathetic_dialogues --go-on --lr 1e-4 --seed 2
     python -m agents.listener.training --data ../shared/data/empathetic_dialogues --rated 1 --lr 1e-4 --seed 2
+    python -m agents.listener.training --data ../shared/data/empathetic_dialogues --go-on --lr 1e-4 --seed 3
+    python -m agents.listener.training --data ../shared/data/empathetic_dialogues --rated 1 --lr 1e-4 --seed 3
     python -m agents.listener.training --data ... --base qwen2.5-1.5b               # make train-local-listener
 
 No source holds a held-out conversation (agents.ed_split). The loss is on the reply alone; the
