@@ -67,7 +67,7 @@ bench: setup
 train-emotion: setup
 	$(BIN)/python -m agents.emotion_training --data $(ED_DATA)
 
-# Retrains the listener's LoRA adapter (agents/artifacts/listener_lora.npz; see the README): three
+# Retrains the listener's LoRA adapter (agents/artifacts/listener_lora.npz; see the README): four
 # passes over the replies of about an hour each on two cores, each followed by five minutes more on
 # its own candidates that readers rated well. Then
 # indexes the replies its reranker compares with, trains the tone heads it reads candidates with,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from vocabulary.text import ONES, SCALES, TENS
+
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _CLAUSE = re.compile(
     r"\s*[,;:]\s*|\s+(?=(?:and|but|because|since|though|although|while|cause|'cause)\b)",
@@ -117,11 +119,7 @@ _OTHER_MARKERS = frozenset(
 )
 
 
-_UNITS = dict(zip(
-    """zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
-    seventeen eighteen nineteen""".split(), range(20)
-)) | {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}  # fmt: skip
-_SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+_UNITS = {word: n for n, word in enumerate(ONES)} | {word: 10 * n for n, word in enumerate(TENS) if word}
 _NUMERAL = re.compile(r"\d[\d,]*(?:\.\d+)?|[a-z]+")
 
 
@@ -141,7 +139,7 @@ def numbers(text: str, lone: bool = False) -> set[float]:
                 elif w == "hundred":
                     current = max(current, 1) * 100
                 else:
-                    total, current = total + max(current, 1) * _SCALES[w], 0
+                    total, current = total + max(current, 1) * SCALES[w], 0
             found.add(float(total + current))
         run.clear()
 
@@ -149,7 +147,7 @@ def numbers(text: str, lone: bool = False) -> set[float]:
         if token[0].isdigit():
             close()
             found.add(float(token.replace(",", "")))
-        elif token in _UNITS or token in _SCALES:
+        elif token in _UNITS or token in SCALES:
             run.append(token)
         elif not (token == "and" and run):  # "two hundred and fifty"
             close()

@@ -1,10 +1,19 @@
 """A message's characters as they are stored and shown: without control or bidi-override
-characters, normalised, and cut at a sentence end when it is too long."""
+characters, normalised, and cut at a sentence end when it is too long; and the words numbers are
+spoken and read in."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+# Number words, as the companion speaks numbers (tools.speech.text) and reads them (agents.wording).
+ONES = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+)  # fmt: skip
+TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+SCALES = {"billion": 10**9, "million": 10**6, "thousand": 1000, "hundred": 100}  # largest first
 
 # Control characters, and the bidirectional overrides, embeddings and isolates that can make shown
 # text read differently from what it holds (U+202A-202E, U+2066-2069).

@@ -10,6 +10,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+from vocabulary.text import ONES, SCALES, TENS
+
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "ʼ": "'", "“": '"', "”": '"'})
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+•>]\s+|#{1,6}\s+|\d{1,2}[.)]\s+|```\w*)")
 _CONTINUES = re.compile(r"\W*[a-z]")
@@ -67,12 +69,6 @@ _MARK_RUN = re.compile(r"[.,!?;:—](?:\s*[.,!?;:—])+")
 _LEADING_MARKS = re.compile(r"^[\s.,!?;:—]+")
 _TRAILING_MARK = re.compile(r"\s*[,;:—]$")
 
-_ONES = (
-    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
-)  # fmt: skip
-_TENS = ("", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
-_SCALES = ((10**9, "billion"), (10**6, "million"), (1000, "thousand"), (100, "hundred"))
 _ORDINAL_WORDS = {
     "one": "first", "two": "second", "three": "third", "five": "fifth", "eight": "eighth", "nine": "ninth",
     "twelve": "twelfth",
@@ -81,10 +77,10 @@ _ORDINAL_WORDS = {
 
 def _cardinal(n: int) -> str:
     if n < 20:
-        return _ONES[n]
+        return ONES[n]
     if n < 100:
-        return _TENS[n // 10] + (f"-{_ONES[n % 10]}" if n % 10 else "")
-    size, name = next((size, name) for size, name in _SCALES if n >= size)
+        return TENS[n // 10] + (f"-{ONES[n % 10]}" if n % 10 else "")
+    name, size = next((name, size) for name, size in SCALES.items() if n >= size)
     head, rest = divmod(n, size)
     return f"{_cardinal(head)} {name}" + (f" {_cardinal(rest)}" if rest else "")
 
