@@ -52,6 +52,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def run() -> dict:
     from graph.runner import TurnRunner
+    from models.memory import cap_malloc_arenas
     from models.registry import models_dir
     from settings import Settings
     from ui.server import warm
@@ -59,7 +60,9 @@ def run() -> dict:
     os.environ.setdefault("EMPATHYEAR_MODELS", str(models_dir()))  # the assembled models, not a new copy
     with tempfile.TemporaryDirectory() as home:
         os.environ["EMPATHYEAR_HOME"] = home
-        runner = TurnRunner(Settings())
+        settings = Settings()
+        cap_malloc_arenas(settings.malloc_arenas)
+        runner = TurnRunner(settings)
         warm(runner)
         marks: dict[str, list[float]] = {"meta": [], "first_audio": [], "speech": [], "video": [], "turn": []}
         nodes: dict[str, list[float]] = {}
