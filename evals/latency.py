@@ -51,18 +51,18 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def run() -> dict:
-    from graph.runner import TurnRunner
-    from models.memory import cap_malloc_arenas
-    from models.registry import models_dir
+    from models.allocator import cap_malloc_arenas
     from settings import Settings
+
+    cap_malloc_arenas(Settings().malloc_arenas)  # as `empathyear serve` does, before the libraries load
+    from graph.runner import TurnRunner
+    from models.registry import models_dir
     from ui.server import warm
 
     os.environ.setdefault("EMPATHYEAR_MODELS", str(models_dir()))  # the assembled models, not a new copy
     with tempfile.TemporaryDirectory() as home:
         os.environ["EMPATHYEAR_HOME"] = home
-        settings = Settings()
-        cap_malloc_arenas(settings.malloc_arenas)
-        runner = TurnRunner(settings)
+        runner = TurnRunner(Settings())
         warm(runner)
         marks: dict[str, list[float]] = {"meta": [], "first_audio": [], "speech": [], "video": [], "turn": []}
         nodes: dict[str, list[float]] = {}

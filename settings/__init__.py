@@ -163,8 +163,8 @@ class Settings:
         metadata={"env": "EMPATHYEAR_QUEUED_TURNS", "help": "turns that may wait for a place; more get 503 with Retry-After"},
     )
     malloc_arenas: int = field(
-        default_factory=lambda: int(_env("EMPATHYEAR_MALLOC_ARENAS", "2")),
-        metadata={"env": "EMPATHYEAR_MALLOC_ARENAS", "help": "glibc malloc arenas the server may use (0: glibc's default); more let its memory grow turn by turn"},
+        default_factory=lambda: int(_env("EMPATHYEAR_MALLOC_ARENAS", str(os.cpu_count() or 2))),
+        metadata={"env": "EMPATHYEAR_MALLOC_ARENAS", "help": "glibc malloc arenas the server and chat may use (default: one a core; 0: glibc's eight a core, under which memory grows turn by turn)"},
     )
     trusted_proxies: frozenset[str] = field(
         default_factory=lambda: frozenset(a.strip() for a in _env("EMPATHYEAR_TRUSTED_PROXIES").split(",") if a.strip()),

@@ -18,6 +18,10 @@ NOTICE = (
 
 
 def _runner():
+    from models.allocator import cap_malloc_arenas
+    from settings import Settings
+
+    cap_malloc_arenas(Settings().malloc_arenas)  # a chat runs turn after turn, as the server does
     from graph.runner import TurnRunner
 
     try:

@@ -74,12 +74,12 @@ def deployment_warnings(settings) -> list[str]:
 
 
 def serve(host: str = "127.0.0.1", port: int = 7860) -> None:
-    from models.encoder import paths
-    from models.memory import cap_malloc_arenas
+    from models.allocator import cap_malloc_arenas
     from settings import Settings
 
     settings = Settings()
-    cap_malloc_arenas(settings.malloc_arenas)  # before the models load and the turns' threads start
+    cap_malloc_arenas(settings.malloc_arenas)  # before the libraries start their threads and the models load
+    from models.encoder import paths
     # uploads wait in the data directory, not in a shared temporary folder, until a turn claims them
     os.environ.setdefault("GRADIO_TEMP_DIR", str(settings.home / "uploads-pending"))
     import uvicorn
